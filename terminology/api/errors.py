@@ -1,0 +1,57 @@
+"""Every error leaves the server as an OperationOutcome, never as an HTML page or a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from terminology.api.http import fhir_json
+from terminology.codec.outcome import from_error
+from terminology.errors import TerminologyError
+from terminology.messages import msg
+
+log = logging.getLogger("terminology")
+
+_HTTP_ISSUE_CODES = {
+    404: "not-found",
+    405: "not-supported",
+    413: "too-costly",
+    415: "not-supported",
+}
+
+
+def _render(error: TerminologyError) -> Response:
+    return fhir_json(from_error(error), status=error.status, headers=error.headers)
+
+
+def _http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    path = request.path[:200]
+    headers: dict[str, str] = {}
+    if status == 404:
+        text = msg("UNKNOWN_ROUTE", path=path)
+    elif isinstance(exc, MethodNotAllowed):
+        allowed = ", ".join(sorted(exc.valid_methods or ()))
+        text = msg("METHOD_NOT_ALLOWED", method=request.method, path=path, allowed=allowed)
+        headers["Allow"] = allowed
+    elif status == 413:
+        text = msg("BODY_TOO_LARGE", limit=request.max_content_length)
+    else:
+        text = exc.description or exc.name
+    code = _HTTP_ISSUE_CODES.get(status, "processing" if status >= 500 else "invalid")
+    return _render(TerminologyError(text, status=status, code=code, headers=headers))
+
+
+def _unexpected(exc: Exception) -> Response:
+    if isinstance(exc, HTTPException):
+        return _http_error(exc)
+    log.exception("unhandled error on %s %s", request.method, request.path[:200])
+    return _render(TerminologyError(msg("INTERNAL_ERROR"), status=500, code="exception"))
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(TerminologyError, _render)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

@@ -1,0 +1,163 @@
+"""HTTP conventions shared by every endpoint: content negotiation, request bodies, JSON replies.
+
+Checks run in the order clients can act on: an unknown route (404) or method (405) is found by
+routing; then the reply format (406), the body's media type (415), its size (413), and only
+then its content (400).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from flask import Response, current_app, request
+
+from terminology.codec.parameters import (
+    FORM_MEDIA_TYPE,
+    JSON_MEDIA_TYPES,
+    ParamBag,
+    read_parameters,
+)
+from terminology.errors import TerminologyError
+from terminology.messages import msg
+from terminology.operations.context import Services
+
+FHIR_JSON = "application/fhir+json"
+_FORMAT_ALIASES = {
+    "json": FHIR_JSON,
+    "application/json": "application/json",
+    FHIR_JSON: FHIR_JSON,
+    "application/json+fhir": FHIR_JSON,
+    "text/json": "application/json",
+}
+_ANY = {"*/*", "application/*"}
+_DRAIN_LIMIT = 64 * 1024 * 1024
+
+
+def services() -> Services:
+    return current_app.extensions["terminology"]
+
+
+def _media_and_params(value: str) -> tuple[str, dict[str, str]]:
+    media, *raw_params = value.split(";")
+    params = {}
+    for raw in raw_params:
+        key, _, val = raw.partition("=")
+        params[key.strip().lower()] = val.strip().strip('"')
+    return media.strip().lower(), params
+
+
+def _check_fhir_version(params: Mapping[str, str]) -> None:
+    asked = params.get("fhirversion")
+    if asked and not asked.startswith("4.0"):
+        raise TerminologyError(
+            msg("NOT_ACCEPTABLE_VERSION", asked=asked[:20]), status=406, code="not-supported"
+        )
+
+
+def negotiate() -> str:
+    """The media type of the reply; 406 when the client accepts nothing we produce."""
+    fmt = request.args.get("_format")
+    if fmt:
+        media, params = _media_and_params(fmt)
+        if media not in _FORMAT_ALIASES:
+            raise TerminologyError(
+                msg("NOT_ACCEPTABLE", asked=fmt[:60]), status=406, code="not-supported"
+            )
+        _check_fhir_version(params)
+        return _FORMAT_ALIASES[media]
+    accept = request.headers.get("Accept", "").strip()
+    if not accept:
+        return FHIR_JSON
+    candidates = []
+    for item in accept.split(","):
+        media, params = _media_and_params(item)
+        if params.get("q") in ("0", "0.0", "0.00", "0.000"):
+            continue
+        candidates.append((media, params))
+    for media, params in candidates:
+        if media in _FORMAT_ALIASES or media in _ANY:
+            _check_fhir_version(params)
+            return _FORMAT_ALIASES.get(media, FHIR_JSON)
+    raise TerminologyError(
+        msg("NOT_ACCEPTABLE", asked=accept[:60]), status=406, code="not-supported"
+    )
+
+
+def check_request() -> None:
+    """Runs before every routed view: the reply format, then the body's type and size."""
+    if request.routing_exception is not None:
+        return  # let routing report 404 / 405 first
+    request.environ["terminology.media"] = negotiate()
+    if request.method != "POST":
+        return
+    length = request.content_length
+    content_type = request.headers.get("Content-Type")
+    if not content_type:
+        if length:
+            raise TerminologyError(
+                msg("UNSUPPORTED_MEDIA_TYPE", media="(none)"), status=415, code="not-supported"
+            )
+        return
+    media, params = _media_and_params(content_type)
+    if media not in JSON_MEDIA_TYPES and media != FORM_MEDIA_TYPE:
+        raise TerminologyError(
+            msg("UNSUPPORTED_MEDIA_TYPE", media=media[:60]), status=415, code="not-supported"
+        )
+    if media in JSON_MEDIA_TYPES:
+        asked = params.get("fhirversion")
+        if asked and not asked.startswith("4.0"):
+            raise TerminologyError(
+                msg("UNSUPPORTED_MEDIA_TYPE", media=content_type[:60]),
+                status=415,
+                code="not-supported",
+            )
+    limit = current_app.config["MAX_BODY_BYTES"]
+    if length is not None and length > limit:
+        _drain()
+        raise TerminologyError(msg("BODY_TOO_LARGE", limit=limit), status=413, code="too-costly")
+
+
+def _drain() -> None:
+    """Read and discard an oversized body so the client sees our 413, not a reset connection."""
+    stream = request.stream
+    remaining = _DRAIN_LIMIT
+    while remaining > 0:
+        chunk = stream.read(min(65536, remaining))
+        if not chunk:
+            return
+        remaining -= len(chunk)
+
+
+def body() -> bytes | None:
+    if request.method != "POST":
+        return None
+    limit = current_app.config["MAX_BODY_BYTES"]
+    data = request.stream.read(limit + 1)
+    if len(data) > limit:
+        _drain()
+        raise TerminologyError(msg("BODY_TOO_LARGE", limit=limit), status=413, code="too-costly")
+    return data or None
+
+
+def parameters() -> ParamBag:
+    """The operation's parameters from the query string and any form or Parameters body."""
+    content_type = request.headers.get("Content-Type", "")
+    media = _media_and_params(content_type)[0] if content_type else None
+    return read_parameters(request.args.items(multi=True), body(), media)
+
+
+def fhir_json(
+    resource: Mapping[str, Any], status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    media = request.environ.get("terminology.media", FHIR_JSON)
+    response = Response(orjson.dumps(resource), status=status, mimetype=media)
+    response.headers["Content-Type"] = f"{media};charset=utf-8"
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def base_url() -> str:
+    return request.host_url.rstrip("/") + current_app.config["FHIR_BASE_PATH"]

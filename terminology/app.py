@@ -1,0 +1,63 @@
+"""The application factory: load the content once, build immutable indexes, wire the HTTP edge."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from terminology import __version__
+from terminology.api import codesystem, metadata, resources
+from terminology.api.errors import register_error_handlers
+from terminology.api.http import check_request
+from terminology.codec.capabilities import (
+    SystemEntry,
+    capability_statement,
+    terminology_capabilities,
+    versions_parameters,
+)
+from terminology.config import Settings
+from terminology.operations.context import Services
+from terminology.providers.registry import ProviderRegistry, build_providers
+from terminology.storage.loader import load_content
+from terminology.storage.repositories import ResourceRepository
+
+
+def build_services(settings: Settings) -> Services:
+    content = load_content(settings.content_dir)
+    registry = ProviderRegistry(build_providers(content.code_systems))
+    return Services(
+        registry=registry,
+        code_systems=ResourceRepository("CodeSystem", content.code_systems),
+        value_sets=ResourceRepository("ValueSet", content.value_sets),
+        concept_maps=ResourceRepository("ConceptMap", content.concept_maps),
+    )
+
+
+def _system_entries(services: Services) -> list[SystemEntry]:
+    entries = []
+    for provider in services.registry.providers():
+        newest = provider.select()
+        content = newest.info.content if newest else "complete"
+        entries.append(SystemEntry(provider.system, tuple(provider.versions()), content))
+    return entries
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(
+        MAX_BODY_BYTES=settings.max_body_bytes,
+        FHIR_BASE_PATH=settings.base_path,
+        JSON_SORT_KEYS=False,
+    )
+    services = build_services(settings)
+    app.extensions["terminology"] = services
+    app.extensions["terminology.metadata"] = {
+        "capability": capability_statement(settings.base_path, __version__),
+        "terminology": terminology_capabilities(_system_entries(services), __version__),
+        "versions": versions_parameters(),
+    }
+    app.before_request(check_request)
+    for blueprint in (metadata.bp, codesystem.bp, resources.bp):
+        app.register_blueprint(blueprint, url_prefix=settings.base_path)
+    register_error_handlers(app)
+    return app

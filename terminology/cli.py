@@ -1,0 +1,122 @@
+"""The ``terminology`` command: ``serve`` the content, ``check-content`` a content directory."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from terminology.config import Settings
+from terminology.errors import TerminologyError
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    try:
+        return Settings.from_env(
+            host=args.host, port=args.port, workers=args.workers, content_dir=args.content_dir
+        )
+    except ValueError as exc:
+        sys.exit(f"terminology: {exc}")
+
+
+def check_content(content_dir: Path) -> list[str]:
+    """Problems that would make the server serve wrong content; empty when all is well."""
+    from terminology.codec.validation import validate_directory
+
+    return validate_directory(content_dir)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    problems = check_content(settings.content_dir)
+    if problems:
+        for problem in problems:
+            print(f"terminology: {problem}", file=sys.stderr)
+        print(
+            f"terminology: {settings.content_dir} has invalid content; not serving it",
+            file=sys.stderr,
+        )
+        return 1
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    # The workers build the app from these variables, so they serve what was just checked.
+    os.environ["TERMINOLOGY_CONTENT_DIR"] = str(settings.content_dir)
+    os.environ["TERMINOLOGY_MAX_BODY_BYTES"] = str(settings.max_body_bytes)
+    print(
+        f"serving {settings.content_dir} at http://{settings.host}:{settings.port}"
+        f"{settings.base_path} with {settings.workers} workers",
+        flush=True,
+    )
+    Granian(
+        "terminology.wsgi:app",
+        address=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        interface=Interfaces.WSGI,
+        log_access=settings.access_log,
+        websockets=False,
+    ).serve()
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    problems = check_content(settings.content_dir)
+    for problem in problems:
+        print(problem)
+    if not problems:
+        print(f"{settings.content_dir}: content is valid")
+    return 1 if problems else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    parser = argparse.ArgumentParser(prog="terminology", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the FHIR terminology API")
+    check = commands.add_parser("check-content", help="validate a content directory")
+    for sub in (serve, check):
+        sub.add_argument(
+            "--content-dir",
+            type=Path,
+            default=None,
+            help="directory of FHIR JSON content (env TERMINOLOGY_CONTENT_DIR)",
+        )
+        sub.add_argument(
+            "--host",
+            default=None,
+            help=argparse.SUPPRESS
+            if sub is check
+            else "address to bind (env TERMINOLOGY_HOST, default 127.0.0.1)",
+        )
+        sub.add_argument(
+            "--port",
+            type=int,
+            default=None,
+            help=argparse.SUPPRESS if sub is check else "port (env TERMINOLOGY_PORT, default 8080)",
+        )
+        sub.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help=argparse.SUPPRESS
+            if sub is check
+            else "worker processes (env TERMINOLOGY_WORKERS, default 2)",
+        )
+    serve.set_defaults(run=_serve)
+    check.set_defaults(run=_check)
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except TerminologyError as exc:
+        print(f"terminology: {exc.message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""The CapabilityStatement, TerminologyCapabilities and ``$versions`` bodies, built at start-up.
+
+The HL7 Java validator refuses a terminology server whose CapabilityStatement lacks the two
+feature extensions below, and routes a code system to a server only when its
+TerminologyCapabilities lists that system and version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from terminology.uris import EXT_FEATURE, EXT_TC_CONTENT, PROJECT_BASE
+
+#: Version of the HL7 terminology-ecosystem test suite whose cases this server is built to.
+TX_TEST_VERSION = "1.9.3"
+RELEASE_DATE = "2026-11-29"
+
+_OPERATION_DEFS = "http://hl7.org/fhir/OperationDefinition"
+SEARCH_PARAMS = [
+    {"name": "_id", "type": "token"},
+    {"name": "name", "type": "string"},
+    {"name": "status", "type": "token"},
+    {"name": "title", "type": "string"},
+    {"name": "url", "type": "uri"},
+    {"name": "version", "type": "token"},
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SystemEntry:
+    uri: str
+    versions: tuple[str | None, ...]  # newest first; the first is the default
+    content: str
+
+
+def _feature(definition: str, value: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "url": EXT_FEATURE,
+        "extension": [
+            {"url": "definition", "valueCanonical": definition},
+            {"url": "value", **value},
+        ],
+    }
+
+
+def _resource(rtype: str, operations: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    return {
+        "type": rtype,
+        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "searchParam": SEARCH_PARAMS,
+        "operation": [
+            {"name": name, "definition": f"{_OPERATION_DEFS}/{rtype}-{definition}"}
+            for name, definition in operations
+        ],
+    }
+
+
+def capability_statement(base_url: str, software_version: str) -> dict[str, Any]:
+    return {
+        "resourceType": "CapabilityStatement",
+        "id": "terminology-server",
+        "extension": [
+            _feature(
+                "http://hl7.org/fhir/uv/tx-tests/FeatureDefinition/test-version",
+                {"valueCode": TX_TEST_VERSION},
+            ),
+            _feature(
+                "http://hl7.org/fhir/uv/tx-ecosystem/FeatureDefinition/CodeSystemAsParameter",
+                {"valueBoolean": True},
+            ),
+        ],
+        "url": f"{PROJECT_BASE}/CapabilityStatement/terminology-server",
+        "version": software_version,
+        "name": "ChestImagingTerminologyServer",
+        "title": "Chest Imaging Terminology Server",
+        "status": "active",
+        "experimental": False,
+        "date": RELEASE_DATE,
+        "publisher": "Chest Imaging Terminology Project",
+        "description": "FHIR R4 terminology server for chest-imaging procedure codes (CPT, HCPCS, "
+        "LOINC, SNOMED CT, RadLex) and the ICD-10-CM diagnoses that justify them.",
+        "kind": "instance",
+        "instantiates": ["http://hl7.org/fhir/CapabilityStatement/terminology-server"],
+        "software": {
+            "name": "chest-imaging-terminology",
+            "version": software_version,
+            "releaseDate": RELEASE_DATE,
+        },
+        "implementation": {"description": "Chest Imaging Terminology Server", "url": base_url},
+        "fhirVersion": "4.0.1",
+        "format": ["application/fhir+json", "application/json"],
+        "rest": [
+            {
+                "mode": "server",
+                "security": {"cors": False, "description": "No authentication; read-only content."},
+                "resource": [
+                    _resource("CodeSystem", [("lookup", "lookup")]),
+                    _resource("ConceptMap", []),
+                    _resource("ValueSet", []),
+                ],
+                "operation": [
+                    {
+                        "name": "versions",
+                        "definition": f"{_OPERATION_DEFS}/CapabilityStatement-versions",
+                    }
+                ],
+            }
+        ],
+    }
+
+
+def terminology_capabilities(
+    systems: Sequence[SystemEntry], software_version: str
+) -> dict[str, Any]:
+    code_systems = []
+    for entry in systems:
+        versions = []
+        for i, version in enumerate(entry.versions):
+            item: dict[str, Any] = {"isDefault": i == 0}
+            if version is not None:
+                item = {"code": version, **item}
+            versions.append(item)
+        code_systems.append(
+            {
+                "extension": [{"url": EXT_TC_CONTENT, "valueCode": entry.content}],
+                "uri": entry.uri,
+                "version": versions,
+                "subsumption": False,
+            }
+        )
+    return {
+        "resourceType": "TerminologyCapabilities",
+        "id": "terminology-server",
+        "url": f"{PROJECT_BASE}/TerminologyCapabilities/terminology-server",
+        "version": software_version,
+        "name": "ChestImagingTerminologyServer",
+        "title": "Chest Imaging Terminology Server",
+        "status": "active",
+        "experimental": False,
+        "date": RELEASE_DATE,
+        "publisher": "Chest Imaging Terminology Project",
+        "kind": "instance",
+        "software": {"name": "chest-imaging-terminology", "version": software_version},
+        "codeSystem": code_systems,
+        "codeSearch": "explicit",
+    }
+
+
+def versions_parameters() -> dict[str, Any]:
+    return {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "version", "valueCode": "4.0"},
+            {"name": "default", "valueCode": "4.0"},
+        ],
+    }

@@ -1,0 +1,201 @@
+"""The single place where operation parameter names are interpreted.
+
+Each function turns a ``ParamBag`` into the typed request of one operation, accepting the value
+types real clients send (``system`` as uri or canonical, booleans as text on GET) and raising a
+400 ``TerminologyError`` for missing or contradictory input. Unknown parameters are ignored:
+clients and conformance suites add their own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from terminology.codec.parameters import Param, ParamBag
+from terminology.errors import TerminologyError
+from terminology.messages import msg
+from terminology.model import Coding
+from terminology.operations.lookup import LookupRequest
+from terminology.operations.search import MAX_PAGE_SIZE, SearchRequest
+from terminology.storage.repositories import EXACT_PARAMS, STRING_PARAMS, StringCriterion
+
+_TEXT_KINDS = frozenset(
+    {
+        "query",
+        "String",
+        "Uri",
+        "Url",
+        "Canonical",
+        "Code",
+        "Id",
+        "Oid",
+        "Uuid",
+        "Markdown",
+        "Date",
+        "DateTime",
+        "Instant",
+    }
+)
+_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:T.*)?")
+
+
+def text(bag: ParamBag, name: str) -> str | None:
+    param = bag.get(name)
+    if param is None:
+        return None
+    if param.kind not in _TEXT_KINDS or not isinstance(param.value, str):
+        raise TerminologyError(
+            msg(
+                "BAD_PARAMETER_TYPE", name=name, expected="primitive value such as a string or code"
+            ),
+            expression=name,
+        )
+    return param.value or None
+
+
+def texts(bag: ParamBag, name: str) -> list[str]:
+    values = []
+    for param in bag.all(name):
+        if param.kind not in _TEXT_KINDS or not isinstance(param.value, str):
+            raise TerminologyError(
+                msg("BAD_PARAMETER_TYPE", name=name, expected="primitive value"), expression=name
+            )
+        values.append(param.value)
+    return values
+
+
+def boolean(bag: ParamBag, name: str) -> bool | None:
+    param = bag.get(name)
+    if param is None:
+        return None
+    if isinstance(param.value, bool):
+        return param.value
+    if param.kind == "query" and param.value in ("true", "false"):
+        return param.value == "true"
+    raise TerminologyError(
+        msg("BAD_BOOLEAN", name=name, value=str(param.value)[:40]), expression=name
+    )
+
+
+def parse_date(value: str, name: str) -> date:
+    """A FHIR date or dateTime; a partial date (``2024`` or ``2024-05``) means its first day."""
+    match = _DATE.fullmatch(value.strip())
+    try:
+        if not match:
+            raise ValueError
+        year, month, day = match.groups()
+        return date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        raise TerminologyError(
+            msg("BAD_DATE", name=name, value=value[:40]), expression=name
+        ) from None
+
+
+def coding(bag: ParamBag, name: str) -> Coding | None:
+    param = bag.get(name)
+    if param is None:
+        return None
+    raw = param.value
+    if param.kind != "Coding" or not isinstance(raw, Mapping):
+        raise TerminologyError(
+            msg("BAD_PARAMETER_TYPE", name=name, expected="Coding (POST a Parameters resource)"),
+            expression=name,
+        )
+    fields = {}
+    for key in ("system", "code", "version", "display"):
+        value = raw.get(key)
+        if value is not None and not isinstance(value, str):
+            raise TerminologyError(
+                msg("BAD_PARAMETER_TYPE", name=f"{name}.{key}", expected="string"),
+                expression=f"{name}.{key}",
+            )
+        fields[key] = value or None
+    return Coding(**fields)
+
+
+def _agree(first: str, a: str | None, second: str, b: str | None) -> str | None:
+    if a is not None and b is not None and a != b:
+        raise TerminologyError(msg("LOOKUP_CONFLICT", first=first, second=second, a=a, b=b))
+    return a if a is not None else b
+
+
+def lookup_request(bag: ParamBag, instance: Mapping[str, Any] | None = None) -> LookupRequest:
+    """``instance`` is the CodeSystem resource of ``CodeSystem/[id]/$lookup``."""
+    given = coding(bag, "coding")
+    code = text(bag, "code")
+    system = text(bag, "system")
+    version = text(bag, "version")
+    if given is not None:
+        code = _agree("code", code, "coding.code", given.code)
+        system = _agree("system", system, "coding.system", given.system)
+        version = _agree("version", version, "coding.version", given.version)
+    if instance is not None:
+        system = _agree("system", system, "the CodeSystem's url", instance["url"])
+        version = _agree("version", version, "the CodeSystem's version", instance.get("version"))
+    if not code:
+        raise TerminologyError(msg("LOOKUP_NO_CODE"), code="required", expression="code")
+    if not system:
+        raise TerminologyError(
+            msg("LOOKUP_NO_SYSTEM", code=code), code="required", expression="system"
+        )
+    on = text(bag, "date")
+    properties: list[str] = []
+    for value in texts(bag, "property"):
+        properties += [p.strip() for p in value.split(",") if p.strip()]
+    return LookupRequest(
+        system=system,
+        code=code,
+        version=version,
+        date=parse_date(on, "date") if on else None,
+        display_language=text(bag, "displayLanguage"),
+        properties=tuple(properties),
+    )
+
+
+def _non_negative(value: str, name: str) -> int:
+    if not value.isdigit():
+        raise TerminologyError(msg("BAD_INTEGER", name=name, value=value[:40]), expression=name)
+    return int(value)
+
+
+def search_request(resource_type: str, query: Iterable[tuple[str, str]]) -> SearchRequest:
+    """Search parameters from the query string; unknown ones are ignored (lenient handling)."""
+    exact: dict[str, list[str]] = {}
+    strings: dict[str, list[StringCriterion]] = {}
+    count, offset = 50, 0
+    summary: str | None = None
+    elements: list[str] | None = None
+    for raw_name, value in query:
+        name, _, modifier = raw_name.partition(":")
+        if name in EXACT_PARAMS:
+            exact.setdefault(name, []).extend(v for v in value.split(",") if v)
+        elif name in STRING_PARAMS:
+            strings.setdefault(name, []).extend(
+                StringCriterion(v, modifier or None) for v in value.split(",") if v
+            )
+        elif name == "_count":
+            count = min(_non_negative(value, "_count"), MAX_PAGE_SIZE)
+        elif name == "_offset":
+            offset = _non_negative(value, "_offset")
+        elif name == "_summary":
+            if value not in ("true", "false", "text", "data", "count"):
+                raise TerminologyError(
+                    msg(
+                        "BAD_SEARCH_PARAMETER",
+                        name="_summary",
+                        value=value[:40],
+                        reason="use true, false, text, data or count",
+                    ),
+                    expression="_summary",
+                )
+            summary = None if value == "false" else value
+        elif name == "_elements":
+            elements = [e.strip() for e in value.split(",") if e.strip()]
+    if count == 0 and summary is None:
+        summary = "count"
+    return SearchRequest(resource_type, exact, strings, count, offset, summary, elements)
+
+
+__all__ = ["Param", "boolean", "coding", "lookup_request", "search_request", "text", "texts"]

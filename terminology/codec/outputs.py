@@ -1,0 +1,123 @@
+"""Operation results as FHIR R4 ``Parameters`` and ``Bundle`` dicts: plain dicts, fast to encode."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from terminology.codec.summary import apply_summary
+from terminology.model import Coding, Designation
+from terminology.operations.lookup import LookupResult, OutProperty
+from terminology.operations.search import SearchRequest, SearchResult
+
+_VALUE_KEY = {
+    "code": "valueCode",
+    "Coding": "valueCoding",
+    "string": "valueString",
+    "integer": "valueInteger",
+    "boolean": "valueBoolean",
+    "dateTime": "valueDateTime",
+    "decimal": "valueDecimal",
+}
+
+
+def coding_dict(coding: Coding) -> dict[str, str]:
+    out = {
+        "system": coding.system,
+        "version": coding.version,
+        "code": coding.code,
+        "display": coding.display,
+    }
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _typed(value: object, kind: str) -> tuple[str, object]:
+    if isinstance(value, Coding):
+        return "valueCoding", coding_dict(value)
+    return _VALUE_KEY.get(kind, "valueString"), value
+
+
+def _designation(d: Designation) -> dict[str, Any]:
+    parts: list[dict[str, Any]] = []
+    if d.language:
+        parts.append({"name": "language", "valueCode": d.language})
+    if d.use:
+        parts.append({"name": "use", "valueCoding": coding_dict(d.use)})
+    parts.append({"name": "value", "valueString": d.value})
+    return {"name": "designation", "part": parts}
+
+
+def _property(p: OutProperty) -> dict[str, Any]:
+    key, value = _typed(p.value, p.type)
+    parts: list[dict[str, Any]] = [
+        {"name": "code", "valueCode": p.code},
+        {"name": "value", key: value},
+    ]
+    if p.description:
+        parts.append({"name": "description", "valueString": p.description})
+    return {"name": "property", "part": parts}
+
+
+def lookup_parameters(result: LookupResult) -> dict[str, Any]:
+    params: list[dict[str, Any]] = [
+        {"name": "name", "valueString": result.name},
+        {"name": "system", "valueUri": result.system},
+    ]
+    if result.version:
+        params.append({"name": "version", "valueString": result.version})
+    params.append({"name": "code", "valueCode": result.code})
+    if result.display:
+        params.append({"name": "display", "valueString": result.display})
+    if result.definition:
+        params.append({"name": "definition", "valueString": result.definition})
+    params.append({"name": "abstract", "valueBoolean": result.abstract})
+    params += [_designation(d) for d in result.designations]
+    params += [_property(p) for p in result.properties]
+    return {"resourceType": "Parameters", "parameter": params}
+
+
+def searchset(
+    request: SearchRequest,
+    result: SearchResult,
+    base_url: str,
+    query: list[tuple[str, str]],
+) -> dict[str, Any]:
+    """A searchset Bundle with self/next/previous links that page with ``_offset``."""
+    rtype = request.resource_type
+    kept = [(k, v) for k, v in query if k != "_offset"]
+
+    def link(relation: str, offset: int) -> dict[str, str]:
+        params = [*kept, ("_offset", str(offset))] if offset else kept
+        suffix = f"?{urlencode(params)}" if params else ""
+        return {"relation": relation, "url": f"{base_url}/{rtype}{suffix}"}
+
+    links = [link("self", result.offset)]
+    if request.summary != "count" and result.count:
+        if result.offset + result.count < result.total:
+            links.append(link("next", result.offset + result.count))
+        if result.offset > 0:
+            links.append(link("previous", max(0, result.offset - result.count)))
+    entries = [
+        {
+            "fullUrl": f"{base_url}/{rtype}/{resource['id']}",
+            "resource": apply_summary(resource, request.summary, request.elements),
+            "search": {"mode": "match"},
+        }
+        for resource in result.matches
+    ]
+    bundle: dict[str, Any] = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": result.total,
+        "link": links,
+    }
+    if entries:
+        bundle["entry"] = entries
+    return bundle
+
+
+def read_body(
+    resource: Mapping[str, Any], summary: str | None, elements: list[str] | None
+) -> Mapping[str, Any]:
+    return apply_summary(resource, summary, elements)

@@ -1,0 +1,140 @@
+"""One shape for every way parameters arrive: query string, form body or a ``Parameters`` resource.
+
+Query parameters and a POSTed body are merged (clients send ``POST ...?offset=20`` with a
+body), so the operation code reads one bag and never asks how the request was made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+
+from terminology.errors import TerminologyError
+from terminology.messages import msg
+
+JSON_MEDIA_TYPES = frozenset(
+    {"application/fhir+json", "application/json", "application/json+fhir", "text/json"}
+)
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One parameter: ``kind`` is the FHIR type suffix (``Uri``, ``Coding``, ...), ``query`` for
+    a query-string or form value, ``resource`` for a nested resource, ``part`` for parts."""
+
+    name: str
+    kind: str
+    value: Any
+
+
+class ParamBag:
+    def __init__(self, params: Iterable[Param] = ()) -> None:
+        self._params = list(params)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._params)
+
+    def __len__(self) -> int:
+        return len(self._params)
+
+    def all(self, name: str) -> list[Param]:
+        return [p for p in self._params if p.name == name]
+
+    def get(self, name: str) -> Param | None:
+        for p in self._params:
+            if p.name == name:
+                return p
+        return None
+
+    def names(self) -> set[str]:
+        return {p.name for p in self._params}
+
+
+def _from_parameter(raw: Mapping[str, Any], where: str) -> Param:
+    if not isinstance(raw, Mapping):
+        raise TerminologyError(msg("MALFORMED_PARAMETERS", reason=f"{where} is not an object"))
+    name = raw.get("name")
+    if not isinstance(name, str) or not name:
+        raise TerminologyError(
+            msg("MALFORMED_PARAMETERS", reason=f"{where} has no name"),
+            expression=f"{where}.name",
+        )
+    if "resource" in raw:
+        resource = raw["resource"]
+        if not isinstance(resource, Mapping) or "resourceType" not in resource:
+            raise TerminologyError(
+                msg("MALFORMED_PARAMETERS", reason=f"{where}.resource is not a FHIR resource"),
+                expression=f"{where}.resource",
+            )
+        return Param(name, "resource", resource)
+    if "part" in raw:
+        parts = raw["part"]
+        if not isinstance(parts, list):
+            raise TerminologyError(
+                msg("MALFORMED_PARAMETERS", reason=f"{where}.part is not a list")
+            )
+        return Param(
+            name,
+            "part",
+            ParamBag(_from_parameter(p, f"{where}.part[{i}]") for i, p in enumerate(parts)),
+        )
+    values = [(k, v) for k, v in raw.items() if k.startswith("value")]
+    if len(values) > 1:
+        raise TerminologyError(
+            msg("MALFORMED_PARAMETERS", reason=f"{where} has more than one value[x]"),
+            expression=where,
+        )
+    if not values:
+        return Param(name, "empty", None)
+    key, value = values[0]
+    return Param(name, key[len("value") :], value)
+
+
+def parameters_from_resource(resource: Any) -> ParamBag:
+    if not isinstance(resource, Mapping):
+        raise TerminologyError(
+            msg("WRONG_RESOURCE_TYPE", expected="Parameters", actual="a non-object")
+        )
+    rtype = resource.get("resourceType")
+    if rtype != "Parameters":
+        raise TerminologyError(
+            msg("WRONG_RESOURCE_TYPE", expected="Parameters", actual=repr(rtype)[:60])
+        )
+    raw = resource.get("parameter", [])
+    if not isinstance(raw, list):
+        raise TerminologyError(msg("MALFORMED_PARAMETERS", reason="parameter is not a list"))
+    return ParamBag(_from_parameter(p, f"Parameters.parameter[{i}]") for i, p in enumerate(raw))
+
+
+def parse_json(body: bytes) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        # The decoder's message names a position, never echoes the (possibly large) input.
+        raise TerminologyError(
+            msg("MALFORMED_JSON", reason=str(exc)[:200]), code="structure"
+        ) from exc
+
+
+def read_parameters(
+    query: Iterable[tuple[str, str]], body: bytes | None, media_type: str | None
+) -> ParamBag:
+    """Merge query parameters with a form or ``Parameters`` body (the media type was checked)."""
+    params = [Param(name, "query", value) for name, value in query]
+    if body:
+        if media_type == FORM_MEDIA_TYPE:
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise TerminologyError(
+                    msg("MALFORMED_PARAMETERS", reason="the form is not UTF-8")
+                ) from exc
+            params += [Param(n, "query", v) for n, v in parse_qsl(text, keep_blank_values=True)]
+        else:
+            params += list(parameters_from_resource(parse_json(body)))
+    return ParamBag(params)

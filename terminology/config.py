@@ -1,0 +1,62 @@
+"""Server settings: command-line flags win over ``TERMINOLOGY_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _first_existing(*candidates: Path) -> Path:
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate
+    return candidates[0]
+
+
+def default_content_dir() -> Path:
+    """The built-in content: the copy shipped in the wheel, else the repository's ``valuesets/``."""
+    return _first_existing(PACKAGE_DIR / "_content" / "valuesets", PACKAGE_DIR.parent / "valuesets")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 2
+    content_dir: Path = field(default_factory=default_content_dir)
+    #: Largest request body accepted; bigger bodies get a small 413 OperationOutcome.
+    max_body_bytes: int = 4 * 1024 * 1024
+    #: Where the FHIR API is mounted.
+    base_path: str = "/fhir"
+    access_log: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Read ``TERMINOLOGY_*`` variables; explicit ``overrides`` (flags) win when not None."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        readers: dict[str, type] = {
+            "host": str,
+            "port": int,
+            "workers": int,
+            "content_dir": Path,
+            "max_body_bytes": int,
+        }
+        for name, kind in readers.items():
+            raw = env.get(f"TERMINOLOGY_{name.upper()}")
+            if raw:
+                try:
+                    values[name] = kind(raw)
+                except ValueError as exc:
+                    raise ValueError(f"TERMINOLOGY_{name.upper()}={raw!r}: {exc}") from exc
+        access_log = env.get("TERMINOLOGY_ACCESS_LOG", "").lower()
+        if access_log:
+            values["access_log"] = access_log in {"1", "true", "yes", "on"}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "content_dir" in values:
+            values["content_dir"] = Path(str(values["content_dir"])).expanduser().resolve()
+        return cls(**values)  # type: ignore[arg-type]

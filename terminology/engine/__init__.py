@@ -1,0 +1,1 @@
+"""Value-set logic written only against the provider interface."""

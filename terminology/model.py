@@ -1,0 +1,123 @@
+"""Plain, immutable data shared by every layer. Nothing here knows about Flask or FHIR JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+PropertyType = Literal["code", "Coding", "string", "integer", "boolean", "dateTime", "decimal"]
+Severity = Literal["fatal", "error", "warning", "information"]
+
+#: Concept statuses that make a concept inactive (FHIR concept-properties ``status``).
+INACTIVE_STATUSES = frozenset({"retired", "inactive", "withdrawn"})
+
+
+@dataclass(frozen=True, slots=True)
+class Coding:
+    system: str | None
+    code: str | None
+    version: str | None = None
+    display: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Designation:
+    value: str
+    language: str | None = None
+    use: Coding | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyValue:
+    """One value of a concept property; ``value`` is a str, bool, int, float or Coding."""
+
+    code: str
+    type: PropertyType
+    value: str | bool | int | float | Coding
+    #: A note that the fact is not confirmed by a primary source (our ``unverified`` extension).
+    unverified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyDefinition:
+    code: str
+    type: PropertyType
+    uri: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    code: str
+    display: str | None
+    definition: str | None = None
+    designations: tuple[Designation, ...] = ()
+    properties: tuple[PropertyValue, ...] = ()
+    parents: tuple[str, ...] = ()
+    children: tuple[str, ...] = ()
+
+    def values(self, code: str) -> list[str | bool | int | float | Coding]:
+        return [p.value for p in self.properties if p.code == code]
+
+    def first(self, code: str) -> str | bool | int | float | Coding | None:
+        for p in self.properties:
+            if p.code == code:
+                return p.value
+        return None
+
+    @property
+    def status(self) -> str | None:
+        value = self.first("status")
+        return value if isinstance(value, str) else None
+
+    @property
+    def inactive(self) -> bool:
+        return self.first("inactive") is True or self.status in INACTIVE_STATUSES
+
+    @property
+    def not_selectable(self) -> bool:
+        return self.first("notSelectable") is True
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    start: date | None = None
+    end: date | None = None
+
+    def contains(self, day: date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeSystemInfo:
+    """What a code-system version says about itself (everything but its concepts)."""
+
+    url: str
+    version: str | None
+    name: str | None
+    title: str | None
+    status: str
+    content: str
+    resource_id: str | None = None
+    publisher: str | None = None
+    copyright: str | None = None
+    language: str | None = None
+    case_sensitive: bool = True
+    hierarchy_meaning: str | None = None
+    period: Period = field(default_factory=Period)
+    version_algorithm: str | None = None
+    #: False when the displays are not the code system owner's text (our CPT paraphrases).
+    displays_official: bool = True
+    property_definitions: tuple[PropertyDefinition, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One finding of an operation, rendered as an OperationOutcome issue at the edge."""
+
+    severity: Severity
+    code: str  # R4 IssueType
+    text: str
+    tx_type: str | None = None  # http://hl7.org/fhir/tools/CodeSystem/tx-issue-type
+    expression: str | None = None

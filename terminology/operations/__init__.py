@@ -1,0 +1,1 @@
+"""One module per operation: plain dataclasses in, plain dataclasses out."""

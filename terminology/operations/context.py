@@ -1,0 +1,23 @@
+"""What every operation may use: the providers and the stored resources, all read-only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from terminology.providers.registry import ProviderRegistry
+from terminology.storage.repositories import ResourceRepository
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    registry: ProviderRegistry
+    code_systems: ResourceRepository
+    value_sets: ResourceRepository
+    concept_maps: ResourceRepository
+
+    def repository(self, resource_type: str) -> ResourceRepository:
+        return {
+            "CodeSystem": self.code_systems,
+            "ValueSet": self.value_sets,
+            "ConceptMap": self.concept_maps,
+        }[resource_type]

@@ -1,0 +1,114 @@
+"""``CodeSystem/$lookup``: everything the server knows about one code.
+
+http://hl7.org/fhir/R4/codesystem-operation-lookup.html. An unknown code system, version or
+code is a 404 (ecosystem convention); the message explains a code deleted before, or not yet in
+force in, the version asked about, and names its replacements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from terminology.errors import TerminologyError
+from terminology.model import Coding, Concept, Designation, PropertyValue
+from terminology.operations.context import Services
+from terminology.operations.resolution import Resolved, explain_missing, resolve
+
+#: Properties every look-up may report besides the code system's own.
+STANDARD_PROPERTIES = ("parent", "child", "inactive")
+
+
+@dataclass(frozen=True, slots=True)
+class LookupRequest:
+    system: str
+    code: str
+    version: str | None = None
+    date: date | None = None
+    display_language: str | None = None
+    #: Property codes asked for; empty means the server's choice (all of them), ``*`` all.
+    properties: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OutProperty:
+    code: str
+    type: str
+    value: str | bool | int | float | Coding
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LookupResult:
+    name: str
+    system: str
+    version: str | None
+    code: str
+    display: str | None
+    definition: str | None
+    abstract: bool
+    designations: tuple[Designation, ...] = ()
+    properties: tuple[OutProperty, ...] = field(default_factory=tuple)
+
+
+def _wanted(request: LookupRequest, code: str) -> bool:
+    asked = request.properties
+    return not asked or "*" in asked or code in asked
+
+
+def _display_for(
+    concept: Concept, language: str | None, default_language: str | None
+) -> str | None:
+    if not language or language == default_language:
+        return concept.display
+    prefix = language.lower()
+    for designation in concept.designations:
+        if designation.language and designation.language.lower().startswith(prefix):
+            return designation.value
+    return concept.display
+
+
+def _property_note(prop: PropertyValue) -> str | None:
+    return f"unverified: {prop.unverified}" if prop.unverified else None
+
+
+def _properties(request: LookupRequest, resolved: Resolved, concept: Concept) -> list[OutProperty]:
+    out: list[OutProperty] = []
+    version = resolved.version
+    if _wanted(request, "parent"):
+        out += [OutProperty("parent", "code", p, version.display_of(p)) for p in concept.parents]
+    if _wanted(request, "child"):
+        out += [OutProperty("child", "code", c, version.display_of(c)) for c in concept.children]
+    if _wanted(request, "inactive"):
+        out.append(OutProperty("inactive", "boolean", concept.inactive))
+    for prop in concept.properties:
+        if prop.code == "inactive" or not _wanted(request, prop.code):
+            continue
+        out.append(OutProperty(prop.code, prop.type, prop.value, _property_note(prop)))
+    return out
+
+
+def lookup(request: LookupRequest, services: Services) -> LookupResult:
+    resolved = resolve(services.registry, request.system, request.version, request.date)
+    located = resolved.version.locate(request.code)
+    concept = located.concept
+    info = resolved.version.info
+    if concept is None:
+        raise TerminologyError(
+            explain_missing(resolved, request.code, located.message),
+            status=404,
+            code="not-found",
+            tx_type="invalid-code",
+            expression="code",
+        )
+    return LookupResult(
+        name=info.name or info.title or info.url,
+        system=info.url,
+        version=info.version,
+        code=concept.code,
+        display=_display_for(concept, request.display_language, info.language),
+        definition=concept.definition,
+        abstract=concept.not_selectable,
+        designations=concept.designations,
+        properties=tuple(_properties(request, resolved, concept)),
+    )

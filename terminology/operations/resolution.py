@@ -1,0 +1,141 @@
+"""Which code-system version answers a question, and how to explain a code that is not there.
+
+Shared by ``$lookup`` and ``$validate-code``: an explicit version wins; otherwise the date of
+service picks the version in force; otherwise the latest version answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from terminology.errors import TerminologyError
+from terminology.messages import msg
+from terminology.model import Concept
+from terminology.providers.base import CodeSystemProvider, CodeSystemVersion
+from terminology.providers.registry import ProviderRegistry
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    provider: CodeSystemProvider
+    version: CodeSystemVersion
+
+
+def _describe_versions(provider: CodeSystemProvider, with_periods: bool) -> str:
+    parts = []
+    for v in provider.versions():
+        cs = provider.select(version=v)
+        label = v if v is not None else "(no version)"
+        if with_periods and cs is not None:
+            period = cs.info.period
+            label += f" ({period.start or '…'} to {period.end or '…'})"
+        parts.append(label)
+    return ", ".join(parts)
+
+
+def resolve(
+    registry: ProviderRegistry,
+    system: str,
+    version: str | None,
+    on: date | None,
+    *,
+    status: int = 404,
+) -> Resolved:
+    provider = registry.resolve(system)
+    if provider is None:
+        raise TerminologyError(
+            msg("UNKNOWN_CODESYSTEM", system=system),
+            status=status,
+            code="not-found",
+            tx_type="not-found",
+            expression="system",
+        )
+    if version is not None:
+        selected = provider.select(version=version)
+        if selected is None:
+            raise TerminologyError(
+                msg(
+                    "UNKNOWN_CODESYSTEM_VERSION",
+                    system=system,
+                    version=version,
+                    valid=_describe_versions(provider, False),
+                ),
+                status=status,
+                code="not-found",
+                tx_type="not-found",
+                expression="version",
+            )
+        if on is not None and not selected.info.period.contains(on):
+            raise TerminologyError(
+                msg("VERSION_AND_DATE", version=version, date=on.isoformat()),
+                expression="date",
+            )
+        return Resolved(provider, selected)
+    selected = provider.select(on=on)
+    if selected is None:
+        raise TerminologyError(
+            msg(
+                "UNKNOWN_CODESYSTEM_FOR_DATE",
+                system=system,
+                date=on.isoformat() if on else "",
+                valid=_describe_versions(provider, True),
+            ),
+            status=status,
+            code="not-found",
+            tx_type="not-found",
+            expression="date",
+        )
+    return Resolved(provider, selected)
+
+
+def _replacements(concept: Concept) -> str | None:
+    texts = []
+    for prop in concept.properties:
+        if prop.code == "replacedBy" and isinstance(prop.value, str):
+            if prop.unverified:
+                texts.append(msg("REPLACEMENT_UNVERIFIED", code=prop.value, note=prop.unverified))
+            else:
+                texts.append(prop.value)
+    return ", ".join(texts) if texts else None
+
+
+def explain_missing(resolved: Resolved, code: str, rule_message: str | None) -> str:
+    """Why ``code`` is not in the resolved version: a broken rule, a code deleted before this
+    version, one not yet in force, or simply unknown."""
+    if rule_message:
+        return rule_message
+    info = resolved.version.info
+    name = info.title or info.name or info.url
+    appearances = resolved.provider.history(code)
+    if not appearances:
+        return msg("UNKNOWN_CODE_IN_VERSION", code=code, system=info.url, version=info.version)
+    first, last = appearances[0], appearances[-1]
+    start = info.period.start
+    last_info = resolved.provider.select(version=last.version)
+    if (
+        last_info is not None
+        and start is not None
+        and last_info.info.period.end is not None
+        and last_info.info.period.end < start
+    ):
+        end = last.concept.first("endDate") or last_info.info.period.end
+        text = msg(
+            "CODE_DELETED_ON",
+            code=code,
+            name=name,
+            end=end,
+            last=last.version,
+            version=info.version,
+        )
+        replacements = _replacements(last.concept)
+        if replacements:
+            text += ". " + msg("CODE_REPLACED_BY", replacements=replacements)
+        return text
+    begin = first.concept.first("effectiveDate")
+    first_info = resolved.provider.select(version=first.version)
+    if begin is None and first_info is not None:
+        begin = first_info.info.period.start
+    return msg(
+        "CODE_NOT_YET", code=code, name=name, version=info.version, start=begin, first=first.version
+    )

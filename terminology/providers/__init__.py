@@ -1,0 +1,1 @@
+"""One provider per terminology behind one small interface."""

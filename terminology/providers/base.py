@@ -1,0 +1,67 @@
+"""The small interface every terminology sits behind.
+
+A *provider* is one terminology with all of its loaded versions (CPT 2017 ... 2026); a
+*version* answers questions about the concepts of one release. The value-set engine and the
+operations use only these two protocols, never a system URL, so a terminology's special rules
+(CPT expressions, HCPCS's second URL) live in its provider.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from terminology.model import CodeSystemInfo, Concept
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """The answer to "is this code here?": the concept, or why there is none."""
+
+    concept: Concept | None
+    message: str | None = None
+    #: A well-formed code that breaks a rule of the code system (a CPT expression, say),
+    #: as opposed to a code the code system simply does not have.
+    rule_broken: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Appearance:
+    """One version in which a code exists, with the concept as that version defines it."""
+
+    version: str | None
+    concept: Concept
+
+
+class CodeSystemVersion(Protocol):
+    info: CodeSystemInfo
+
+    def locate(self, code: str) -> Located: ...
+
+    def concepts(self) -> Iterator[Concept]: ...
+
+    def ancestors(self, code: str) -> frozenset[str]: ...
+
+    def display_of(self, code: str) -> str | None: ...
+
+
+class CodeSystemProvider(Protocol):
+    system: str
+    aliases: tuple[str, ...]
+
+    def versions(self) -> list[str | None]:
+        """Loaded versions, newest first."""
+        ...
+
+    def select(
+        self, version: str | None = None, on: date | None = None
+    ) -> CodeSystemVersion | None:
+        """The exact ``version``, else the version in force ``on`` a date, else the latest.
+        None when nothing matches."""
+        ...
+
+    def history(self, code: str) -> list[Appearance]:
+        """Every loaded version that has ``code``, oldest first."""
+        ...

@@ -1,0 +1,101 @@
+"""The generic provider: a terminology whose versions are CodeSystem resources.
+
+Most of our terminologies need nothing more; CPT adds its expression grammar on top.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date
+from functools import cached_property
+
+from terminology.model import Concept
+from terminology.providers.base import Appearance, CodeSystemVersion, Located
+from terminology.storage.concept_table import ConceptTable
+from terminology.versions import version_sort_key
+
+
+class ResourceBackedVersion:
+    """One code-system version over a precomputed concept table."""
+
+    def __init__(self, table: ConceptTable) -> None:
+        self.table = table
+        self.info = table.info
+
+    def locate(self, code: str) -> Located:
+        concept = self.table.concepts.get(code)
+        if concept is not None:
+            return Located(concept)
+        return Located(None)
+
+    def concepts(self) -> Iterator[Concept]:
+        concepts = self.table.concepts
+        return (concepts[code] for code in self.table.order)
+
+    def display_of(self, code: str) -> str | None:
+        concept = self.table.concepts.get(code)
+        return concept.display if concept else None
+
+    @cached_property
+    def _closure(self) -> dict[str, frozenset[str]]:
+        closure: dict[str, frozenset[str]] = {}
+        concepts = self.table.concepts
+
+        def ancestors_of(code: str, seen: frozenset[str]) -> frozenset[str]:
+            if code in closure:
+                return closure[code]
+            found: set[str] = set()
+            for parent in concepts[code].parents:
+                if parent in seen or parent not in concepts:
+                    continue  # a cycle or a dangling parent adds nothing
+                found.add(parent)
+                found |= ancestors_of(parent, seen | {parent})
+            closure[code] = frozenset(found)
+            return closure[code]
+
+        for code in concepts:
+            ancestors_of(code, frozenset({code}))
+        return closure
+
+    def ancestors(self, code: str) -> frozenset[str]:
+        return self._closure.get(code, frozenset())
+
+
+class ResourceBackedProvider:
+    """All loaded versions of one code system."""
+
+    def __init__(
+        self,
+        system: str,
+        versions: Sequence[CodeSystemVersion],
+        aliases: tuple[str, ...] = (),
+    ) -> None:
+        self.system = system
+        self.aliases = aliases
+        algorithm = next((v.info.version_algorithm for v in versions), None)
+        self._versions = sorted(
+            versions,
+            key=lambda v: version_sort_key(v.info.version, algorithm),
+            reverse=True,
+        )
+        self._by_version = {v.info.version: v for v in self._versions}
+
+    def versions(self) -> list[str | None]:
+        return [v.info.version for v in self._versions]
+
+    def select(
+        self, version: str | None = None, on: date | None = None
+    ) -> CodeSystemVersion | None:
+        if version is not None:
+            return self._by_version.get(version)
+        if on is not None:
+            return next((v for v in self._versions if v.info.period.contains(on)), None)
+        return self._versions[0] if self._versions else None
+
+    def history(self, code: str) -> list[Appearance]:
+        found = []
+        for v in reversed(self._versions):
+            located = v.locate(code)
+            if located.concept is not None:
+                found.append(Appearance(v.info.version, located.concept))
+        return found

@@ -1,0 +1,1 @@
+"""Reads the published content once at start-up into read-only indexes."""

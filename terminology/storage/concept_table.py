@@ -1,0 +1,186 @@
+"""Turns one CodeSystem resource (a JSON dict) into its metadata and an immutable concept index.
+
+Done once per code-system version at start-up (or once per request for a ``tx-resource``), so
+that look-ups on the hot path are plain dict reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from types import MappingProxyType
+from typing import Any
+
+from terminology.errors import TerminologyError
+from terminology.model import (
+    CodeSystemInfo,
+    Coding,
+    Concept,
+    Designation,
+    Period,
+    PropertyDefinition,
+    PropertyType,
+    PropertyValue,
+)
+from terminology.uris import (
+    EXT_DISPLAY_NOT_OFFICIAL,
+    EXT_EFFECTIVE_PERIOD,
+    EXT_UNVERIFIED,
+    EXT_VERSION_ALGORITHM,
+)
+
+_VALUE_KEYS: dict[str, PropertyType] = {
+    "valueCode": "code",
+    "valueCoding": "Coding",
+    "valueString": "string",
+    "valueInteger": "integer",
+    "valueBoolean": "boolean",
+    "valueDateTime": "dateTime",
+    "valueDecimal": "decimal",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ConceptTable:
+    info: CodeSystemInfo
+    concepts: Mapping[str, Concept]
+    #: Codes in the order the resource lists them, depth first (expansions keep this order).
+    order: tuple[str, ...]
+    #: Codes without a parent.
+    roots: tuple[str, ...]
+
+
+def extension_value(element: Mapping[str, Any], url: str) -> Any:
+    for ext in element.get("extension", ()):
+        if ext.get("url") == url:
+            for key, value in ext.items():
+                if key.startswith("value"):
+                    return value
+    return None
+
+
+def _coding(raw: Mapping[str, Any] | None) -> Coding | None:
+    if not raw:
+        return None
+    return Coding(raw.get("system"), raw.get("code"), raw.get("version"), raw.get("display"))
+
+
+def _property_value(raw: Mapping[str, Any]) -> PropertyValue | None:
+    for key, kind in _VALUE_KEYS.items():
+        if key in raw:
+            value = raw[key]
+            if kind == "Coding":
+                value = _coding(value)
+            return PropertyValue(
+                code=raw["code"],
+                type=kind,
+                value=value,
+                unverified=extension_value(raw, EXT_UNVERIFIED),
+            )
+    return None
+
+
+def _parse_date(text: str | None) -> date | None:
+    if not text:
+        return None
+    return date.fromisoformat(text[:10])
+
+
+def read_info(resource: Mapping[str, Any]) -> CodeSystemInfo:
+    period_raw = extension_value(resource, EXT_EFFECTIVE_PERIOD) or {}
+    algorithm = extension_value(resource, EXT_VERSION_ALGORITHM)
+    if isinstance(algorithm, Mapping):
+        algorithm = algorithm.get("code")
+    return CodeSystemInfo(
+        url=resource["url"],
+        version=resource.get("version"),
+        name=resource.get("name"),
+        title=resource.get("title"),
+        status=resource.get("status", "unknown"),
+        content=resource.get("content", "complete"),
+        resource_id=resource.get("id"),
+        publisher=resource.get("publisher"),
+        copyright=resource.get("copyright"),
+        language=resource.get("language"),
+        case_sensitive=resource.get("caseSensitive", True),
+        hierarchy_meaning=resource.get("hierarchyMeaning"),
+        period=Period(_parse_date(period_raw.get("start")), _parse_date(period_raw.get("end"))),
+        version_algorithm=algorithm if isinstance(algorithm, str) else None,
+        displays_official=extension_value(resource, EXT_DISPLAY_NOT_OFFICIAL) is not True,
+        property_definitions=tuple(
+            PropertyDefinition(
+                p["code"], p.get("type", "string"), p.get("uri"), p.get("description")
+            )
+            for p in resource.get("property", ())
+        ),
+    )
+
+
+def build_concept_table(resource: Mapping[str, Any]) -> ConceptTable:
+    """Index a CodeSystem: nested ``concept`` and ``parent``/``child`` properties both give the
+    hierarchy, so parents and children are merged from either form."""
+    if not resource.get("url"):
+        raise TerminologyError("A CodeSystem without a url cannot be used", code="required")
+    info = read_info(resource)
+    raw_by_code: dict[str, Mapping[str, Any]] = {}
+    parents: dict[str, list[str]] = {}
+    children: dict[str, list[str]] = {}
+    order: list[str] = []
+
+    def link(parent: str, child: str) -> None:
+        if parent not in parents.setdefault(child, []):
+            parents[child].append(parent)
+        if child not in children.setdefault(parent, []):
+            children[parent].append(child)
+
+    def walk(items: Iterable[Mapping[str, Any]], parent: str | None) -> None:
+        for raw in items:
+            code = raw.get("code")
+            if not isinstance(code, str) or not code:
+                raise TerminologyError(
+                    f"CodeSystem {info.url}|{info.version} has a concept without a code",
+                    code="required",
+                )
+            if code in raw_by_code:
+                raise TerminologyError(
+                    f"CodeSystem {info.url}|{info.version} defines code '{code}' twice",
+                    code="duplicate",
+                )
+            raw_by_code[code] = raw
+            order.append(code)
+            if parent is not None:
+                link(parent, code)
+            walk(raw.get("concept", ()), code)
+
+    walk(resource.get("concept", ()), None)
+    for code, raw in raw_by_code.items():
+        for prop in raw.get("property", ()):
+            target = prop.get("valueCode")
+            if prop.get("code") == "parent" and target:
+                link(target, code)
+            elif prop.get("code") == "child" and target:
+                link(code, target)
+
+    concepts: dict[str, Concept] = {}
+    for code, raw in raw_by_code.items():
+        props = tuple(
+            value
+            for value in (_property_value(p) for p in raw.get("property", ()))
+            if value is not None and value.code not in {"parent", "child"}
+        )
+        concepts[code] = Concept(
+            code=code,
+            display=raw.get("display"),
+            definition=raw.get("definition"),
+            designations=tuple(
+                Designation(d["value"], d.get("language"), _coding(d.get("use")))
+                for d in raw.get("designation", ())
+                if d.get("value")
+            ),
+            properties=props,
+            parents=tuple(parents.get(code, ())),
+            children=tuple(children.get(code, ())),
+        )
+    roots = tuple(code for code in order if not concepts[code].parents)
+    return ConceptTable(info, MappingProxyType(concepts), tuple(order), roots)

@@ -1,0 +1,29 @@
+"""Canonical URIs the server reads or writes, in one place."""
+
+from __future__ import annotations
+
+#: Base of the project's own canonical resources (ValueSets, ConceptMaps, extensions).
+PROJECT_BASE = "https://chest-imaging-terminology.org/fhir"
+
+EXT_UNVERIFIED = f"{PROJECT_BASE}/StructureDefinition/unverified"
+EXT_DISPLAY_NOT_OFFICIAL = f"{PROJECT_BASE}/StructureDefinition/display-not-official"
+EXT_EFFECTIVE_PERIOD = (
+    "http://hl7.org/fhir/5.0/StructureDefinition/extension-CodeSystem.effectivePeriod"
+)
+EXT_VERSION_ALGORITHM = "http://hl7.org/fhir/StructureDefinition/artifact-versionAlgorithm"
+EXT_TC_CONTENT = "http://hl7.org/fhir/5.0/StructureDefinition/extension-TerminologyCapabilities.codeSystem.content"
+EXT_FEATURE = "http://hl7.org/fhir/uv/application-feature/StructureDefinition/feature"
+EXT_STANDARDS_STATUS = (
+    "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status"
+)
+
+TX_ISSUE_TYPE = "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type"
+SUBSETTED_TAG = "http://terminology.hl7.org/CodeSystem/v3-ObservationValue"
+
+CPT = "http://www.ama-assn.org/go/cpt"
+HCPCS = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
+HCPCS_HTTPS = "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+LOINC = "http://loinc.org"
+SNOMED = "http://snomed.info/sct"
+RADLEX = "http://radlex.org"

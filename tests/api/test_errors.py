@@ -1,0 +1,171 @@
+"""Every failure is an OperationOutcome with the right status, checked in the documented order."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from terminology.app import create_app
+from terminology.config import Settings
+from terminology.uris import CPT
+from tests.conftest import CONTENT_DIR, RunningServer
+from tests.helpers import single_issue
+
+LOOKUP = "/CodeSystem/$lookup"
+OVERSIZE = 5 * 1024 * 1024
+
+
+def assert_outcome(response, status: int, code: str | None = None) -> dict:
+    assert response.status_code == status, response.text[:500]
+    assert response.headers["Content-Type"].startswith("application/fhir+json")
+    issue = single_issue(response.json())
+    assert issue["severity"] == "error"
+    assert issue["details"]["text"]
+    if code:
+        assert issue["code"] == code
+    return issue
+
+
+def test_unknown_route_is_404(server: RunningServer) -> None:
+    assert_outcome(server.get("/Patient/123"), 404, "not-found")
+    assert_outcome(server.get("/CodeSystem/$no-such-operation"), 404, "not-found")
+
+
+def test_unknown_route_outside_the_fhir_base_is_404(server: RunningServer) -> None:
+    r = server.get("/../nothing-here")
+    assert_outcome(r, 404, "not-found")
+
+
+def test_unknown_route_wins_over_a_bad_body(server: RunningServer) -> None:
+    r = server.post("/Nowhere", data=b"x" * 100, headers={"Content-Type": "text/plain"})
+    assert_outcome(r, 404)
+
+
+def test_wrong_method_is_405_with_allow(server: RunningServer) -> None:
+    r = server.post("/metadata", json={})
+    assert_outcome(r, 405, "not-supported")
+    assert "GET" in r.headers["Allow"]
+
+
+def test_wrong_method_wins_over_a_bad_media_type(server: RunningServer) -> None:
+    import requests
+
+    r = requests.put(
+        f"{server.base}{LOOKUP}", data=b"<x/>", headers={"Content-Type": "text/xml"}, timeout=10
+    )
+    assert_outcome(r, 405)
+
+
+def test_unsupported_media_type_is_415(server: RunningServer) -> None:
+    r = server.post(LOOKUP, data=b"<Parameters/>", headers={"Content-Type": "application/fhir+xml"})
+    assert_outcome(r, 415, "not-supported")
+
+
+def test_unsupported_media_type_wins_over_size(server: RunningServer) -> None:
+    r = server.post(LOOKUP, data=b"x" * OVERSIZE, headers={"Content-Type": "text/plain"})
+    assert_outcome(r, 415)
+
+
+def test_body_over_the_limit_is_413_and_the_reply_stays_small(server: RunningServer) -> None:
+    body = b'{"resourceType":"Parameters","parameter":[' + b" " * OVERSIZE + b"]}"
+    r = server.post(LOOKUP, data=body, headers={"Content-Type": "application/fhir+json"})
+    assert_outcome(r, 413, "too-costly")
+    assert len(r.content) < 1000
+
+
+def test_malformed_json_is_400_without_echoing_the_input(server: RunningServer) -> None:
+    secret = "x" * 5000
+    r = server.post(
+        LOOKUP,
+        data='{"resourceType": "Parameters", ' + secret,
+        headers={"Content-Type": "application/fhir+json"},
+    )
+    issue = assert_outcome(r, 400, "structure")
+    assert secret[:100] not in r.text
+    assert len(r.content) < 1000
+    assert "not valid JSON" in issue["details"]["text"]
+
+
+def test_wrong_resource_type_is_400(server: RunningServer) -> None:
+    r = server.post(
+        LOOKUP,
+        json={"resourceType": "Bundle", "type": "batch"},
+        headers={"Content-Type": "application/fhir+json"},
+    )
+    issue = assert_outcome(r, 400, "invalid")
+    assert "Parameters" in issue["details"]["text"]
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        [{"valueCode": "71250"}],
+        [{"name": "code", "valueCode": "71250", "valueString": "71250"}],
+        "not-a-list",
+        [{"name": "coding", "valueString": "71250"}],
+    ],
+)
+def test_malformed_parameters_are_400(server: RunningServer, parameters: object) -> None:
+    r = server.post(LOOKUP, json={"resourceType": "Parameters", "parameter": parameters})
+    assert_outcome(r, 400)
+
+
+def test_missing_parameters_are_400(server: RunningServer) -> None:
+    issue = assert_outcome(server.post(LOOKUP, json={"resourceType": "Parameters"}), 400)
+    assert issue["expression"] == ["code"]
+
+
+@pytest.mark.parametrize(
+    "accept",
+    ["application/fhir+xml", "text/html", "application/fhir+json; fhirVersion=5.0"],
+)
+def test_unacceptable_reply_format_is_406(server: RunningServer, accept: str) -> None:
+    r = server.get(LOOKUP, params={"system": CPT, "code": "71250"}, headers={"Accept": accept})
+    assert_outcome(r, 406, "not-supported")
+
+
+@pytest.mark.parametrize(
+    ("accept", "fmt", "media"),
+    [
+        ("application/fhir+json; fhirVersion=4.0", None, "application/fhir+json"),
+        ("application/json", None, "application/json"),
+        ("text/html,application/xhtml+xml,*/*;q=0.8", None, "application/fhir+json"),
+        (None, "json", "application/fhir+json"),
+        ("application/fhir+xml", "application/fhir+json", "application/fhir+json"),
+    ],
+)
+def test_json_reply_formats(
+    server: RunningServer, accept: str | None, fmt: str | None, media: str
+) -> None:
+    params = {"system": CPT, "code": "71250"}
+    if fmt:
+        params["_format"] = fmt
+    headers = {"Accept": accept} if accept else {}
+    r = server.get(LOOKUP, params=params, headers=headers)
+    assert r.status_code == 200
+    assert r.headers["Content-Type"].startswith(media)
+
+
+def test_xml_format_parameter_is_406(server: RunningServer) -> None:
+    r = server.get("/metadata", params={"_format": "xml"})
+    assert_outcome(r, 406)
+
+
+def test_unexpected_fault_is_a_generic_500_with_the_traceback_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = create_app(Settings(content_dir=CONTENT_DIR))
+
+    @app.get("/fhir/boom")
+    def boom() -> None:
+        raise RuntimeError("secret internal detail")
+
+    with caplog.at_level(logging.ERROR, logger="terminology"):
+        r = app.test_client().get("/fhir/boom")
+    assert r.status_code == 500
+    issue = single_issue(r.get_json())
+    assert issue["code"] == "exception"
+    assert "secret" not in r.get_data(as_text=True)
+    assert "internal error" in issue["details"]["text"]
+    assert "secret internal detail" in caplog.text

@@ -1,0 +1,83 @@
+"""``/metadata``, ``/metadata?mode=terminology`` and ``$versions``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from terminology.uris import CPT, HCPCS, ICD10CM, LOINC, RADLEX, SNOMED
+from tests.conftest import CONTENT_DIR, RunningServer
+
+FEATURE = "http://hl7.org/fhir/uv/application-feature/StructureDefinition/feature"
+
+
+def _features(statement: dict) -> dict[str, object]:
+    out = {}
+    for ext in statement["extension"]:
+        if ext["url"] != FEATURE:
+            continue
+        parts = {e["url"]: e for e in ext["extension"]}
+        value = next(v for k, v in parts["value"].items() if k.startswith("value"))
+        out[parts["definition"]["valueCanonical"]] = value
+    return out
+
+
+def test_capability_statement(server: RunningServer) -> None:
+    r = server.get("/metadata")
+    assert r.status_code == 200
+    cs = r.json()
+    assert cs["resourceType"] == "CapabilityStatement"
+    assert cs["fhirVersion"] == "4.0.1"
+    assert cs["kind"] == "instance"
+    assert cs["status"] == "active"
+    assert "http://hl7.org/fhir/CapabilityStatement/terminology-server" in cs["instantiates"]
+    assert "application/fhir+json" in cs["format"]
+    assert cs["implementation"]["url"] == server.base
+    features = _features(cs)
+    version = features["http://hl7.org/fhir/uv/tx-tests/FeatureDefinition/test-version"]
+    assert tuple(int(p) for p in str(version).split(".")) >= (1, 6, 0)
+    assert features["http://hl7.org/fhir/uv/tx-ecosystem/FeatureDefinition/CodeSystemAsParameter"]
+    rest = cs["rest"][0]
+    resources = {r["type"]: r for r in rest["resource"]}
+    assert set(resources) == {"CodeSystem", "ValueSet", "ConceptMap"}
+    assert {op["name"] for op in resources["CodeSystem"]["operation"]} >= {"lookup"}
+    for resource in resources.values():
+        assert {i["code"] for i in resource["interaction"]} == {"read", "search-type"}
+        assert {p["name"] for p in resource["searchParam"]} >= {
+            "url",
+            "version",
+            "name",
+            "title",
+            "status",
+        }
+    assert {op["name"] for op in rest["operation"]} == {"versions"}
+
+
+def test_terminology_capabilities_list_every_system_and_version(server: RunningServer) -> None:
+    r = server.get("/metadata", params={"mode": "terminology"})
+    assert r.status_code == 200
+    tc = r.json()
+    assert tc["resourceType"] == "TerminologyCapabilities"
+    listed = {c["uri"]: [v.get("code") for v in c["version"]] for c in tc["codeSystem"]}
+    assert set(listed) >= {CPT, HCPCS, ICD10CM, LOINC, SNOMED, RADLEX}
+    expected: dict[str, set[str]] = {}
+    for path in Path(CONTENT_DIR).glob("CodeSystem-*.json"):
+        resource = json.loads(path.read_text())
+        expected.setdefault(resource["url"], set()).add(resource["version"])
+    assert {uri: set(v) for uri, v in listed.items()} == expected
+    assert listed[CPT][0] == "2026"
+    cpt = next(c for c in tc["codeSystem"] if c["uri"] == CPT)
+    assert [v["isDefault"] for v in cpt["version"]].count(True) == 1
+    assert cpt["extension"][0]["valueCode"] == "fragment"
+
+
+def test_versions(server: RunningServer) -> None:
+    r = server.get("/$versions")
+    assert r.status_code == 200
+    params = {p["name"]: p["valueCode"] for p in r.json()["parameter"]}
+    assert params == {"version": "4.0", "default": "4.0"}
+
+
+def test_encoded_dollar_reaches_the_operation(server: RunningServer) -> None:
+    r = server.get("/%24versions")
+    assert r.status_code == 200

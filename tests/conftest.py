@@ -1,0 +1,99 @@
+"""Fixtures: the real server, started the way the README starts it, on a free port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from terminology.config import Settings
+from terminology.operations.context import Services
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT_DIR = ROOT / "valuesets"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class RunningServer:
+    base: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def get(self, path: str, **kwargs: object) -> requests.Response:
+        return requests.get(f"{self.base}{path}", timeout=10, **kwargs)  # type: ignore[arg-type]
+
+    def post(self, path: str, **kwargs: object) -> requests.Response:
+        return requests.post(f"{self.base}{path}", timeout=10, **kwargs)  # type: ignore[arg-type]
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def terminology_command() -> list[str]:
+    script = Path(sys.executable).parent / "terminology"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "terminology.cli"]
+
+
+def start_server(tmp: Path, *args: str, env: dict[str, str] | None = None) -> RunningServer:
+    port = free_port()
+    log_path = tmp / f"server-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*terminology_command(), "serve", "--port", str(port), "--workers", "1", *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
+    server = RunningServer(f"http://127.0.0.1:{port}/fhir", process, log_path)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()}")
+        try:
+            if requests.get(f"{server.base}/metadata", timeout=1).status_code == 200:
+                return server
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    stop_server(server)
+    raise RuntimeError(f"server did not answer within 30 s:\n{server.log()}")
+
+
+def stop_server(server: RunningServer) -> None:
+    if server.process.poll() is None:
+        os.killpg(server.process.pid, signal.SIGTERM)
+        try:
+            server.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.process.pid, signal.SIGKILL)
+            server.process.wait()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    running = start_server(tmp_path_factory.mktemp("server"))
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture(scope="session")
+def services() -> Services:
+    from terminology.app import build_services
+
+    return build_services(Settings(content_dir=CONTENT_DIR))

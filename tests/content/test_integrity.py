@@ -1,0 +1,242 @@
+"""(c) Integrity: members, map ends and replacements exist; versions match effective dates;
+SNOMED ids pass Verhoeff; ICD-10-CM matches the FY2026 tabular."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import date
+
+import pytest
+
+from .helpers import (
+    CPT,
+    EXT_EFFECTIVE_PERIOD,
+    EXT_UNVERIFIED,
+    HCPCS,
+    ICD10CM,
+    SNOMED,
+    code_system,
+    codes_in_any_version,
+    concepts_by_code,
+    ext,
+    file_names,
+    load,
+    props,
+    resources,
+    verhoeff_ok,
+    versions,
+    walk,
+)
+
+VALUE_SETS = [n for n in file_names() if n.startswith("ValueSet-")]
+CONCEPT_MAPS = [n for n in file_names() if n.startswith("ConceptMap-")]
+CODE_SYSTEMS = [n for n in file_names() if n.startswith("CodeSystem-")]
+R4_EQUIVALENCE = {
+    "relatedto",
+    "equivalent",
+    "equal",
+    "wider",
+    "subsumes",
+    "narrower",
+    "specializes",
+    "inexact",
+    "unmatched",
+    "disjoint",
+}
+
+
+def _code_exists(system: str, code: str, version: str | None = None) -> bool:
+    if version is None:
+        return code in codes_in_any_version(system)
+    cs = versions(system).get(version)
+    return cs is not None and code in concepts_by_code(cs)
+
+
+def _display(system: str, code: str, version: str | None = None) -> set[str]:
+    if version is None:
+        return codes_in_any_version(system)[code]
+    return {concepts_by_code(versions(system)[version])[code]["display"]}
+
+
+@pytest.mark.parametrize("name", VALUE_SETS)
+def test_every_value_set_member_exists_in_its_code_system(name: str) -> None:
+    vs = load(name)
+    assert "exclude" not in vs["compose"]
+    for inc in vs["compose"]["include"]:
+        assert "version" not in inc, "our value sets include code systems versionlessly"
+        assert inc["concept"], "members are enumerated"
+        codes = [c["code"] for c in inc["concept"]]
+        assert len(codes) == len(set(codes)), "duplicate member"
+        for c in inc["concept"]:
+            assert _code_exists(inc["system"], c["code"]), (inc["system"], c["code"])
+            assert c["display"] in _display(inc["system"], c["code"]), c["code"]
+
+
+@pytest.mark.parametrize("name", CONCEPT_MAPS)
+def test_every_concept_map_source_and_target_exists(name: str) -> None:
+    cm = load(name)
+    for g in cm["group"]:
+        for e in g["element"]:
+            assert _code_exists(g["source"], e["code"], g.get("sourceVersion")), e["code"]
+            assert e["display"] in _display(g["source"], e["code"], g.get("sourceVersion"))
+            assert e["target"]
+            for t in e["target"]:
+                assert _code_exists(g["target"], t["code"], g.get("targetVersion")), t["code"]
+                assert t["display"] in _display(g["target"], t["code"], g.get("targetVersion"))
+                assert t["equivalence"] in R4_EQUIVALENCE
+
+
+@pytest.mark.parametrize("name", CONCEPT_MAPS)
+def test_unverified_map_targets_say_so_in_the_comment_too(name: str) -> None:
+    for g in load(name)["group"]:
+        for e in g["element"]:
+            for t in e["target"]:
+                note = ext(t, EXT_UNVERIFIED)
+                if note:
+                    assert note in t["comment"]
+
+
+@pytest.mark.parametrize("name", CONCEPT_MAPS)
+def test_concept_maps_point_at_our_value_sets(name: str) -> None:
+    cm = load(name)
+    ours = {vs["url"] for vs in resources("ValueSet")}
+    for key in ("sourceCanonical", "targetCanonical", "sourceUri", "targetUri"):
+        if key in cm:
+            assert cm[key] in ours
+
+
+@pytest.mark.parametrize("name", CODE_SYSTEMS)
+def test_every_replacement_exists(name: str) -> None:
+    cs = load(name)
+    for c in walk(cs["concept"]):
+        targets = props(c, "replacedBy")
+        systems = props(c, "replacedBySystem") or [cs["url"]]
+        assert len(systems) == 1
+        for code in targets:
+            assert _code_exists(systems[0], code), (c["code"], code)
+
+
+@pytest.mark.parametrize("name", CODE_SYSTEMS)
+def test_unverified_flags_say_what_is_unconfirmed(name: str) -> None:
+    def check(element: dict) -> None:
+        for e in element.get("extension", []):
+            if e["url"] == EXT_UNVERIFIED:
+                assert isinstance(e["valueString"], str) and len(e["valueString"]) > 20
+
+    cs = load(name)
+    check(cs)
+    for c in walk(cs["concept"]):
+        check(c)
+        for p in c.get("property", []):
+            check(p)
+
+
+def _period(cs: dict) -> tuple[date, date]:
+    period = ext(cs, EXT_EFFECTIVE_PERIOD)
+    return date.fromisoformat(period["start"]), date.fromisoformat(period["end"])
+
+
+@pytest.mark.parametrize("system", [CPT, HCPCS])
+def test_each_version_holds_exactly_the_codes_in_force_in_its_period(system: str) -> None:
+    all_versions = versions(system)
+    assert sorted(all_versions) == [str(y) for y in range(2017, 2027)]
+    dates: dict[str, tuple[str | None, str | None]] = {}
+    for cs in all_versions.values():
+        for code, c in concepts_by_code(cs).items():
+            eff, end = props(c, "effectiveDate"), props(c, "endDate")
+            pair = (eff[0] if eff else None, end[0] if end else None)
+            assert dates.setdefault(code, pair) == pair, f"{code}: dates differ between versions"
+            assert props(c, "status") == ["active"], f"{code} is in force in {cs['version']}"
+    for version, cs in all_versions.items():
+        start, end = _period(cs)
+        assert (start, end) == (date(int(version), 1, 1), date(int(version), 12, 31))
+        expected = {
+            code
+            for code, (eff, stop) in dates.items()
+            if (eff is None or date.fromisoformat(eff) <= end)
+            and (stop is None or date.fromisoformat(stop) >= start)
+        }
+        assert set(concepts_by_code(cs)) == expected, version
+
+
+@pytest.mark.parametrize("name", CODE_SYSTEMS)
+def test_effective_period_is_well_formed(name: str) -> None:
+    cs = load(name)
+    period = ext(cs, EXT_EFFECTIVE_PERIOD)
+    if period:
+        assert date.fromisoformat(period["start"]) <= date.fromisoformat(period["end"])
+
+
+def test_snomed_ids_are_strings_with_a_valid_verhoeff_check_digit() -> None:
+    files = [cs for cs in resources("CodeSystem") if cs["url"] == SNOMED]
+    assert files
+    ids = [c["code"] for cs in files for c in walk(cs["concept"])]
+    ids += [
+        c["code"]
+        for r in resources()
+        for inc in r.get("compose", {}).get("include", [])
+        if inc["system"] == SNOMED
+        for c in inc["concept"]
+    ]
+    ids += [
+        t["code"]
+        for cm in resources("ConceptMap")
+        for g in cm["group"]
+        if g["target"] == SNOMED
+        for e in g["element"]
+        for t in e["target"]
+    ]
+    for sctid in ids:
+        assert isinstance(sctid, str) and sctid.isdigit() and 6 <= len(sctid) <= 18, sctid
+        assert sctid[0] != "0"
+        assert verhoeff_ok(sctid), sctid
+
+
+# --- ICD-10-CM against the FY2026 tabular ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def icd():
+    # simple_icd_10_cm 1.5.0 (FY2026 April-1-2026 tabular) warns about a deprecated
+    # importlib.resources call when it loads; the suite turns warnings into errors.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import simple_icd_10_cm
+
+    return simple_icd_10_cm
+
+
+def _icd_nodes() -> list[tuple[dict, str | None]]:
+    out: list[tuple[dict, str | None]] = []
+
+    def visit(concepts: list[dict], parent: str | None) -> None:
+        for c in concepts:
+            out.append((c, parent))
+            visit(c.get("concept", []), c["code"])
+
+    visit(code_system("icd10cm-2026")["concept"], None)
+    return out
+
+
+def test_icd10cm_is_the_fy2026_fragment() -> None:
+    cs = code_system("icd10cm-2026")
+    assert cs["url"] == ICD10CM and cs["version"] == "2026"
+    assert cs["hierarchyMeaning"] == "is-a"
+    assert ext(cs, EXT_EFFECTIVE_PERIOD) == {"start": "2025-10-01", "end": "2026-09-30"}
+
+
+@pytest.mark.parametrize(
+    ("code", "parent"), [(c["code"], p) for c, p in _icd_nodes()], ids=lambda v: str(v)
+)
+def test_icd10cm_code_matches_the_tabular(icd, code: str, parent: str | None) -> None:
+    c = concepts_by_code(code_system("icd10cm-2026"))[code]
+    assert icd.is_valid_item(code)
+    assert c["display"] == icd.get_description(code)
+    billable = icd.is_leaf(code)
+    assert (props(c, "notSelectable") == []) is billable
+    if not billable:
+        assert props(c, "notSelectable") == [True]
+    if parent is None:
+        assert icd.is_category(code)
+    else:
+        assert icd.get_parent(code) == parent
