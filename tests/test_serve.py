@@ -1,0 +1,105 @@
+"""The serve command: settings precedence, content checks before serving, the packaged content."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from terminology.cli import check_content
+from terminology.config import Settings, default_content_dir
+from tests.conftest import CONTENT_DIR, ROOT, start_server, stop_server, terminology_command
+
+
+def test_flags_win_over_environment() -> None:
+    env = {
+        "TERMINOLOGY_PORT": "9000",
+        "TERMINOLOGY_HOST": "0.0.0.0",
+        "TERMINOLOGY_WORKERS": "4",
+        "TERMINOLOGY_CONTENT_DIR": "/tmp",
+    }
+    settings = Settings.from_env(env, port=9100, host=None, workers=None, content_dir=None)
+    assert settings.port == 9100
+    assert settings.host == "0.0.0.0"
+    assert settings.workers == 4
+    assert settings.content_dir == Path("/tmp").resolve()
+
+
+def test_defaults_without_environment() -> None:
+    settings = Settings.from_env({})
+    assert (settings.host, settings.port, settings.workers) == ("127.0.0.1", 8080, 2)
+    assert settings.content_dir == default_content_dir()
+    assert (settings.content_dir / "CodeSystem-cpt-2026.json").exists()
+
+
+def test_bad_environment_value_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="TERMINOLOGY_PORT"):
+        Settings.from_env({"TERMINOLOGY_PORT": "eighty"})
+
+
+def test_built_in_content_is_valid() -> None:
+    assert check_content(CONTENT_DIR) == []
+
+
+def test_serve_refuses_invalid_content(tmp_path: Path) -> None:
+    shutil.copytree(CONTENT_DIR, tmp_path / "content")
+    broken = tmp_path / "content" / "ValueSet-chest-ct-procedures.json"
+    resource = json.loads(broken.read_text())
+    resource["status"] = ["not", "a", "code"]
+    broken.write_text(json.dumps(resource))
+    result = subprocess.run(
+        [
+            *terminology_command(),
+            "serve",
+            "--port",
+            "1",
+            "--content-dir",
+            str(tmp_path / "content"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "ValueSet-chest-ct-procedures.json" in result.stderr
+    assert "not serving it" in result.stderr
+
+
+def test_serve_a_content_dir_given_by_environment(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    shutil.copy(CONTENT_DIR / "CodeSystem-icd10cm-2026.json", content)
+    server = start_server(tmp_path, env={"TERMINOLOGY_CONTENT_DIR": str(content)})
+    try:
+        bundle = server.get("/CodeSystem").json()
+        assert [e["resource"]["id"] for e in bundle["entry"]] == ["icd10cm-2026"]
+    finally:
+        stop_server(server)
+
+
+def test_wheel_ships_the_content(tmp_path: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--quiet",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        timeout=300,
+    )
+    (wheel,) = tmp_path.glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for path in CONTENT_DIR.glob("*.json"):
+        assert f"terminology/_content/valuesets/{path.name}" in names
+    assert "terminology/wsgi.py" in names
