@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from terminology import __version__
-from terminology.api import codesystem, metadata, resources
+from terminology.api import codesystem, metadata, resources, valueset
 from terminology.api.errors import register_error_handlers
 from terminology.api.http import check_request
 from terminology.codec.capabilities import (
@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         "versions": versions_parameters(),
     }
     app.before_request(check_request)
-    for blueprint in (metadata.bp, codesystem.bp, resources.bp):
+    for blueprint in (metadata.bp, codesystem.bp, valueset.bp, resources.bp):
         app.register_blueprint(blueprint, url_prefix=settings.base_path)
     register_error_handlers(app)
     return app

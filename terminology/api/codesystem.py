@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Response, request
 
 from terminology.api.http import fhir_json, parameters, services
 from terminology.codec import inputs, outputs
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 from terminology.operations.lookup import lookup
+from terminology.operations.validate_code import validate_in_code_system
 
 bp = Blueprint("codesystem", __name__)
 
@@ -17,14 +21,28 @@ bp = Blueprint("codesystem", __name__)
 @bp.route("/CodeSystem/<cs_id>/$lookup", methods=["GET", "POST"])
 def lookup_view(cs_id: str | None = None) -> Response:
     svc = services()
-    instance = None
-    if cs_id is not None:
-        instance = svc.code_systems.read(cs_id)
-        if instance is None:
-            raise TerminologyError(
-                msg("UNKNOWN_RESOURCE", type="CodeSystem", id=cs_id[:64]),
-                status=404,
-                code="not-found",
-            )
-    request = inputs.lookup_request(parameters(), instance)
-    return fhir_json(outputs.lookup_parameters(lookup(request, svc)))
+    req = inputs.lookup_request(parameters(), _instance(cs_id))
+    return fhir_json(outputs.lookup_parameters(lookup(req, svc)))
+
+
+@bp.route("/CodeSystem/$validate-code", methods=["GET", "POST"])
+@bp.route("/CodeSystem/<cs_id>/$validate-code", methods=["GET", "POST"])
+def validate_code_view(cs_id: str | None = None) -> Response:
+    req = inputs.validate_code_request(
+        parameters(),
+        value_set_mode=False,
+        instance=_instance(cs_id),
+        accept_language=request.headers.get("Accept-Language"),
+    )
+    return fhir_json(outputs.validate_code_parameters(validate_in_code_system(req, services())))
+
+
+def _instance(cs_id: str | None) -> Mapping[str, Any] | None:
+    if cs_id is None:
+        return None
+    instance = services().code_systems.read(cs_id)
+    if instance is None:
+        raise TerminologyError(
+            msg("UNKNOWN_RESOURCE", type="CodeSystem", id=cs_id[:64]), status=404, code="not-found"
+        )
+    return instance

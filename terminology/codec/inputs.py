@@ -19,6 +19,7 @@ from terminology.messages import msg
 from terminology.model import Coding
 from terminology.operations.lookup import LookupRequest
 from terminology.operations.search import MAX_PAGE_SIZE, SearchRequest
+from terminology.operations.validation_model import CanonicalRef, ValidateCodeRequest
 from terminology.storage.repositories import EXACT_PARAMS, STRING_PARAMS, StringCriterion
 
 _TEXT_KINDS = frozenset(
@@ -151,6 +152,7 @@ def lookup_request(bag: ParamBag, instance: Mapping[str, Any] | None = None) -> 
         date=parse_date(on, "date") if on else None,
         display_language=text(bag, "displayLanguage"),
         properties=tuple(properties),
+        tx_resources=tuple(resources(bag, "tx-resource")),
     )
 
 
@@ -199,3 +201,155 @@ def search_request(resource_type: str, query: Iterable[tuple[str, str]]) -> Sear
 
 
 __all__ = ["Param", "boolean", "coding", "lookup_request", "search_request", "text", "texts"]
+
+
+def codeable_concept(bag: ParamBag, name: str) -> list[Coding] | None:
+    param = bag.get(name)
+    if param is None:
+        return None
+    raw = param.value
+    if param.kind != "CodeableConcept" or not isinstance(raw, Mapping):
+        raise TerminologyError(
+            msg(
+                "BAD_PARAMETER_TYPE",
+                name=name,
+                expected="CodeableConcept (POST a Parameters resource)",
+            ),
+            expression=name,
+        )
+    codings = raw.get("coding", [])
+    if not isinstance(codings, list):
+        raise TerminologyError(msg("BAD_PARAMETER_TYPE", name=f"{name}.coding", expected="list"))
+    wrapped = ParamBag(Param("c", "Coding", c) for c in codings)
+    return [coding(ParamBag([p]), "c") for p in wrapped]  # type: ignore[misc]
+
+
+def resources(bag: ParamBag, name: str) -> list[Mapping[str, Any]]:
+    out = []
+    for param in bag.all(name):
+        if param.kind != "resource":
+            raise TerminologyError(
+                msg("BAD_PARAMETER_TYPE", name=name, expected="resource"), expression=name
+            )
+        out.append(param.value)
+    return out
+
+
+def _canonicals(bag: ParamBag, name: str) -> tuple[str, ...]:
+    return tuple(texts(bag, name))
+
+
+def _form(bag: ParamBag) -> tuple[str, list[Coding], str | None]:
+    given = [name for name in ("code", "coding", "codeableConcept") if bag.get(name) is not None]
+    if not given:
+        raise TerminologyError(msg("VALIDATE_NO_CODE"), code="required", expression="code")
+    if len(given) > 1:
+        raise TerminologyError(msg("VALIDATE_SEVERAL_FORMS"), expression=given[1])
+    if given[0] == "coding":
+        single = coding(bag, "coding")
+        assert single is not None
+        return "coding", [single], None
+    if given[0] == "codeableConcept":
+        param = bag.get("codeableConcept")
+        codings = codeable_concept(bag, "codeableConcept") or []
+        cc_text = param.value.get("text") if param is not None else None
+        return "codeableConcept", codings, cc_text if isinstance(cc_text, str) else None
+    return "code", [], None
+
+
+def _split_canonical(value: str | None) -> tuple[str | None, str | None]:
+    if not value:
+        return None, None
+    url, _, version = value.partition("|")
+    return url, version or None
+
+
+def _resource_of(bag: ParamBag, name: str, rtype: str) -> Mapping[str, Any] | None:
+    param = bag.get(name)
+    if param is None:
+        return None
+    if param.kind != "resource" or param.value.get("resourceType") != rtype:
+        raise TerminologyError(
+            msg("BAD_PARAMETER_TYPE", name=name, expected=f"{rtype} resource"), expression=name
+        )
+    return param.value
+
+
+def validate_code_request(
+    bag: ParamBag,
+    *,
+    value_set_mode: bool,
+    instance: Mapping[str, Any] | None = None,
+    accept_language: str | None = None,
+) -> ValidateCodeRequest:
+    """ValueSet/$validate-code (``value_set_mode``) or CodeSystem/$validate-code parameters."""
+    form, codings, cc_text = _form(bag)
+    display = text(bag, "display")
+    if value_set_mode:
+        url, version = _split_canonical(text(bag, "url"))
+        version = text(bag, "valueSetVersion") or version
+        inline = _resource_of(bag, "valueSet", "ValueSet")
+        if instance is not None:
+            ref = CanonicalRef(instance.get("url"), instance.get("version"), instance)
+        elif inline is not None:
+            ref = CanonicalRef(inline.get("url"), inline.get("version"), inline)
+        elif url:
+            ref = CanonicalRef(url, version)
+        else:
+            raise TerminologyError(msg("VALIDATE_NO_VALUE_SET"), code="required", expression="url")
+        if form == "code":
+            codings = [
+                Coding(text(bag, "system"), text(bag, "code"), text(bag, "systemVersion"), display)
+            ]
+        cs_ref = None
+    else:
+        url, version = _split_canonical(text(bag, "url") or text(bag, "system"))
+        version = text(bag, "version") or version
+        inline = _resource_of(bag, "codeSystem", "CodeSystem")
+        if instance is not None:
+            cs_ref = CanonicalRef(instance.get("url"), instance.get("version"), instance)
+        elif inline is not None:
+            cs_ref = CanonicalRef(inline.get("url"), inline.get("version"), inline)
+        else:
+            cs_ref = CanonicalRef(url, version)
+        if form == "code":
+            codings = [Coding(cs_ref.url, text(bag, "code"), cs_ref.version, display)]
+        elif (
+            form == "coding"
+            and cs_ref.url
+            and codings[0].system
+            and codings[0].system != cs_ref.url
+        ):
+            raise TerminologyError(
+                msg(
+                    "LOOKUP_CONFLICT",
+                    first="url",
+                    second="coding.system",
+                    a=cs_ref.url,
+                    b=codings[0].system,
+                ),
+                expression="Coding.system",
+            )
+        ref = None
+    on = text(bag, "date")
+    return ValidateCodeRequest(
+        form=form,  # type: ignore[arg-type]
+        codings=tuple(codings),
+        value_set=ref,
+        code_system=cs_ref,
+        cc_text=cc_text,
+        date=parse_date(on, "date") if on else None,
+        abstract=boolean(bag, "abstract"),
+        display_language=text(bag, "displayLanguage"),
+        accept_language=accept_language,
+        active_only=boolean(bag, "activeOnly") or False,
+        infer_system=boolean(bag, "inferSystem") or False,
+        lenient_display=boolean(bag, "lenient-display-validation") or False,
+        membership_only=boolean(bag, "valueset-membership-only") or False,
+        system_versions=_canonicals(bag, "system-version"),
+        check_system_versions=_canonicals(bag, "check-system-version"),
+        force_system_versions=_canonicals(bag, "force-system-version"),
+        default_valueset_versions=_canonicals(bag, "default-valueset-version"),
+        use_supplements=_canonicals(bag, "useSupplement"),
+        tx_resources=tuple(resources(bag, "tx-resource")),
+    )

@@ -6,10 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+from terminology.codec.outcome import issue, operation_outcome
 from terminology.codec.summary import apply_summary
-from terminology.model import Coding, Designation
+from terminology.model import Coding, Designation, Issue
 from terminology.operations.lookup import LookupResult, OutProperty
 from terminology.operations.search import SearchRequest, SearchResult
+from terminology.operations.validation_model import ValidateCodeResult
 
 _VALUE_KEY = {
     "code": "valueCode",
@@ -121,3 +123,42 @@ def read_body(
     resource: Mapping[str, Any], summary: str | None, elements: list[str] | None
 ) -> Mapping[str, Any]:
     return apply_summary(resource, summary, elements)
+
+
+def issues_outcome(issues: list[Issue]) -> dict[str, Any]:
+    return operation_outcome(
+        [issue(i.severity, i.code, i.text, i.tx_type, i.expression) for i in issues]
+    )
+
+
+def validate_code_parameters(result: ValidateCodeResult) -> dict[str, Any]:
+    params: list[dict[str, Any]] = [{"name": "result", "valueBoolean": result.result}]
+    message = result.message
+    if message:
+        params.append({"name": "message", "valueString": message})
+    if result.code:
+        params.append({"name": "code", "valueCode": result.code})
+    if result.system:
+        params.append({"name": "system", "valueUri": result.system})
+    if result.version:
+        params.append({"name": "version", "valueString": result.version})
+    if result.display:
+        params.append({"name": "display", "valueString": result.display})
+    if result.codeable_concept is not None:
+        cc: dict[str, Any] = {"coding": [coding_dict(c) for c in result.codeable_concept]}
+        if result.cc_text:
+            cc["text"] = result.cc_text
+        params.append({"name": "codeableConcept", "valueCodeableConcept": cc})
+    if result.inactive is not None:
+        params.append({"name": "inactive", "valueBoolean": result.inactive})
+    if result.status:
+        params.append({"name": "status", "valueCode": result.status})
+    if result.normalized_code:
+        params.append({"name": "normalized-code", "valueCode": result.normalized_code})
+    for url in dict.fromkeys(result.caused_by_unknown_system):
+        params.append({"name": "x-caused-by-unknown-system", "valueCanonical": url})
+    for url in dict.fromkeys(result.unknown_systems):
+        params.append({"name": "x-unknown-system", "valueCanonical": url})
+    if result.issues:
+        params.append({"name": "issues", "resource": issues_outcome(result.issues)})
+    return {"resourceType": "Parameters", "parameter": params}

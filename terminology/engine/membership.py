@@ -85,9 +85,7 @@ class MembershipEngine:
         finally:
             search.stack = search.stack[:-1]
 
-    def _in_part(
-        self, part: Mapping[str, Any], owner: Mapping[str, Any], search: _Search
-    ) -> bool:
+    def _in_part(self, part: Mapping[str, Any], owner: Mapping[str, Any], search: _Search) -> bool:
         system = part.get("system")
         if system is not None and not self._system_selects(part, search):
             return False

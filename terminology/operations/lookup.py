@@ -7,13 +7,16 @@ force in, the version asked about, and names its replacements.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from terminology.errors import TerminologyError
 from terminology.model import Coding, Concept, Designation, PropertyValue
 from terminology.operations.context import Services
 from terminology.operations.resolution import Resolved, explain_missing, resolve
+from terminology.operations.scope import build_scope
 
 #: Properties every look-up may report besides the code system's own.
 STANDARD_PROPERTIES = ("parent", "child", "inactive")
@@ -28,6 +31,8 @@ class LookupRequest:
     display_language: str | None = None
     #: Property codes asked for; empty means the server's choice (all of them), ``*`` all.
     properties: tuple[str, ...] = ()
+    #: CodeSystems sent with the request (``tx-resource``), used for this request only.
+    tx_resources: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +94,8 @@ def _properties(request: LookupRequest, resolved: Resolved, concept: Concept) ->
 
 
 def lookup(request: LookupRequest, services: Services) -> LookupResult:
-    resolved = resolve(services.registry, request.system, request.version, request.date)
+    registry = build_scope(services, request.tx_resources).registry
+    resolved = resolve(registry, request.system, request.version, request.date)
     located = resolved.version.locate(request.code)
     concept = located.concept
     info = resolved.version.info

@@ -1,0 +1,101 @@
+"""What one request can see: the stored content plus the resources it brought in ``tx-resource``.
+
+Resources sent with a request are used for that request only and win over stored content with
+the same url|version (conformance suites reuse one url|version for different content). Other
+stored versions of the same code system stay visible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from terminology.errors import TerminologyError
+from terminology.operations.context import Services
+from terminology.providers.base import CodeSystemProvider, CodeSystemVersion
+from terminology.providers.registry import ALIASES, ProviderRegistry, build_version
+from terminology.providers.resource_backed import ResourceBackedProvider
+from terminology.versions import version_sort_key
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    registry: ProviderRegistry
+    #: url -> versions of ValueSets brought by the request, oldest first.
+    extra_value_sets: Mapping[str, list[Mapping[str, Any]]]
+    services: Services
+    #: Supplements brought by the request or stored, by url.
+    supplements: Mapping[str, list[Mapping[str, Any]]] = field(default_factory=dict)
+
+    def value_set(self, url: str, version: str | None = None) -> Mapping[str, Any] | None:
+        """A value set by url (and version); the latest version when none is given."""
+        candidates = list(self.extra_value_sets.get(url, ())) or list(
+            self.services.value_sets.versions(url)
+        )
+        if not candidates:
+            return None
+        if version is None:
+            return max(candidates, key=lambda r: version_sort_key(r.get("version"), None))
+        return next((r for r in candidates if r.get("version") == version), None)
+
+    def value_set_versions(self, url: str) -> list[str]:
+        candidates = list(self.extra_value_sets.get(url, ())) or list(
+            self.services.value_sets.versions(url)
+        )
+        return [r.get("version") for r in candidates if r.get("version")]
+
+    def is_value_set_url(self, url: str) -> bool:
+        return bool(self.extra_value_sets.get(url) or self.services.value_sets.versions(url))
+
+    def supplement(self, url: str, version: str | None = None) -> Mapping[str, Any] | None:
+        candidates = self.supplements.get(url, [])
+        if version is not None:
+            return next((r for r in candidates if r.get("version") == version), None)
+        return candidates[-1] if candidates else None
+
+
+def _merge(
+    stored: CodeSystemProvider | None, added: list[CodeSystemVersion], system: str
+) -> CodeSystemProvider:
+    versions: dict[str | None, CodeSystemVersion] = {}
+    if stored is not None:
+        for v in stored.versions():
+            selected = stored.select(version=v)
+            if selected is not None:
+                versions[v] = selected
+    for version in added:
+        versions[version.info.version] = version
+    aliases = stored.aliases if stored is not None else ALIASES.get(system, ())
+    return ResourceBackedProvider(system, list(versions.values()), aliases)
+
+
+def build_scope(services: Services, tx_resources: Iterable[Mapping[str, Any]]) -> Scope:
+    code_systems: dict[str, list[CodeSystemVersion]] = {}
+    value_sets: dict[str, list[Mapping[str, Any]]] = {}
+    supplements: dict[str, list[Mapping[str, Any]]] = {}
+    for resource in tx_resources:
+        rtype = resource.get("resourceType")
+        url = resource.get("url")
+        if not isinstance(url, str) or not url:
+            continue  # nothing can refer to a resource without a url
+        if rtype == "CodeSystem":
+            if resource.get("content") == "supplement":
+                supplements.setdefault(url, []).append(resource)
+                continue
+            try:
+                version = build_version(resource)
+            except TerminologyError as exc:
+                raise TerminologyError(f"tx-resource CodeSystem {url}: {exc.message}") from exc
+            code_systems.setdefault(url, []).append(version)
+        elif rtype == "ValueSet":
+            value_sets.setdefault(url, []).append(resource)
+    for url in value_sets:
+        value_sets[url].sort(key=lambda r: version_sort_key(r.get("version"), None))
+    if not code_systems:
+        return Scope(services.registry, value_sets, services, supplements)
+    providers = [
+        _merge(services.registry.resolve(system), added, system)
+        for system, added in code_systems.items()
+    ]
+    return Scope(services.registry.overlay(providers), value_sets, services, supplements)
