@@ -1,9 +1,11 @@
 """Is the display a client sent right for this concept, in the languages it asked for?
 
-The candidates are the concept's display and its designations (plus displays a value set gives
-the code). A match must be exact. When the code system's displays are not the owner's text (our
-CPT descriptions), a difference is reported as information only: the client most likely sent the
-official descriptor, which this server does not hold.
+Candidates are the concept's display (in the code system's language, or in none), its
+designations, and any display the value set gives the code. With no language asked for, every
+candidate counts; otherwise only those in an asked-for language (a candidate without a language
+counts for any). A match must be exact; a difference only in white space gets its own message.
+When the code system's displays are not the owner's text (our CPT descriptions) a difference is
+information only: the client most likely sent the official descriptor, which we do not hold.
 """
 
 from __future__ import annotations
@@ -16,35 +18,39 @@ from terminology.model import CodeSystemInfo, Concept, Issue
 
 _SPACES = re.compile(r"\s+")
 _LANGUAGE = re.compile(r"^(\*|[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*)$")
+_INACTIVE_DESIGNATION = frozenset({"deprecated", "withdrawn", "retired", "inactive"})
 
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
     value: str
     language: str | None
+    #: A designation marked deprecated/withdrawn: still recognised, but no longer correct.
+    status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DisplayFinding:
+    issue: Issue
+    #: Whether the text belongs in the operation's summary ``message``.
+    in_message: bool
 
 
 def parse_languages(header: str | None) -> list[str]:
-    """Languages of a ``displayLanguage`` or Accept-Language value, best first (q ignored)."""
+    """Languages of a ``displayLanguage`` or Accept-Language value, in the order given."""
     if not header:
         return []
-    out = []
-    for item in header.split(","):
-        tag = item.split(";")[0].strip()
-        if tag:
-            out.append(tag)
-    return out
+    return [item.split(";")[0].strip() for item in header.split(",") if item.split(";")[0].strip()]
 
 
 def valid_language_list(value: str) -> bool:
-    return all(_LANGUAGE.match(tag) for tag in parse_languages(value)) and bool(value.strip())
+    tags = parse_languages(value)
+    return bool(tags) and all(_LANGUAGE.match(tag) for tag in tags)
 
 
-def _matches(language: str | None, wanted: str) -> bool:
-    if wanted == "*":
+def language_matches(language: str | None, wanted: str) -> bool:
+    if wanted == "*" or language is None:
         return True
-    if language is None:
-        return False
     language, wanted = language.lower(), wanted.lower()
     return (
         language == wanted or language.startswith(wanted + "-") or wanted.startswith(language + "-")
@@ -55,26 +61,34 @@ def candidates(concept: Concept, info: CodeSystemInfo, extra: list[Candidate]) -
     found = []
     if concept.display:
         found.append(Candidate(concept.display, info.language))
-    found += [Candidate(d.value, d.language) for d in concept.designations]
-    found += extra
-    return found
+    for d in concept.designations:
+        status = d.use.code if d.use and d.use.code in _INACTIVE_DESIGNATION else None
+        found.append(Candidate(d.value, d.language, status))
+    return found + extra
 
 
 def preferred_display(concept: Concept, info: CodeSystemInfo, languages: list[str]) -> str | None:
-    """The display to return: in the first requested language that has one, else the default."""
+    """The display to return: in the first asked-for language that has one, else the default."""
     for wanted in languages:
         if wanted == "*":
             break
-        if info.language and _matches(info.language, wanted) and concept.display:
+        if concept.display and info.language and language_matches(info.language, wanted):
             return concept.display
         for d in concept.designations:
-            if _matches(d.language, wanted):
+            if d.language and language_matches(d.language, wanted):
                 return d.value
     return concept.display
 
 
-def _label(c: Candidate) -> str:
-    return f"'{c.value}' ({c.language})" if c.language else f"'{c.value}'"
+def _present(items: list[Candidate]) -> str:
+    labels = list(
+        dict.fromkeys(
+            f"'{c.value}' ({c.language})" if c.language else f"'{c.value}'" for c in items
+        )
+    )
+    if len(labels) <= 2:
+        return " or ".join(labels)
+    return ", ".join(labels[:-1]) + " or " + labels[-1]
 
 
 def check_display(
@@ -87,101 +101,75 @@ def check_display(
     lenient: bool,
     expression: str,
     extra: list[Candidate] | None = None,
-) -> list[Issue]:
-    """Issues for a supplied display; empty when it is right."""
+) -> DisplayFinding | None:
+    """What is wrong with a supplied display; None when it is right."""
     every = candidates(concept, info, extra or [])
-    if any(c.value == display for c in every) and not languages:
-        return []
-    if languages:
-        in_language = [c for c in every if any(_matches(c.language, w) for w in languages)]
-        if info.language is None and any(w == "*" for w in languages):
-            in_language = every
-    else:
-        in_language = every
-    if any(c.value == display for c in in_language):
-        return []
+    wanted = [
+        c for c in every if not languages or any(language_matches(c.language, w) for w in languages)
+    ]
+    exact = [c for c in wanted if c.value == display]
+    if exact:
+        if all(c.status for c in exact):
+            valid = ", ".join(f'"{c.value}"' for c in wanted if not c.status)
+            text = msg(
+                "INACTIVE_DISPLAY",
+                display=display,
+                code=concept.code,
+                status=exact[0].status,
+                valid=valid,
+            )
+            return DisplayFinding(
+                Issue("warning", "invalid", text, "display-comment", expression), False
+            )
+        return None
     if not info.displays_official:
-        return [
-            Issue(
-                "information",
-                "informational",
-                msg(
-                    "DISPLAY_NOT_OFFICIAL",
-                    display=display,
-                    system=system,
-                    code=concept.code,
-                    ours=concept.display or "",
-                ),
-                "display-comment",
-                expression,
-            )
-        ]
+        text = msg(
+            "DISPLAY_NOT_OFFICIAL",
+            display=display,
+            system=system,
+            code=concept.code,
+            ours=concept.display or "",
+        )
+        return DisplayFinding(
+            Issue("information", "informational", text, "display-comment", expression), True
+        )
     severity = "warning" if lenient else "error"
-    langs = ",".join(languages) if languages else "--"
-    default_matches = any(c.value == display for c in every)
-    if languages and not in_language:
-        if default_matches:
-            return [
-                Issue(
-                    "information",
-                    "invalid",
-                    msg(
-                        "DISPLAY_DEFAULT_LANGUAGE_ONLY",
-                        system=system,
-                        code=concept.code,
-                        languages=langs,
-                        display=display,
-                    ),
-                    "invalid-display",
-                    expression,
-                )
-            ]
-        return [
-            Issue(
-                severity,
-                "invalid",
-                msg(
-                    "WRONG_DISPLAY_NO_LANGUAGE",
-                    display=display,
-                    system=system,
-                    code=concept.code,
-                    languages=langs,
-                    default=concept.display or "",
-                ),
-                "invalid-display",
-                expression,
+    summary = ",".join(languages) if languages else "--"
+    active = [c for c in wanted if not c.status]
+    if not active:
+        if any(c.value == display for c in every):
+            text = msg(
+                "DISPLAY_DEFAULT_LANGUAGE_ONLY",
+                system=system,
+                code=concept.code,
+                languages=summary,
+                display=display,
             )
-        ]
-    pool = in_language or every
-    unique = list(dict.fromkeys(pool))
-    valid = " or ".join(_label(c) for c in unique)
+            return DisplayFinding(
+                Issue("information", "invalid", text, "invalid-display", expression), True
+            )
+        text = msg(
+            "WRONG_DISPLAY_NO_LANGUAGE",
+            display=display,
+            system=system,
+            code=concept.code,
+            languages=summary,
+            default=concept.display or "",
+        )
+        return DisplayFinding(Issue(severity, "invalid", text, "invalid-display", expression), True)
     normalised = _SPACES.sub(" ", display.strip())
-    if any(_SPACES.sub(" ", c.value.strip()) == normalised for c in pool):
-        text = msg(
-            "WRONG_DISPLAY_WS",
-            display=display,
-            system=system,
-            code=concept.code,
-            valid=valid,
-            languages=langs,
-        )
-    elif len(unique) > 1:
-        text = msg(
-            "WRONG_DISPLAY_CHOICES",
-            display=display,
-            system=system,
-            code=concept.code,
-            count=len(unique),
-            valid=valid,
-            languages=langs,
-        )
-    else:
-        text = msg(
-            "WRONG_DISPLAY",
-            display=display,
-            system=system,
-            code=concept.code,
-            valid=valid,
-            languages=langs,
-        )
-    return [Issue(severity, "invalid", text, "invalid-display", expression)]
+    whitespace_only = any(_SPACES.sub(" ", c.value.strip()) == normalised for c in active)
+    count = len({c.value for c in active})
+    key = ("WRONG_DISPLAY_WS" if whitespace_only else "WRONG_DISPLAY") + (
+        "_CHOICES" if count > 1 else ""
+    )
+    text = msg(
+        key,
+        display=display,
+        system=system,
+        code=concept.code,
+        valid=_present(active),
+        languages=summary,
+        count=count,
+    )
+    return DisplayFinding(Issue(severity, "invalid", text, "invalid-display", expression), True)

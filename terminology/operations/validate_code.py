@@ -3,559 +3,442 @@
 http://hl7.org/fhir/R4/valueset-operation-validate-code.html with the HL7 terminology
 ecosystem's contract: a question understood and answered "no" is ``result = false`` with
 issues (HTTP 200); only a request that cannot be evaluated raises ``TerminologyError``.
+CodeSystem/$validate-code is answered as membership of a value set holding the whole code system.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from terminology.engine.membership import MembershipEngine
 from terminology.errors import TerminologyError
 from terminology.messages import msg
-from terminology.model import Coding, Concept, Issue
+from terminology.model import Coding, Issue
 from terminology.operations.context import Services
 from terminology.operations.displays import (
-    Candidate,
     check_display,
     parse_languages,
     preferred_display,
     valid_language_list,
 )
-from terminology.operations.resolution import Resolved, explain_missing
 from terminology.operations.scope import Scope, build_scope
 from terminology.operations.validation_model import (
     CanonicalRef,
     ValidateCodeRequest,
     ValidateCodeResult,
 )
-from terminology.operations.versions_in_vs import choose_version, includes_for
-from terminology.providers.base import CodeSystemVersion
-
-
-@dataclass(frozen=True, slots=True)
-class Paths:
-    """Where each part of one coding sits in the request, for ``issue.expression``."""
-
-    code: str
-    system: str
-    version: str
-    display: str
-    whole: str
-
-    @classmethod
-    def for_form(cls, form: str, index: int) -> Paths:
-        if form == "code":
-            return cls("code", "system", "version", "display", "code")
-        if form == "coding":
-            return cls("Coding.code", "Coding.system", "Coding.version", "Coding.display", "Coding")
-        base = f"CodeableConcept.coding[{index}]"
-        return cls(f"{base}.code", f"{base}.system", f"{base}.version", f"{base}.display", base)
+from terminology.operations.versions_in_vs import VersionRules, includes_for
+from terminology.operations.vs_checker import (
+    EXT_EXPANSION_PARAMETER,
+    EXT_VS_SUPPLEMENT,
+    CodingState,
+    PrepareFailure,
+    ValueSetChecker,
+    add_to_path,
+)
 
 
 @dataclass(slots=True)
-class CodingOutcome:
-    valid: bool
-    issues: list[Issue] = field(default_factory=list)
-    system: str | None = None
-    code: str | None = None
-    version: str | None = None
-    display: str | None = None
-    concept: Concept | None = None
-    inactive: bool | None = None
-    status: str | None = None
-    caused_by_unknown: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
+class _Match:
+    system: str
+    code: str
+    version: str | None
+    display: str | None
+    state: CodingState
 
 
-def _issue(severity: str, code: str, text: str, tx: str, expression: str | None) -> Issue:
-    return Issue(severity, code, text, tx, expression)  # type: ignore[arg-type]
+def _coding_path(form: str, index: int) -> str:
+    if form == "codeableConcept":
+        return f"CodeableConcept.coding[{index}]"
+    return "Coding" if form == "coding" else ""
+
+
+def _entry(system: str, coding: Coding) -> str:
+    text = (
+        f"{system}|{coding.version}#{coding.code}" if coding.version else f"{system}#{coding.code}"
+    )
+    if coding.display:
+        text += f" ('{coding.display}')"
+    return f"'{text}'"
 
 
 def _absolute(system: str) -> bool:
     return ":" in system
 
 
-class Validator:
-    """One request's validation: the scope, the value set and the language settings."""
+class Validation:
+    """One request: the scope it sees, its value set, its languages and its findings."""
 
-    def __init__(self, request: ValidateCodeRequest, services: Services) -> None:
+    def __init__(
+        self,
+        request: ValidateCodeRequest,
+        scope: Scope,
+        value_set: Mapping[str, Any],
+        internal: bool,
+    ) -> None:
         self.request = request
-        self.scope: Scope = build_scope(services, request.tx_resources)
-        self.value_set: Mapping[str, Any] | None = None
-        self.vs_label = ""
-        self.languages = self._languages()
-        self.engine = MembershipEngine(self.scope.registry, self._resolve_import)
-
-    # -- set-up ---------------------------------------------------------------------------
-    def _languages(self) -> list[str]:
-        value = self.request.display_language
-        if value is not None:
-            if not valid_language_list(value):
-                raise TerminologyError(
-                    msg("INVALID_DISPLAY_LANGUAGE", value=value[:40]),
-                    code="processing",
-                    tx_type="invalid-display",
-                    expression="displayLanguage",
-                )
-            return parse_languages(value)
-        return parse_languages(self.request.accept_language)
-
-    def _resolve_import(self, url: str, version: str | None) -> Mapping[str, Any] | None:
-        return self.scope.value_set(url, version)
-
-    def load_value_set(self, ref: CanonicalRef) -> None:
-        if ref.resource is not None:
-            value_set = ref.resource
-        else:
-            assert ref.url is not None
-            value_set = self.scope.value_set(ref.url, ref.version)
-            if value_set is None:
-                text = (
-                    msg("VS_VERSION_NOT_FOUND", url=ref.url, version=ref.version)
-                    if ref.version
-                    else msg("VS_NOT_FOUND", url=ref.url)
-                )
-                raise TerminologyError(text, status=404, code="not-found", tx_type="not-found")
+        self.scope = scope
         self.value_set = value_set
-        url = value_set.get("url", "")
-        version = value_set.get("version")
-        self.vs_label = f"{url}|{version}" if version else url
-        if not self.languages and value_set.get("language"):
-            self.languages = [value_set["language"]]
+        self.internal = internal
+        rules = VersionRules(
+            request.force_system_versions, request.system_versions, request.check_system_versions
+        )
+        self.checker = ValueSetChecker(request, scope, rules)
+        self.languages = _languages(request, value_set)
+        self.vs_label = _vs_label(value_set)
 
-    # -- one coding against the value set -------------------------------------------------
-    def check_in_value_set(self, coding: Coding, paths: Paths) -> CodingOutcome:
-        assert self.value_set is not None
-        out = CodingOutcome(False, system=coding.system, code=coding.code)
+    def run(self) -> ValidateCodeResult:
+        request, checker = self.request, self.checker
+        try:
+            checker.prepare(self.value_set)
+            self._check_supplements()
+        except PrepareFailure as failure:
+            return self._prepare_failure(failure.issue)
+        ok: bool | None = False
+        entries: list[str] = []
+        match: _Match | None = None
+        looked_up: _Match | None = None
+        for index, coding in enumerate(request.codings):
+            path = _coding_path(request.form, index)
+            state = CodingState()
+            verdict = self._check_one(path, coding, state)
+            system = state.implied_system or coding.system or ""
+            entries.append(_entry(system, coding))
+            if verdict is False and not self.internal and request.form == "codeableConcept":
+                checker.add(
+                    "information",
+                    "code-invalid",
+                    msg("NOT_IN_VS_ONE", codes=_entry(system, coding), vs=self.vs_label),
+                    "this-code-not-in-vs",
+                    add_to_path(path, "code"),
+                )
+            if verdict is True:
+                ok = True
+            elif verdict is None and ok is False:
+                ok = None
+            if verdict is True and state.concept is not None and state.cs is not None:
+                self._check_display(path, coding, system, state)
+                if match is None:
+                    match = _Match(
+                        system,
+                        coding.code or "",
+                        state.cs.info.version,
+                        preferred_display(state.concept, state.cs.info, self.languages),
+                        state,
+                    )
+            elif verdict is True and match is None:
+                match = _Match(
+                    system,
+                    coding.code or "",
+                    state.cs.info.version if state.cs else None,
+                    None,
+                    state,
+                )
+            elif not request.membership_only and system:
+                found = self._explain(path, coding, system, verdict, state)
+                if looked_up is None and found is not None:
+                    looked_up = found
+            self._status_issue(path, state)
+        if ok is False and not (self.internal and checker.has_errors()):
+            if request.form == "codeableConcept":
+                checker.add(
+                    "error",
+                    "code-invalid",
+                    msg("NO_VALID_CODING", vs=self.vs_label),
+                    "not-in-vs",
+                    None,
+                )
+            else:
+                checker.add(
+                    "error",
+                    "code-invalid",
+                    msg("NOT_IN_VS_ONE", codes=", ".join(entries), vs=self.vs_label),
+                    "not-in-vs",
+                    add_to_path(_coding_path(request.form, 0), "code"),
+                )
+        return self._result(ok, match, looked_up)
+
+    # -- one coding ---------------------------------------------------------------------
+    def _check_one(self, path: str, coding: Coding, state: CodingState) -> bool | None:
+        checker = self.checker
         code = coding.code or ""
         system = coding.system
         if not system:
-            inferred = self._infer_system(code) if self.request.infer_system else None
-            if inferred is None:
-                if not self.request.infer_system:
-                    out.issues.append(
-                        _issue("warning", "invalid", msg("NO_SYSTEM"), "invalid-data", paths.whole)
-                    )
-                out.issues.append(self._not_in_vs("", code, paths))
-                return out
-            system = out.system = inferred
-        if not _absolute(system):
-            out.issues.append(
-                _issue("error", "invalid", msg("LOCAL_SYSTEM"), "invalid-data", paths.system)
-            )
-            out.issues.append(self._not_in_vs(system, code, paths))
-            return out
-        provider = self.scope.registry.resolve(system)
-        includes = includes_for(self.value_set, system, self._resolve_import)
-        if provider is None:
-            if self.scope.supplement(system.split("|")[0]) is not None:
-                supp = self.scope.supplement(system)
-                label = (
-                    f"{system}|{supp.get('version')}" if supp and supp.get("version") else system
-                )
-                out.issues.append(
-                    _issue(
-                        "error",
-                        "invalid",
-                        msg("SYSTEM_IS_SUPPLEMENT", system=label),
-                        "invalid-data",
-                        paths.system,
-                    )
-                )
-                out.issues.append(self._not_in_vs(system, code, paths))
-                return out
-            if self.scope.is_value_set_url(system):
-                out.issues.append(
-                    _issue(
-                        "error",
-                        "invalid",
-                        msg("SYSTEM_IS_VALUESET", system=system),
-                        "invalid-data",
-                        paths.system,
-                    )
-                )
-                out.issues.append(self._not_in_vs(system, code, paths))
-                return out
-            if includes:
-                out.issues.append(
-                    _issue(
-                        "error",
-                        "not-found",
-                        msg("CS_UNKNOWN_QUOTED", system=system),
-                        "not-found",
-                        paths.system,
-                    )
-                )
-                out.caused_by_unknown.append(system)
-            else:
-                out.issues.append(
-                    _issue(
-                        "error",
-                        "not-found",
-                        msg("CS_UNKNOWN_BARE", system=system),
-                        "not-found",
-                        paths.system,
-                    )
-                )
-                out.issues.append(self._not_in_vs(system, code, paths))
-                out.unknown.append(system)
-            return out
-        choice = choose_version(self.request, provider, system, coding.version, includes, paths)
-        out.issues += choice.issues
-        if choice.fatal:
-            out.caused_by_unknown += choice.unknown
-            out.version = choice.reported_version
-            return out
-        cs = choice.cs
-        assert cs is not None
-        out.version = cs.info.version
-        out.caused_by_unknown += choice.unknown
-        located = cs.locate(code)
-        concept = located.concept
-        if concept is None:
-            out.issues += self._unknown_code(
-                provider, cs, system, code, located.message, located.rule_broken, paths
-            )
-            if cs.info.content != "fragment" or located.rule_broken:
-                out.issues.append(self._not_in_vs(system, code, paths))
-                return out
-        membership = self.engine.check(
-            self.value_set, system, code, version=cs.info.version, on=self.request.date
-        )
-        vs_problems = [i for i in membership.issues if i.severity == "error"]
-        if vs_problems:
-            out.issues += vs_problems
-            if concept is not None:
-                out.display = preferred_display(concept, cs.info, self.languages)
-            return out
-        if concept is None:
-            # A fragment's unknown code: a warning, and valid if the value set takes all codes.
-            out.valid = membership.found or not includes
-            return out
-        out.concept = concept
-        out.display = preferred_display(concept, cs.info, self.languages)
-        member = membership.found
-        out.valid = member
-        self._status_checks(out, concept, paths, member)
-        if member and self.request.abstract is False and concept.not_selectable:
-            out.issues.append(
-                _issue(
-                    "error",
-                    "business-rule",
-                    msg("ABSTRACT_CODE", code=code),
-                    "code-rule",
-                    paths.code,
-                )
-            )
-            out.valid = False
-        if not out.valid:
-            out.issues.append(self._not_in_vs(system, code, paths))
-        if coding.display:
-            out.issues += check_display(
-                coding.display,
-                system,
-                concept,
-                cs.info,
-                self.languages,
-                lenient=self.request.lenient_display,
-                expression=paths.display,
-                extra=self._include_displays(includes, code),
-            )
-            if any(i.tx_type == "invalid-display" and i.severity == "error" for i in out.issues):
-                out.valid = False
-        return out
-
-    def _status_checks(
-        self, out: CodingOutcome, concept: Concept, paths: Paths, member: bool
-    ) -> None:
-        if concept.inactive:
-            out.inactive = True
-            out.status = concept.status or "inactive"
-            status = (
-                "inactive"
-                if concept.status in (None, "inactive")
-                else f"{concept.status} and inactive"
-            )
-            out.issues.append(
-                _issue(
+            if not self.request.infer_system:
+                checker.add(
                     "warning",
-                    "business-rule",
-                    msg("INACTIVE_CONCEPT", code=concept.code, status=status),
-                    "code-comment",
-                    paths.whole,
+                    "invalid",
+                    msg("NO_SYSTEM"),
+                    "invalid-data",
+                    path or "code",
+                    in_message=True,
                 )
-            )
-            compose_inactive = (self.value_set or {}).get("compose", {}).get("inactive")
-            if member and (self.request.active_only or compose_inactive is False):
-                out.issues.append(
-                    _issue(
-                        "error",
-                        "business-rule",
-                        msg("NOT_ACTIVE", code=concept.code),
-                        "code-rule",
-                        paths.code,
-                    )
-                )
-                out.valid = False
-        elif concept.status == "deprecated":
-            out.status = "deprecated"
-            out.issues.append(
-                _issue(
-                    "warning",
-                    "business-rule",
-                    msg("DEPRECATED_CONCEPT", code=concept.code),
-                    "code-comment",
-                    paths.code,
-                )
-            )
-
-    def _include_displays(self, includes: list[Mapping[str, Any]], code: str) -> list[Candidate]:
-        out = []
-        for include in includes:
-            for concept in include.get("concept", ()):
-                if concept.get("code") != code:
-                    continue
-                if concept.get("display"):
-                    out.append(
-                        Candidate(concept["display"], (self.value_set or {}).get("language"))
-                    )
-                for d in concept.get("designation", ()):
-                    if d.get("value"):
-                        out.append(Candidate(d["value"], d.get("language")))
-        return out
+                return False
+            system = self._infer_system(code)
+            if system is None:
+                return False
+            state.implied_system = system
+        return checker.check(self.value_set, path, system, coding.version, code, state)
 
     def _infer_system(self, code: str) -> str | None:
-        assert self.value_set is not None
-        systems = []
+        systems: list[str] = []
         for include in self.value_set.get("compose", {}).get("include", ()):
             system = include.get("system")
             if not system or system in systems:
                 continue
-            provider = self.scope.registry.resolve(system)
-            cs = provider.select(version=include.get("version")) if provider else None
-            if cs is not None and cs.locate(code).concept is not None:
-                membership = self.engine.check(self.value_set, system, code)
-                if membership.found:
+            listed = include.get("concept")
+            if listed is not None:
+                if any(c.get("code") == code for c in listed):
                     systems.append(system)
+                continue
+            cs = self.checker.find_cs(system, include.get("version"))
+            if cs is not None and cs.locate(code).concept is not None:
+                systems.append(system)
         if len(systems) == 1:
             return systems[0]
+        text = (
+            msg("CANNOT_INFER", code=code, vs=self.vs_label, systems=", ".join(systems))
+            if systems
+            else msg("CANNOT_INFER_NONE", code=code, vs=self.vs_label)
+        )
+        self.checker.add("error", "not-found", text, "cannot-infer", "code")
         return None
 
-    def _not_in_vs(self, system: str, code: str, paths: Paths) -> Issue:
-        return _issue(
-            "error",
-            "code-invalid",
-            msg("NOT_IN_VS", system=system, code=code, vs=self.vs_label),
-            "not-in-vs",
-            paths.code,
+    def _check_display(self, path: str, coding: Coding, system: str, state: CodingState) -> None:
+        if not coding.display or state.concept is None or state.cs is None:
+            return
+        finding = check_display(
+            coding.display,
+            system,
+            state.concept,
+            state.cs.info,
+            self.languages,
+            lenient=self.request.lenient_display,
+            expression=add_to_path(path, "display"),
+            extra=state.include_displays,
         )
+        if finding is not None:
+            i = finding.issue
+            self.checker.add(
+                i.severity, i.code, i.text, i.tx_type, i.expression, in_message=finding.in_message
+            )
 
-    def _unknown_code(
-        self,
-        provider: Any,
-        cs: CodeSystemVersion,
-        system: str,
-        code: str,
-        rule_message: str | None,
-        rule_broken: bool,
-        paths: Paths,
-    ) -> list[Issue]:
-        version = cs.info.version
-        if rule_broken and rule_message:
-            return [_issue("error", "code-invalid", rule_message, "invalid-code", paths.code)]
-        if cs.info.content == "fragment":
-            history = provider.history(code)
-            if history:
-                text = explain_missing(Resolved(provider, cs), code, None)
-                return [_issue("error", "business-rule", text, "code-rule", paths.code)]
-            return [
-                _issue(
-                    "warning",
-                    "code-invalid",
-                    msg("UNKNOWN_CODE_FRAGMENT", code=code, system=system, version=version),
-                    "invalid-code",
-                    paths.code,
+    def _explain(
+        self, path: str, coding: Coding, system: str, verdict: bool | None, state: CodingState
+    ) -> _Match | None:
+        """Why a coding is not in the value set: its system, its code, its display."""
+        checker = self.checker
+        if not _absolute(system):
+            checker.add(
+                "error",
+                "invalid",
+                msg("LOCAL_SYSTEM"),
+                "invalid-data",
+                add_to_path(path, "system") if path else "system",
+            )
+        pinned = self._pinned_version(system)
+        cs = checker.find_cs(system, coding.version or pinned)
+        if cs is None:
+            if self.scope.is_value_set_url(system):
+                checker.add(
+                    "error",
+                    "invalid",
+                    msg("SYSTEM_IS_VALUESET", system=system),
+                    "invalid-data",
+                    add_to_path(path, "system"),
                 )
-            ]
-        text = (
-            msg("UNKNOWN_CODE_VERSION", code=code, system=system, version=version)
-            if version
-            else msg("UNKNOWN_CODE_NO_VERSION", code=code, system=system)
+                return None
+            supplement = self.scope.supplement(system)
+            if supplement is not None:
+                label = f"{system}|{supplement['version']}" if supplement.get("version") else system
+                checker.add(
+                    "error",
+                    "invalid",
+                    msg("SYSTEM_IS_SUPPLEMENT", system=label),
+                    "invalid-data",
+                    add_to_path(path, "system"),
+                )
+                return None
+            keys = {system, f"{system}|{coding.version}"}
+            if not keys & set(checker.unknown_systems):
+                quoted = not (verdict is False and _absolute(system))
+                checker.unknown_system_issue(path, system, coding.version, quoted=quoted)
+                checker.note_unknown(system)
+            return None
+        located = cs.locate(coding.code or "")
+        if located.concept is None:
+            checker.unknown_code(path, cs, coding.code or "", located.message, located.rule_broken)
+            return _Match(system, coding.code or "", cs.info.version, None, state)
+        concept = located.concept
+        if not state.inactive and concept.inactive:
+            state.inactive, state.status = True, concept.status
+        state.concept, state.cs = concept, cs
+        self._check_display(path, coding, system, state)
+        return _Match(
+            system,
+            coding.code or "",
+            cs.info.version,
+            preferred_display(concept, cs.info, self.languages),
+            state,
         )
-        if provider.history(code):
-            text = explain_missing(Resolved(provider, cs), code, None)
-        return [_issue("error", "code-invalid", text, "invalid-code", paths.code)]
+
+    def _pinned_version(self, system: str) -> str | None:
+        includes = includes_for(self.value_set, system, self.scope.value_set)
+        versions = [i["version"] for i in includes if i.get("version")]
+        return max(versions) if versions else None
+
+    def _status_issue(self, path: str, state: CodingState) -> None:
+        concept = state.concept
+        if concept is None:
+            return
+        where = path or "code"
+        if state.inactive:
+            status = state.status
+            text = (
+                msg("INACTIVE_CONCEPT", code=concept.code, status="inactive")
+                if status in (None, "inactive")
+                else msg("INACTIVE_CONCEPT_STATUS", code=concept.code, status=status)
+            )
+            self.checker.add(
+                "warning", "business-rule", text, "code-comment", where, in_message=True
+            )
+        elif state.status == "deprecated":
+            self.checker.add(
+                "warning",
+                "business-rule",
+                msg("DEPRECATED_CONCEPT", code=concept.code),
+                "code-comment",
+                path or "code",
+                in_message=True,
+            )
+
+    def _check_supplements(self) -> None:
+        required = list(self.request.use_supplements)
+        required += [
+            ext.get("valueCanonical")
+            for ext in self.value_set.get("extension", ())
+            if ext.get("url") == EXT_VS_SUPPLEMENT and ext.get("valueCanonical")
+        ]
+        missing = [url for url in required if self.scope.supplement(*_split(url)) is None]
+        if missing:
+            key = "SUPPLEMENT_NOT_FOUND" if len(missing) == 1 else "SUPPLEMENTS_NOT_FOUND"
+            raise TerminologyError(
+                msg(key, url=",".join(missing)), status=422, code="not-found", tx_type="not-found"
+            )
+
+    # -- output -------------------------------------------------------------------------
+    def _prepare_failure(self, issue: Issue) -> ValidateCodeResult:
+        result = ValidateCodeResult(False, [issue], message=issue.text)
+        if self.request.form == "codeableConcept":
+            result.codeable_concept, result.cc_text = self.request.codings, self.request.cc_text
+        else:
+            coding = self.request.codings[0]
+            result.system, result.code, result.version = coding.system, coding.code, coding.version
+        return result
+
+    def _result(
+        self, ok: bool | None, match: _Match | None, looked_up: _Match | None
+    ) -> ValidateCodeResult:
+        checker, request = self.checker, self.request
+        valid = ok is True and not checker.has_errors()
+        result = ValidateCodeResult(valid, list(checker.issues))
+        cc = request.form == "codeableConcept"
+        if cc:
+            result.codeable_concept, result.cc_text = request.codings, request.cc_text
+        chosen = match or (None if cc else looked_up)
+        if chosen is not None:
+            result.system, result.code = chosen.system, chosen.code
+            result.version, result.display = chosen.version, chosen.display
+            if chosen.state.inactive:
+                result.inactive = True
+            if chosen.state.status and chosen.state.status != "inactive":
+                result.status = chosen.state.status
+        elif not cc:
+            coding = request.codings[0]
+            result.system = coding.system
+            result.code = coding.code
+            result.version = coding.version
+        if ok is False:
+            result.unknown_systems = list(checker.unknown_systems)
+        elif not valid:
+            result.caused_by_unknown_system = list(checker.unknown_systems)
+        texts = list(dict.fromkeys(checker.messages))
+        result.message = "; ".join(texts) if texts else None
+        return result
 
 
-def _apply(out: CodingOutcome, result: ValidateCodeResult) -> None:
-    result.code = out.code
-    result.system = out.system
-    result.version = out.version
-    result.display = out.display
-    result.inactive = out.inactive
-    result.status = out.status
+def _split(canonical: str) -> tuple[str, str | None]:
+    url, _, version = canonical.partition("|")
+    return url, version or None
+
+
+def _vs_label(value_set: Mapping[str, Any]) -> str:
+    url = value_set.get("url")
+    if not url:
+        return "(unidentified)"
+    version = value_set.get("version")
+    return f"{url}|{version}" if version else url
+
+
+def _languages(request: ValidateCodeRequest, value_set: Mapping[str, Any]) -> list[str]:
+    if request.display_language is not None:
+        if not valid_language_list(request.display_language):
+            raise TerminologyError(
+                msg("INVALID_DISPLAY_LANGUAGE", value=request.display_language[:40]),
+                code="processing",
+                tx_type="invalid-display",
+            )
+        return parse_languages(request.display_language)
+    if request.accept_language:
+        return parse_languages(request.accept_language)
+    for ext in value_set.get("compose", {}).get("extension", ()):
+        if ext.get("url") != EXT_EXPANSION_PARAMETER:
+            continue
+        parts = {e.get("url"): e for e in ext.get("extension", ())}
+        if parts.get("name", {}).get("valueCode") == "displayLanguage":
+            value = parts.get("value", {})
+            language = value.get("valueCode") or value.get("valueString")
+            if language:
+                return parse_languages(language)
+    return parse_languages(value_set.get("language"))
 
 
 def validate_in_value_set(request: ValidateCodeRequest, services: Services) -> ValidateCodeResult:
-    validator = Validator(request, services)
-    assert request.value_set is not None
-    validator.load_value_set(request.value_set)
-    if request.form != "codeableConcept":
-        (coding,) = request.codings
-        out = validator.check_in_value_set(coding, Paths.for_form(request.form, 0))
-        result = ValidateCodeResult(out.valid, out.issues)
-        _apply(out, result)
-        result.caused_by_unknown_system = out.caused_by_unknown
-        result.unknown_systems = out.unknown
-        return result
-    return _validate_codeable_concept(validator, request)
-
-
-def _validate_codeable_concept(
-    validator: Validator, request: ValidateCodeRequest
-) -> ValidateCodeResult:
-    outcomes = [
-        validator.check_in_value_set(coding, Paths.for_form("codeableConcept", i))
-        for i, coding in enumerate(request.codings)
-    ]
-    good = next((o for o in outcomes if o.valid), None)
-    result = ValidateCodeResult(
-        good is not None, codeable_concept=request.codings, cc_text=request.cc_text
-    )
-    for outcome in outcomes:
-        for issue in outcome.issues:
-            if issue.tx_type == "not-in-vs":
-                # Per coding, "not in the value set" is information: another coding may be.
-                issue = Issue(
-                    "information", issue.code, issue.text, "this-code-not-in-vs", issue.expression
-                )
-            result.issues.append(issue)
-        result.caused_by_unknown_system += outcome.caused_by_unknown
-        result.unknown_systems += outcome.unknown
-    if good is not None:
-        _apply(good, result)
-    else:
-        result.issues.insert(
-            0,
-            Issue(
-                "error", "code-invalid", msg("NO_VALID_CODING", vs=validator.vs_label), "not-in-vs"
-            ),
-        )
-        if len(outcomes) == 1 and outcomes[0].concept is not None:
-            _apply(outcomes[0], result)
-    return result
+    scope = build_scope(services, request.tx_resources)
+    ref = request.value_set
+    assert ref is not None
+    value_set = ref.resource
+    if value_set is None:
+        assert ref.url is not None
+        value_set = scope.value_set(ref.url, ref.version)
+        if value_set is None:
+            label = f"{ref.url}|{ref.version}" if ref.version else ref.url
+            raise TerminologyError(
+                msg("VS_NOT_FOUND", url=label), status=404, code="not-found", tx_type="not-found"
+            )
+    return Validation(request, scope, value_set, internal=False).run()
 
 
 def validate_in_code_system(request: ValidateCodeRequest, services: Services) -> ValidateCodeResult:
     """CodeSystem/$validate-code: is the code defined by the code system (on the date)?"""
     ref = request.code_system or CanonicalRef()
     extra = (ref.resource,) if ref.resource is not None else ()
-    validator = Validator(
-        ValidateCodeRequest(
-            **{**_fields(request), "tx_resources": (*request.tx_resources, *extra)}
-        ),
-        services,
-    )
-    outcomes = [
-        validator.check_in_code_system(coding, Paths.for_form(request.form, i), ref)
-        for i, coding in enumerate(request.codings)
-    ]
-    if request.form != "codeableConcept":
-        out = outcomes[0]
-        result = ValidateCodeResult(out.valid, out.issues)
-        _apply(out, result)
-        result.caused_by_unknown_system = out.caused_by_unknown
-        return result
-    good = next((o for o in outcomes if o.valid), None)
-    result = ValidateCodeResult(
-        good is not None, codeable_concept=request.codings, cc_text=request.cc_text
-    )
-    for out in outcomes:
-        result.issues += out.issues
-        result.caused_by_unknown_system += out.caused_by_unknown
-    if good is not None:
-        _apply(good, result)
-    return result
-
-
-def _fields(request: ValidateCodeRequest) -> dict[str, Any]:
-    return {name: getattr(request, name) for name in request.__dataclass_fields__}
-
-
-def _check_in_code_system(
-    self: Validator, coding: Coding, paths: Paths, ref: CanonicalRef
-) -> CodingOutcome:
-    system = coding.system or ref.url or (ref.resource or {}).get("url")
-    code = coding.code or ""
-    out = CodingOutcome(False, system=system, code=code)
-    if not system:
-        out.issues.append(
-            _issue("warning", "invalid", msg("NO_SYSTEM"), "invalid-data", paths.whole)
+    scope = build_scope(services, (*request.tx_resources, *extra))
+    system = ref.url or next((c.system for c in request.codings if c.system), None)
+    include: dict[str, Any] = {"system": system} if system else {}
+    if ref.version:
+        include["version"] = ref.version
+    if system and scope.registry.resolve(system) is None and scope.is_value_set_url(system):
+        issue = Issue(
+            "error",
+            "invalid",
+            msg("SYSTEM_IS_VALUESET", system=system),
+            "invalid-data",
+            add_to_path(_coding_path(request.form, 0), "system"),
         )
-        return out
-    provider = self.scope.registry.resolve(system)
-    if provider is None:
-        out.issues.append(
-            _issue(
-                "error",
-                "not-found",
-                msg("CS_UNKNOWN_QUOTED", system=system),
-                "not-found",
-                paths.system,
-            )
+        return ValidateCodeResult(
+            False, [issue], system=system, code=request.codings[0].code, message=issue.text
         )
-        out.caused_by_unknown.append(system)
-        return out
-    wanted = coding.version or ref.version or (ref.resource or {}).get("version")
-    choice = choose_version(
-        ValidateCodeRequest(**{**_fields(self.request), "date": self.request.date}),
-        provider,
-        system,
-        wanted,
-        [],
-        paths,
-    )
-    out.issues += choice.issues
-    out.caused_by_unknown += choice.unknown
-    if choice.cs is None:
-        out.version = choice.reported_version
-        return out
-    cs = choice.cs
-    out.version = cs.info.version
-    located = cs.locate(code)
-    concept = located.concept
-    if concept is None:
-        out.issues += self._unknown_code(
-            provider, cs, system, code, located.message, located.rule_broken, paths
-        )
-        out.valid = not any(i.severity == "error" for i in out.issues)
-        return out
-    out.concept = concept
-    out.display = preferred_display(concept, cs.info, self.languages)
-    out.valid = not any(i.severity == "error" for i in out.issues)
-    self._status_checks(out, concept, paths, True)
-    if self.request.abstract is False and concept.not_selectable:
-        out.issues.append(
-            _issue(
-                "error", "business-rule", msg("ABSTRACT_CODE", code=code), "code-rule", paths.code
-            )
-        )
-        out.valid = False
-    if coding.display:
-        out.issues += check_display(
-            coding.display,
-            system,
-            concept,
-            cs.info,
-            self.languages,
-            lenient=self.request.lenient_display,
-            expression=paths.display,
-        )
-        if any(i.tx_type == "invalid-display" and i.severity == "error" for i in out.issues):
-            out.valid = False
-    return out
-
-
-Validator.check_in_code_system = _check_in_code_system  # type: ignore[attr-defined]
+    value_set = {"url": f"{system}/vs" if system else "", "compose": {"include": [include]}}
+    return Validation(request, scope, value_set, internal=True).run()

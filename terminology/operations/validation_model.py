@@ -62,11 +62,5 @@ class ValidateCodeResult:
     caused_by_unknown_system: list[str] = field(default_factory=list)
     unknown_systems: list[str] = field(default_factory=list)
 
-    @property
-    def message(self) -> str | None:
-        texts = [
-            i.text
-            for i in self.issues
-            if i.severity in ("error", "fatal", "warning", "information")
-        ]
-        return "; ".join(dict.fromkeys(texts)) if texts else None
+    #: The texts of the errors and of the notes worth a summary, joined with "; ".
+    message: str | None = None
