@@ -26,6 +26,10 @@ class Designation:
     value: str
     language: str | None = None
     use: Coding | None = None
+    #: Standards status of the designation itself (``deprecated``, ``withdrawn``), if any.
+    status: str | None = None
+    #: ``url|version`` of the supplement that contributed it, if any.
+    source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

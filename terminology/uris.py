@@ -11,6 +11,9 @@ EXT_EFFECTIVE_PERIOD = (
     "http://hl7.org/fhir/5.0/StructureDefinition/extension-CodeSystem.effectivePeriod"
 )
 EXT_VERSION_ALGORITHM = "http://hl7.org/fhir/StructureDefinition/artifact-versionAlgorithm"
+EXT_VERSION_ALGORITHM_R5 = (
+    "http://hl7.org/fhir/5.0/StructureDefinition/extension-CanonicalResource.versionAlgorithm"
+)
 EXT_TC_CONTENT = "http://hl7.org/fhir/5.0/StructureDefinition/extension-TerminologyCapabilities.codeSystem.content"
 EXT_FEATURE = "http://hl7.org/fhir/uv/application-feature/StructureDefinition/feature"
 EXT_STANDARDS_STATUS = (

@@ -153,6 +153,7 @@ def lookup_request(bag: ParamBag, instance: Mapping[str, Any] | None = None) -> 
         display_language=text(bag, "displayLanguage"),
         properties=tuple(properties),
         tx_resources=tuple(resources(bag, "tx-resource")),
+        use_supplements=_canonicals(bag, "useSupplement"),
     )
 
 

@@ -46,6 +46,8 @@ def _designation(d: Designation) -> dict[str, Any]:
         parts.append({"name": "language", "valueCode": d.language})
     if d.use:
         parts.append({"name": "use", "valueCoding": coding_dict(d.use)})
+    if d.source:
+        parts.append({"name": "source", "valueCanonical": d.source})
     parts.append({"name": "value", "valueString": d.value})
     return {"name": "designation", "part": parts}
 
@@ -76,6 +78,7 @@ def lookup_parameters(result: LookupResult) -> dict[str, Any]:
     params.append({"name": "abstract", "valueBoolean": result.abstract})
     params += [_designation(d) for d in result.designations]
     params += [_property(p) for p in result.properties]
+    params += [{"name": "used-supplement", "valueCanonical": u} for u in result.used_supplements]
     return {"resourceType": "Parameters", "parameter": params}
 
 

@@ -18,6 +18,8 @@ from terminology.model import CodeSystemInfo, Concept, Issue
 
 _SPACES = re.compile(r"\s+")
 _LANGUAGE = re.compile(r"^(\*|[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*)$")
+#: Designations with these statuses are still recognised but reported as no longer correct
+#: (the ecosystem reports all of them as "deprecated").
 _INACTIVE_DESIGNATION = frozenset({"deprecated", "withdrawn", "retired", "inactive"})
 
 
@@ -62,7 +64,7 @@ def candidates(concept: Concept, info: CodeSystemInfo, extra: list[Candidate]) -
     if concept.display:
         found.append(Candidate(concept.display, info.language))
     for d in concept.designations:
-        status = d.use.code if d.use and d.use.code in _INACTIVE_DESIGNATION else None
+        status = "deprecated" if d.status in _INACTIVE_DESIGNATION else None
         found.append(Candidate(d.value, d.language, status))
     return found + extra
 

@@ -13,10 +13,17 @@ from datetime import date
 from typing import Any
 
 from terminology.errors import TerminologyError
+from terminology.messages import msg
 from terminology.model import Coding, Concept, Designation, PropertyValue
 from terminology.operations.context import Services
 from terminology.operations.resolution import Resolved, explain_missing, resolve
 from terminology.operations.scope import build_scope
+
+PREFERRED_FOR_LANGUAGE = Coding(
+    "http://terminology.hl7.org/CodeSystem/hl7TermMaintInfra",
+    "preferredForLanguage",
+    display="Preferred For Language",
+)
 
 #: Properties every look-up may report besides the code system's own.
 STANDARD_PROPERTIES = ("parent", "child", "inactive")
@@ -33,6 +40,8 @@ class LookupRequest:
     properties: tuple[str, ...] = ()
     #: CodeSystems sent with the request (``tx-resource``), used for this request only.
     tx_resources: tuple[Mapping[str, Any], ...] = ()
+    #: Supplements to apply (``useSupplement``); each must exist.
+    use_supplements: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +63,7 @@ class LookupResult:
     abstract: bool
     designations: tuple[Designation, ...] = ()
     properties: tuple[OutProperty, ...] = field(default_factory=tuple)
+    used_supplements: tuple[str, ...] = ()
 
 
 def _wanted(request: LookupRequest, code: str) -> bool:
@@ -94,8 +104,17 @@ def _properties(request: LookupRequest, resolved: Resolved, concept: Concept) ->
 
 
 def lookup(request: LookupRequest, services: Services) -> LookupResult:
-    registry = build_scope(services, request.tx_resources).registry
-    resolved = resolve(registry, request.system, request.version, request.date)
+    scope = build_scope(services, request.tx_resources)
+    missing = scope.missing_supplements(request.use_supplements)
+    if missing:
+        key = "SUPPLEMENT_NOT_FOUND" if len(missing) == 1 else "SUPPLEMENTS_NOT_FOUND"
+        raise TerminologyError(
+            msg(key, url=",".join(missing)), status=422, code="not-found", tx_type="not-found"
+        )
+    resolved = resolve(scope.registry, request.system, request.version, request.date)
+    version = scope.supplemented(resolved.version, request.use_supplements)
+    used = tuple(getattr(version, "used", ()))
+    resolved = Resolved(resolved.provider, version)
     located = resolved.version.locate(request.code)
     concept = located.concept
     info = resolved.version.info
@@ -115,6 +134,16 @@ def lookup(request: LookupRequest, services: Services) -> LookupResult:
         display=_display_for(concept, request.display_language, info.language),
         definition=concept.definition,
         abstract=concept.not_selectable,
-        designations=concept.designations,
+        designations=_designations(concept, info.language),
         properties=tuple(_properties(request, resolved, concept)),
+        used_supplements=used,
     )
+
+
+def _designations(concept: Concept, language: str | None) -> tuple[Designation, ...]:
+    """The concept's designations, led by its display as the preferred term in the code
+    system's language (when the code system names its language)."""
+    if not language or not concept.display:
+        return concept.designations
+    preferred = Designation(concept.display, language, PREFERRED_FOR_LANGUAGE)
+    return (preferred, *concept.designations)

@@ -16,6 +16,8 @@ from terminology.operations.context import Services
 from terminology.providers.base import CodeSystemProvider, CodeSystemVersion
 from terminology.providers.registry import ALIASES, ProviderRegistry, build_version
 from terminology.providers.resource_backed import ResourceBackedProvider
+from terminology.providers.supplemented import SupplementedVersion
+from terminology.storage.concept_table import build_concept_table
 from terminology.versions import version_sort_key
 
 
@@ -53,6 +55,33 @@ class Scope:
         if version is not None:
             return next((r for r in candidates if r.get("version") == version), None)
         return candidates[-1] if candidates else None
+
+    def missing_supplements(self, required: Iterable[str]) -> list[str]:
+        return [c for c in required if self.supplement(*_split(c)) is None]
+
+    def supplemented(
+        self, cs: CodeSystemVersion, required: Iterable[str], languages: Iterable[str] = ()
+    ) -> CodeSystemVersion:
+        """``cs`` with the supplements that apply: those asked for, and language packs for an
+        asked-for language."""
+        wanted = set(required)
+        asked = [lang.lower() for lang in languages if lang != "*"]
+        tables = []
+        for url, resources in self.supplements.items():
+            for resource in resources:
+                target_url, _, target_version = str(resource.get("supplements", "")).partition("|")
+                if target_url != cs.info.url or (
+                    target_version and target_version != cs.info.version
+                ):
+                    continue
+                canonical = f"{url}|{resource.get('version')}"
+                language = str(resource.get("language", "")).lower()
+                pack = bool(language) and any(
+                    language == a or language.startswith(a + "-") for a in asked
+                )
+                if url in wanted or canonical in wanted or pack:
+                    tables.append(build_concept_table(resource))
+        return SupplementedVersion(cs, tables) if tables else cs
 
 
 def _merge(
@@ -99,3 +128,8 @@ def build_scope(services: Services, tx_resources: Iterable[Mapping[str, Any]]) -
         for system, added in code_systems.items()
     ]
     return Scope(services.registry.overlay(providers), value_sets, services, supplements)
+
+
+def _split(canonical: str) -> tuple[str, str | None]:
+    url, _, version = canonical.partition("|")
+    return url, version or None

@@ -84,8 +84,11 @@ class Validation:
         rules = VersionRules(
             request.force_system_versions, request.system_versions, request.check_system_versions
         )
-        self.checker = ValueSetChecker(request, scope, rules)
         self.languages = _languages(request, value_set)
+        self.required_supplements = _required_supplements(request, value_set)
+        self.checker = ValueSetChecker(
+            request, scope, rules, self.required_supplements, tuple(self.languages)
+        )
         self.vs_label = _vs_label(value_set)
 
     def run(self) -> ValidateCodeResult:
@@ -239,6 +242,8 @@ class Validation:
             )
         pinned = self._pinned_version(system)
         cs = checker.find_cs(system, coding.version or pinned)
+        if cs is None and pinned and not coding.version:
+            cs = checker.find_cs(system, f"{pinned}.x")  # a partial pin such as "1" means 1.*
         if cs is None:
             if self.scope.is_value_set_url(system):
                 checker.add(
@@ -260,8 +265,8 @@ class Validation:
                     add_to_path(path, "system"),
                 )
                 return None
-            keys = {system, f"{system}|{coding.version}"}
-            if not keys & set(checker.unknown_systems):
+            known = checker.unknown_systems
+            if not any(k == system or k.startswith(system + "|") for k in known):
                 quoted = not (verdict is False and _absolute(system))
                 checker.unknown_system_issue(path, system, coding.version, quoted=quoted)
                 checker.note_unknown(system)
@@ -314,13 +319,7 @@ class Validation:
             )
 
     def _check_supplements(self) -> None:
-        required = list(self.request.use_supplements)
-        required += [
-            ext.get("valueCanonical")
-            for ext in self.value_set.get("extension", ())
-            if ext.get("url") == EXT_VS_SUPPLEMENT and ext.get("valueCanonical")
-        ]
-        missing = [url for url in required if self.scope.supplement(*_split(url)) is None]
+        missing = self.scope.missing_supplements(self.required_supplements)
         if missing:
             key = "SUPPLEMENT_NOT_FOUND" if len(missing) == 1 else "SUPPLEMENTS_NOT_FOUND"
             raise TerminologyError(
@@ -368,9 +367,15 @@ class Validation:
         return result
 
 
-def _split(canonical: str) -> tuple[str, str | None]:
-    url, _, version = canonical.partition("|")
-    return url, version or None
+def _required_supplements(
+    request: ValidateCodeRequest, value_set: Mapping[str, Any]
+) -> tuple[str, ...]:
+    from_value_set = [
+        ext["valueCanonical"]
+        for ext in value_set.get("extension", ())
+        if ext.get("url") == EXT_VS_SUPPLEMENT and ext.get("valueCanonical")
+    ]
+    return tuple(dict.fromkeys([*request.use_supplements, *from_value_set]))
 
 
 def _vs_label(value_set: Mapping[str, Any]) -> str:

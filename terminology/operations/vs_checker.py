@@ -64,10 +64,19 @@ class PrepareFailure(Exception):
 
 
 class ValueSetChecker:
-    def __init__(self, request: ValidateCodeRequest, scope: Scope, rules: VersionRules) -> None:
+    def __init__(
+        self,
+        request: ValidateCodeRequest,
+        scope: Scope,
+        rules: VersionRules,
+        supplements: tuple[str, ...] = (),
+        languages: tuple[str, ...] = (),
+    ) -> None:
         self.request = request
         self.scope = scope
         self.rules = rules
+        self.supplements = supplements
+        self.languages = languages
         self.issues: list[Issue] = []
         self.messages: list[str] = []
         self.unknown_systems: list[str] = []
@@ -103,6 +112,12 @@ class ValueSetChecker:
         return provider.versions() if provider else []
 
     def find_cs(self, system: str, version: str | None) -> CodeSystemVersion | None:
+        cs = self._find_cs(system, version)
+        if cs is None:
+            return None
+        return self.scope.supplemented(cs, self.supplements, self.languages)
+
+    def _find_cs(self, system: str, version: str | None) -> CodeSystemVersion | None:
         provider = self.scope.registry.resolve(system)
         if provider is None:
             return None
@@ -309,7 +324,9 @@ class ValueSetChecker:
             imported = self.resolve_import(ref, owner)
             if imported is None:
                 return False
-            quiet = ValueSetChecker(self.request, self.scope, self.rules)
+            quiet = ValueSetChecker(
+                self.request, self.scope, self.rules, self.supplements, self.languages
+            )
             if not quiet.check(imported, "", system, version, code, CodingState()):
                 return False
         return True

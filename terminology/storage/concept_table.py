@@ -26,8 +26,10 @@ from terminology.model import (
 from terminology.uris import (
     EXT_DISPLAY_NOT_OFFICIAL,
     EXT_EFFECTIVE_PERIOD,
+    EXT_STANDARDS_STATUS,
     EXT_UNVERIFIED,
     EXT_VERSION_ALGORITHM,
+    EXT_VERSION_ALGORITHM_R5,
 )
 
 _VALUE_KEYS: dict[str, PropertyType] = {
@@ -89,7 +91,9 @@ def _parse_date(text: str | None) -> date | None:
 
 def read_info(resource: Mapping[str, Any]) -> CodeSystemInfo:
     period_raw = extension_value(resource, EXT_EFFECTIVE_PERIOD) or {}
-    algorithm = extension_value(resource, EXT_VERSION_ALGORITHM)
+    algorithm = extension_value(resource, EXT_VERSION_ALGORITHM) or extension_value(
+        resource, EXT_VERSION_ALGORITHM_R5
+    )
     if isinstance(algorithm, Mapping):
         algorithm = algorithm.get("code")
     return CodeSystemInfo(
@@ -169,12 +173,21 @@ def build_concept_table(resource: Mapping[str, Any]) -> ConceptTable:
             for value in (_property_value(p) for p in raw.get("property", ()))
             if value is not None and value.code not in {"parent", "child"}
         )
+        standards_status = extension_value(raw, EXT_STANDARDS_STATUS)
+        if standards_status and not any(p.code == "status" for p in props):
+            # Without a status property, the standards-status extension carries the status.
+            props = (*props, PropertyValue("status", "code", standards_status))
         concepts[code] = Concept(
             code=code,
             display=raw.get("display"),
             definition=raw.get("definition"),
             designations=tuple(
-                Designation(d["value"], d.get("language"), _coding(d.get("use")))
+                Designation(
+                    d["value"],
+                    d.get("language"),
+                    _coding(d.get("use")),
+                    extension_value(d, EXT_STANDARDS_STATUS),
+                )
                 for d in raw.get("designation", ())
                 if d.get("value")
             ),

@@ -1,0 +1,47 @@
+"""A code-system version with supplements applied: their designations and properties join the
+base concepts (FHIR CodeSystem ``content = supplement``); they never add concepts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+from terminology.model import Concept
+from terminology.providers.base import CodeSystemVersion, Located
+from terminology.storage.concept_table import ConceptTable
+
+
+class SupplementedVersion:
+    def __init__(self, base: CodeSystemVersion, supplements: list[ConceptTable]) -> None:
+        self.base = base
+        self.info = base.info
+        self.supplements = supplements
+        self.used = [
+            f"{t.info.url}|{t.info.version}" if t.info.version else t.info.url for t in supplements
+        ]
+
+    def _merge(self, concept: Concept) -> Concept:
+        designations = list(concept.designations)
+        properties = list(concept.properties)
+        for table, canonical in zip(self.supplements, self.used, strict=True):
+            extra = table.concepts.get(concept.code)
+            if extra is None:
+                continue
+            designations += [replace(d, source=canonical) for d in extra.designations]
+            properties += list(extra.properties)
+        return replace(concept, designations=tuple(designations), properties=tuple(properties))
+
+    def locate(self, code: str) -> Located:
+        located = self.base.locate(code)
+        if located.concept is None:
+            return located
+        return Located(self._merge(located.concept), located.message, located.rule_broken)
+
+    def concepts(self) -> Iterator[Concept]:
+        return (self._merge(c) for c in self.base.concepts())
+
+    def ancestors(self, code: str) -> frozenset[str]:
+        return self.base.ancestors(code)
+
+    def display_of(self, code: str) -> str | None:
+        return self.base.display_of(code)
