@@ -28,7 +28,12 @@ from terminology.operations.validation_model import (
     ValidateCodeRequest,
     ValidateCodeResult,
 )
-from terminology.operations.versions_in_vs import VersionRules, includes_for
+from terminology.operations.versions_in_vs import (
+    VersionRules,
+    includes_for,
+    is_pattern,
+    matches_pattern,
+)
 from terminology.operations.vs_checker import (
     EXT_EXPANSION_PARAMETER,
     EXT_VS_SUPPLEMENT,
@@ -243,7 +248,17 @@ class Validation:
         pinned = self._pinned_version(system)
         cs = checker.find_cs(system, coding.version or pinned)
         if cs is None and pinned and not coding.version:
-            cs = checker.find_cs(system, f"{pinned}.x")  # a partial pin such as "1" means 1.*
+            # A partial pin such as "1" stands for 1.*, narrowed by a version rule if one fits.
+            partial = f"{pinned}.x"
+            ruled = checker.rules.base(system, None)
+            cs = checker.find_cs(
+                system,
+                ruled
+                if ruled
+                and matches_pattern(ruled, partial)
+                or (ruled and is_pattern(ruled) and ruled.startswith(pinned + "."))
+                else partial,
+            )
         if cs is None:
             if self.scope.is_value_set_url(system):
                 checker.add(
@@ -434,16 +449,19 @@ def validate_in_code_system(request: ValidateCodeRequest, services: Services) ->
     include: dict[str, Any] = {"system": system} if system else {}
     if ref.version:
         include["version"] = ref.version
-    if system and scope.registry.resolve(system) is None and scope.is_value_set_url(system):
-        issue = Issue(
-            "error",
-            "invalid",
-            msg("SYSTEM_IS_VALUESET", system=system),
-            "invalid-data",
-            add_to_path(_coding_path(request.form, 0), "system"),
-        )
-        return ValidateCodeResult(
-            False, [issue], system=system, code=request.codings[0].code, message=issue.text
-        )
+    if system and scope.registry.resolve(system) is None:
+        # Neither a value set nor a supplement defines codes of its own.
+        supplement = scope.supplement(system)
+        text = None
+        if scope.is_value_set_url(system):
+            text = msg("SYSTEM_IS_VALUESET", system=system)
+        elif supplement is not None:
+            label = f"{system}|{supplement['version']}" if supplement.get("version") else system
+            text = msg("SYSTEM_IS_SUPPLEMENT", system=label)
+        if text is not None:
+            path = add_to_path(_coding_path(request.form, 0), "system")
+            issue = Issue("error", "invalid", text, "invalid-data", path)
+            code = request.codings[0].code
+            return ValidateCodeResult(False, [issue], system=system, code=code, message=text)
     value_set = {"url": f"{system}/vs" if system else "", "compose": {"include": [include]}}
     return Validation(request, scope, value_set, internal=True).run()
