@@ -41,3 +41,14 @@ def tx_type(issue: dict[str, Any]) -> str | None:
         if coding.get("system") == TX_ISSUE_TYPE:
             return coding.get("code")
     return None
+
+
+def issues(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The issues of a validate-code answer (empty when there are none)."""
+    outcome = param(body, "issues")
+    return outcome["issue"] if outcome else []
+
+
+def issue_summary(body: dict[str, Any]) -> set[tuple[str, str | None, str | None]]:
+    """{(severity, tx-issue-type, expression)} of a validate-code answer."""
+    return {(i["severity"], tx_type(i), (i.get("expression") or [None])[0]) for i in issues(body)}

@@ -106,7 +106,6 @@ def explain_missing(resolved: Resolved, code: str, rule_message: str | None) -> 
     if rule_message:
         return rule_message
     info = resolved.version.info
-    name = info.title or info.name or info.url
     appearances = resolved.provider.history(code)
     if not appearances:
         return msg("UNKNOWN_CODE_IN_VERSION", code=code, system=info.url, version=info.version)
@@ -123,7 +122,7 @@ def explain_missing(resolved: Resolved, code: str, rule_message: str | None) -> 
         text = msg(
             "CODE_DELETED_ON",
             code=code,
-            name=name,
+            system=info.url,
             end=end,
             last=last.version,
             version=info.version,
@@ -131,11 +130,19 @@ def explain_missing(resolved: Resolved, code: str, rule_message: str | None) -> 
         replacements = _replacements(last.concept)
         if replacements:
             text += ". " + msg("CODE_REPLACED_BY", replacements=replacements)
+            system = last.concept.first("replacedBySystem")
+            if isinstance(system, str) and system != info.url:
+                text += " " + msg("CODE_REPLACED_IN", system=system)
         return text
     begin = first.concept.first("effectiveDate")
     first_info = resolved.provider.select(version=first.version)
     if begin is None and first_info is not None:
         begin = first_info.info.period.start
     return msg(
-        "CODE_NOT_YET", code=code, name=name, version=info.version, start=begin, first=first.version
+        "CODE_NOT_YET",
+        code=code,
+        system=info.url,
+        version=info.version,
+        start=begin,
+        first=first.version,
     )

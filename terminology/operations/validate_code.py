@@ -107,11 +107,12 @@ class Validation:
         entries: list[str] = []
         match: _Match | None = None
         looked_up: _Match | None = None
+        unmatched: set[int] = set()
         for index, coding in enumerate(request.codings):
             path = _coding_path(request.form, index)
             state = CodingState()
             verdict = self._check_one(path, coding, state)
-            system = state.implied_system or coding.system or ""
+            system = state.implied_system or self.checker.canonical(coding.system or "")
             entries.append(_entry(system, coding))
             if verdict is False and not self.internal and request.form == "codeableConcept":
                 checker.add(
@@ -121,6 +122,8 @@ class Validation:
                     "this-code-not-in-vs",
                     add_to_path(path, "code"),
                 )
+            if verdict is not True:
+                unmatched.add(index)
             if verdict is True:
                 ok = True
             elif verdict is None and ok is False:
@@ -148,6 +151,8 @@ class Validation:
                 if looked_up is None and found is not None:
                     looked_up = found
             self._status_issue(path, state)
+        if ok is True and request.form == "codeableConcept":
+            self._downgrade_unknown_systems(unmatched)
         if ok is False and not (self.internal and checker.has_errors()):
             if request.form == "codeableConcept":
                 checker.add(
@@ -166,6 +171,26 @@ class Validation:
                     add_to_path(_coding_path(request.form, 0), "code"),
                 )
         return self._result(ok, match, looked_up)
+
+    def _downgrade_unknown_systems(self, unmatched: set[int]) -> None:
+        """Another coding is in the value set, so an unknown system elsewhere in the
+        CodeableConcept only means that coding was not checked."""
+        checker = self.checker
+        for index, issue in enumerate(checker.issues):
+            expression = issue.expression or ""
+            if issue.severity != "error" or issue.tx_type != "not-found":
+                continue
+            if not (
+                expression.startswith("CodeableConcept.coding[") and expression.endswith(".system")
+            ):
+                continue
+            position = int(expression.split("[")[1].split("]")[0])
+            if position not in unmatched:
+                continue
+            system = self.request.codings[position].system
+            text = msg("UNKNOWN_SYSTEM_NOT_CHECKED", system=system)
+            checker.issues[index] = Issue("warning", "not-found", text, "not-found", expression)
+            checker.messages = [m for m in checker.messages if m != issue.text]
 
     # -- one coding ---------------------------------------------------------------------
     def _check_one(self, path: str, coding: Coding, state: CodingState) -> bool | None:
@@ -187,6 +212,7 @@ class Validation:
             if system is None:
                 return False
             state.implied_system = system
+        system = checker.canonical(system)
         return checker.check(self.value_set, path, system, coding.version, code, state)
 
     def _infer_system(self, code: str) -> str | None:

@@ -107,6 +107,11 @@ class ValueSetChecker:
             self.unknown_systems.append(key)
 
     # -- code systems ---------------------------------------------------------------------
+    def canonical(self, system: str) -> str:
+        """The system's own URL when it was given by another spelling (HCPCS with https)."""
+        provider = self.scope.registry.resolve(system) if system else None
+        return provider.system if provider is not None else system
+
     def versions_of(self, system: str) -> list[str | None]:
         provider = self.scope.registry.resolve(system)
         return provider.versions() if provider else []
