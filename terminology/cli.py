@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -39,8 +40,7 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    from granian import Granian
-    from granian.constants import Interfaces
+    from terminology.serving import serve_wsgi
 
     # The workers build the app from these variables, so they serve what was just checked.
     os.environ["TERMINOLOGY_CONTENT_DIR"] = str(settings.content_dir)
@@ -50,15 +50,13 @@ def _serve(args: argparse.Namespace) -> int:
         f"{settings.base_path} with {settings.workers} workers",
         flush=True,
     )
-    Granian(
+    serve_wsgi(
         "terminology.wsgi:app",
-        address=settings.host,
+        host=settings.host,
         port=settings.port,
         workers=settings.workers,
-        interface=Interfaces.WSGI,
-        log_access=settings.access_log,
-        websockets=False,
-    ).serve()
+        access_log=settings.access_log,
+    )
     return 0
 
 
@@ -69,6 +67,23 @@ def _check(args: argparse.Namespace) -> int:
         print(problem)
     if not problems:
         print(f"{settings.content_dir}: content is valid")
+    return 1 if problems else 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from terminology.bench.runner import BenchError, bench, failures, render
+
+    try:
+        figures = bench(duration=args.duration, connections=args.connections, workers=args.workers)
+    except BenchError as exc:
+        print(f"terminology bench: {exc}", file=sys.stderr)
+        return 2
+    print(render(figures))
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2))
+    problems = failures(figures)
+    for problem in problems:
+        print(f"FAILED: {problem}", file=sys.stderr)
     return 1 if problems else 0
 
 
@@ -108,6 +123,14 @@ def main(argv: list[str] | None = None) -> int:
             if sub is check
             else "worker processes (env TERMINOLOGY_WORKERS, default 2)",
         )
+    bench = commands.add_parser(
+        "bench", help="measure the server against a bare-Flask ceiling (needs wrk)"
+    )
+    bench.add_argument("--duration", type=float, default=15, help="seconds per row (default 15)")
+    bench.add_argument("--connections", type=int, default=16, help="open connections (default 16)")
+    bench.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    bench.add_argument("--json", default=None, help="also write the figures to this JSON file")
+    bench.set_defaults(run=_bench)
     serve.set_defaults(run=_serve)
     check.set_defaults(run=_check)
     args = parser.parse_args(argv)
