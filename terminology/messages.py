@@ -68,6 +68,15 @@ CATALOGUE: dict[str, str] = {
     "VALIDATE_NO_CODE_SYSTEM": "No code system was given: provide url, codeSystem, coding.system, or call CodeSystem/[id]/$validate-code",
     "VALIDATE_SEVERAL_FORMS": "Provide only one of code, coding and codeableConcept",
     "CODE_DATE_NOT_IN_FORCE": "The code '{code}' is not valid in {name} on the date of service {date}: {reason}",
+    # $expand (texts pinned by the HL7 terminology-ecosystem tests where they name a version)
+    "UNKNOWN_CODESYSTEM_EXP": "A definition for CodeSystem '{system}' could not be found, so the value set cannot be expanded",
+    "UNKNOWN_CODESYSTEM_VERSION_EXP": "A definition for CodeSystem '{system}' version '{version}' could not be found, so the value set cannot be expanded. Valid versions: {valid}",
+    "UNKNOWN_CODESYSTEM_VERSION_EXP_NONE": "A definition for CodeSystem '{system}' version '{version}' could not be found, so the value set cannot be expanded. No versions of this code system are known",
+    "VALUESET_TOO_COSTLY": "The value set '{vs}' has {total} codes, more than the {limit} one answer may list: page through it with count and offset, or narrow it with filter",
+    "EXPANSION_FRAGMENT": "This extension is based on a fragment of the code system {system}",
+    "EXPANSION_FRAGMENTS": "This expansion is based on fragments of the code systems {systems}",
+    "UNKNOWN_CODESYSTEM_FOR_DATE_EXP": "CodeSystem '{system}' has no version in force on {date}, so the value set cannot be expanded. Valid versions: {valid}",
+    "EXPAND_NO_VALUE_SET": "No value set was given: provide url, valueSet or call ValueSet/[id]/$expand",
     # CPT expressions
     "CPT_EXPR_EMPTY_MODIFIER": "The CPT expression '{code}' has an empty modifier: base code and modifiers are joined by single ':' characters, as in 71250:26",
     "CPT_EXPR_BAD_SEPARATOR": "The CPT expression '{code}' uses '{separator}' as a separator; CPT expressions join the base code and modifiers with ':' (for example 71250:26)",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 PropertyType = Literal["code", "Coding", "string", "integer", "boolean", "dateTime", "decimal"]
 Severity = Literal["fatal", "error", "warning", "information"]
@@ -30,6 +31,8 @@ class Designation:
     status: str | None = None
     #: ``url|version`` of the supplement that contributed it, if any.
     source: str | None = None
+    #: The designation's extensions as the resource gives them (expansions echo them).
+    extensions: tuple[Mapping[str, Any], ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,8 @@ class Concept:
     properties: tuple[PropertyValue, ...] = ()
     parents: tuple[str, ...] = ()
     children: tuple[str, ...] = ()
+    #: The concept's extensions as the resource gives them (expansions carry some over).
+    extensions: tuple[Mapping[str, Any], ...] = field(default=(), compare=False)
 
     def values(self, code: str) -> list[str | bool | int | float | Coding]:
         return [p.value for p in self.properties if p.code == code]

@@ -1,4 +1,5 @@
-"""ValueSet operations: ``$validate-code`` at type and instance level, GET and POST."""
+"""ValueSet operations: ``$validate-code`` and ``$expand`` at type and instance level, GET and
+POST."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from terminology.api.http import fhir_json, parameters, services
 from terminology.codec import inputs, outputs
 from terminology.errors import TerminologyError
 from terminology.messages import msg
+from terminology.operations.expand import expand
 from terminology.operations.validate_code import validate_in_value_set
 
 bp = Blueprint("valueset", __name__)
@@ -33,3 +35,25 @@ def validate_code_view(vs_id: str | None = None) -> Response:
         accept_language=request.headers.get("Accept-Language"),
     )
     return fhir_json(outputs.validate_code_parameters(validate_in_value_set(req, svc)))
+
+
+@bp.route("/ValueSet/$expand", methods=["GET", "POST"])
+@bp.route("/ValueSet/<vs_id>/$expand", methods=["GET", "POST"])
+def expand_view(vs_id: str | None = None) -> Response:
+    svc = services()
+    instance = None
+    if vs_id is not None:
+        instance = svc.value_sets.read(vs_id)
+        if instance is None:
+            raise TerminologyError(
+                msg("UNKNOWN_RESOURCE", type="ValueSet", id=vs_id[:64]),
+                status=404,
+                code="not-found",
+            )
+    req = inputs.expand_request(
+        parameters(),
+        instance=instance,
+        accept_language=request.headers.get("Accept-Language"),
+        threshold=request.headers.get("X-TOO-COSTLY-THRESHOLD"),
+    )
+    return fhir_json(outputs.expansion_value_set(expand(req, svc)))

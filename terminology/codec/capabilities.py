@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from terminology.operations.expand_model import EXPAND_PARAMETERS
 from terminology.uris import EXT_FEATURE, EXT_TC_CONTENT, PROJECT_BASE
 
 #: Version of the HL7 terminology-ecosystem test suite whose cases this server is built to.
@@ -18,6 +19,13 @@ TX_TEST_VERSION = "1.9.3"
 RELEASE_DATE = "2026-11-29"
 
 _OPERATION_DEFS = "http://hl7.org/fhir/OperationDefinition"
+#: How ``$expand``'s ``filter`` matches (TerminologyCapabilities.expansion.textFilter).
+TEXT_FILTER = (
+    "Case-insensitive. A code matches when every word of the filter starts a word of its "
+    "display or of one of its designations, or when the filter starts the code itself. A "
+    "filtered expansion of a whole code system is flat; filtered value sets keep their "
+    "hierarchy."
+)
 SEARCH_PARAMS = [
     {"name": "_id", "type": "token"},
     {"name": "name", "type": "string"},
@@ -96,9 +104,13 @@ def capability_statement(base_url: str, software_version: str) -> dict[str, Any]
                 "mode": "server",
                 "security": {"cors": False, "description": "No authentication; read-only content."},
                 "resource": [
-                    _resource("CodeSystem", [("lookup", "lookup")]),
+                    _resource(
+                        "CodeSystem", [("lookup", "lookup"), ("validate-code", "validate-code")]
+                    ),
                     _resource("ConceptMap", []),
-                    _resource("ValueSet", []),
+                    _resource(
+                        "ValueSet", [("expand", "expand"), ("validate-code", "validate-code")]
+                    ),
                 ],
                 "operation": [
                     {
@@ -144,6 +156,13 @@ def terminology_capabilities(
         "kind": "instance",
         "software": {"name": "chest-imaging-terminology", "version": software_version},
         "codeSystem": code_systems,
+        "expansion": {
+            "hierarchical": True,
+            "paging": True,
+            "incomplete": False,
+            "parameter": [{"name": name} for name in EXPAND_PARAMETERS],
+            "textFilter": TEXT_FILTER,
+        },
         "codeSearch": "explicit",
     }
 

@@ -17,6 +17,7 @@ from terminology.codec.parameters import Param, ParamBag
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 from terminology.model import Coding
+from terminology.operations.expand_model import ExpandRequest
 from terminology.operations.lookup import LookupRequest
 from terminology.operations.search import MAX_PAGE_SIZE, SearchRequest
 from terminology.operations.validation_model import CanonicalRef, ValidateCodeRequest
@@ -353,4 +354,68 @@ def validate_code_request(
         default_valueset_versions=_canonicals(bag, "default-valueset-version"),
         use_supplements=_canonicals(bag, "useSupplement"),
         tx_resources=tuple(resources(bag, "tx-resource")),
+    )
+
+
+def integer(bag: ParamBag, name: str) -> int | None:
+    """A non-negative integer given as valueInteger (POST) or as text (GET)."""
+    param = bag.get(name)
+    if param is None:
+        return None
+    value = param.value
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str):
+        return _non_negative(value.strip(), name)
+    raise TerminologyError(msg("BAD_INTEGER", name=name, value=str(value)[:40]), expression=name)
+
+
+def expand_request(
+    bag: ParamBag,
+    *,
+    instance: Mapping[str, Any] | None = None,
+    accept_language: str | None = None,
+    threshold: str | None = None,
+) -> ExpandRequest:
+    """ValueSet/$expand parameters; ``instance`` is the ValueSet of ``ValueSet/[id]/$expand``."""
+    url, version = _split_canonical(text(bag, "url"))
+    version = text(bag, "valueSetVersion") or version
+    inline = _resource_of(bag, "valueSet", "ValueSet")
+    if instance is not None:
+        ref = CanonicalRef(instance.get("url"), instance.get("version"), instance)
+    elif inline is not None:
+        ref = CanonicalRef(inline.get("url"), inline.get("version"), inline)
+    elif url:
+        ref = CanonicalRef(url, version)
+    else:
+        raise TerminologyError(msg("EXPAND_NO_VALUE_SET"), code="required", expression="url")
+    properties: list[str] = []
+    for value in texts(bag, "property"):
+        properties += [p.strip() for p in value.split(",") if p.strip()]
+    on = text(bag, "date")
+    limit = None
+    if threshold and threshold.strip().isdigit() and int(threshold) > 0:
+        limit = int(threshold)
+    return ExpandRequest(
+        value_set=ref,
+        text_filter=text(bag, "filter"),
+        date=parse_date(on, "date") if on else None,
+        offset=integer(bag, "offset"),
+        count=integer(bag, "count"),
+        include_designations=boolean(bag, "includeDesignations"),
+        designations=tuple(texts(bag, "designation")),
+        include_definition=boolean(bag, "includeDefinition"),
+        active_only=boolean(bag, "activeOnly"),
+        exclude_nested=boolean(bag, "excludeNested"),
+        exclude_not_for_ui=boolean(bag, "excludeNotForUI"),
+        display_language=text(bag, "displayLanguage"),
+        accept_language=accept_language,
+        properties=tuple(properties),
+        system_versions=_canonicals(bag, "system-version"),
+        check_system_versions=_canonicals(bag, "check-system-version"),
+        force_system_versions=_canonicals(bag, "force-system-version"),
+        default_valueset_versions=_canonicals(bag, "default-valueset-version"),
+        use_supplements=_canonicals(bag, "useSupplement"),
+        tx_resources=tuple(resources(bag, "tx-resource")),
+        threshold=limit,
     )

@@ -8,7 +8,9 @@ from urllib.parse import urlencode
 
 from terminology.codec.outcome import issue, operation_outcome
 from terminology.codec.summary import apply_summary
+from terminology.messages import msg
 from terminology.model import Coding, Designation, Issue
+from terminology.operations.expand_model import ExpandResult, ExpansionItem
 from terminology.operations.lookup import LookupResult, OutProperty
 from terminology.operations.search import SearchRequest, SearchResult
 from terminology.operations.validation_model import ValidateCodeResult
@@ -63,7 +65,24 @@ def _property(p: OutProperty) -> dict[str, Any]:
     return {"name": "property", "part": parts}
 
 
+#: Rendered look-ups by the identity of their (cached, immutable) result.
+_RENDERED: dict[int, tuple[LookupResult, dict[str, Any]]] = {}
+_RENDERED_LIMIT = 4096
+
+
 def lookup_parameters(result: LookupResult) -> dict[str, Any]:
+    """The ``Parameters`` of a look-up; a result the operation cached is rendered once."""
+    known = _RENDERED.get(id(result))
+    if known is not None and known[0] is result:
+        return known[1]
+    rendered = _render_lookup(result)
+    if len(_RENDERED) >= _RENDERED_LIMIT:
+        _RENDERED.clear()
+    _RENDERED[id(result)] = (result, rendered)
+    return rendered
+
+
+def _render_lookup(result: LookupResult) -> dict[str, Any]:
     params: list[dict[str, Any]] = [
         {"name": "name", "valueString": result.name},
         {"name": "system", "valueUri": result.system},
@@ -165,3 +184,126 @@ def validate_code_parameters(result: ValidateCodeResult) -> dict[str, Any]:
     if result.issues:
         params.append({"name": "issues", "resource": issues_outcome(result.issues)})
     return {"resourceType": "Parameters", "parameter": params}
+
+
+# -- $expand ------------------------------------------------------------------------------
+
+#: R5 elements an R4 expansion carries as cross-version extensions (tx-ecosystem ``r4.md``).
+EXT_EXPANSION_PROPERTY = (
+    "http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.property"
+)
+EXT_CONTAINS_PROPERTY = (
+    "http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.contains.property"
+)
+EXT_UNCLOSED = "http://hl7.org/fhir/StructureDefinition/valueset-unclosed"
+EXT_UNCLOSED_REASON = "http://hl7.org/fhir/StructureDefinition/valueset-unclosed-reason"
+EXT_TOO_COSTLY = "http://hl7.org/fhir/StructureDefinition/valueset-toocostly"
+#: Definition elements an expansion copies from the value set it expands.
+_COPIED = (
+    "id",
+    "language",
+    "url",
+    "version",
+    "name",
+    "title",
+    "status",
+    "experimental",
+    "date",
+    "publisher",
+)
+_ECHO_KEY = {
+    "boolean": "valueBoolean",
+    "integer": "valueInteger",
+    "string": "valueString",
+    "code": "valueCode",
+    "uri": "valueUri",
+}
+
+
+def _expansion_designation(d: Designation) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if d.extensions:
+        out["extension"] = [dict(e) for e in d.extensions]
+    if d.language:
+        out["language"] = d.language
+    if d.use:
+        out["use"] = coding_dict(d.use)
+    out["value"] = d.value
+    return out
+
+
+def _contains(item: ExpansionItem) -> dict[str, Any]:
+    out: dict[str, Any] = {"system": item.system}
+    if item.version:
+        out["version"] = item.version
+    if item.abstract:
+        out["abstract"] = True
+    if item.inactive:
+        out["inactive"] = True
+    out["code"] = item.code
+    if item.display:
+        out["display"] = item.display
+    if item.designations:
+        out["designation"] = [_expansion_designation(d) for d in item.designations]
+    extensions = [dict(e) for e in item.extensions]
+    for p in item.properties:
+        key, value = _typed(p.value, p.type)
+        extensions.append(
+            {
+                "url": EXT_CONTAINS_PROPERTY,
+                "extension": [{"url": "code", "valueCode": p.code}, {"url": "value", key: value}],
+            }
+        )
+    if extensions:
+        out["extension"] = extensions
+    if item.children:
+        out["contains"] = [_contains(child) for child in item.children]
+    return out
+
+
+def expansion_value_set(result: ExpandResult) -> dict[str, Any]:
+    """The expanded ValueSet (R4), returned bare as the operation's single ``return``."""
+    source = result.value_set
+    body: dict[str, Any] = {"resourceType": "ValueSet"}
+    for key in _COPIED:
+        if key in source:
+            body[key] = source[key]
+    if result.include_definition:
+        # The definition as the server used it: its extensions (supplements, say) and compose.
+        for key in ("extension", "compose"):
+            if key in source:
+                body[key] = source[key]
+    expansion: dict[str, Any] = {}
+    extensions: list[dict[str, Any]] = [
+        {
+            "url": EXT_EXPANSION_PROPERTY,
+            "extension": [{"url": "code", "valueCode": code}, {"url": "uri", "valueUri": uri}],
+        }
+        for code, uri in result.property_uris.items()
+    ]
+    if result.fragments:
+        systems = list(dict.fromkeys(c.split("|")[0] for c in result.fragments))
+        reason = (
+            msg("EXPANSION_FRAGMENT", system=systems[0])
+            if len(systems) == 1
+            else msg("EXPANSION_FRAGMENTS", systems=", ".join(systems))
+        )
+        extensions.append({"url": EXT_UNCLOSED, "valueBoolean": True})
+        extensions.append({"url": EXT_UNCLOSED_REASON, "valueString": reason})
+    if result.capped:
+        extensions.append({"url": EXT_TOO_COSTLY, "valueBoolean": True})
+    if extensions:
+        expansion["extension"] = extensions
+    expansion["identifier"] = result.identifier
+    expansion["timestamp"] = result.timestamp
+    if result.total is not None:
+        expansion["total"] = result.total
+    if result.offset is not None:
+        expansion["offset"] = result.offset
+    parameters = [{"name": p.name, _ECHO_KEY[p.kind]: p.value} for p in result.parameters]
+    if parameters:
+        expansion["parameter"] = parameters
+    if result.items:
+        expansion["contains"] = [_contains(item) for item in result.items]
+    body["expansion"] = expansion
+    return body

@@ -78,9 +78,9 @@ def matches(cs: CodeSystemVersion, concept: Concept, spec: FilterSpec) -> bool |
         if spec.op == "regex":
             pattern = _regex(spec.value)
             return None if pattern is None else pattern.fullmatch(concept.code) is not None
-        if spec.op in ("=", "in", "not-in"):
-            return _hierarchy(cs, concept, spec.op, spec.value)
-        return None
+        # Servers accept the hierarchy operators on ``code`` as on ``concept`` (the ecosystem
+        # tests filter ``code is-a X``).
+        return _hierarchy(cs, concept, spec.op, spec.value)
     declared = {d.code for d in cs.info.property_definitions} | STANDARD_PROPERTIES
     if spec.property not in declared:
         return None

@@ -37,6 +37,9 @@ class Appearance:
 
 class CodeSystemVersion(Protocol):
     info: CodeSystemInfo
+    #: The most codes one expansion may list from this version (a licence term, such as the
+    #: AMA's for CPT); None for no limit of the code system's own.
+    expansion_limit: int | None
 
     def locate(self, code: str) -> Located: ...
 

@@ -27,6 +27,10 @@ _NUMERIC_MODIFIER = re.compile(r"\d{2}")
 
 
 class CptVersion(ResourceBackedVersion):
+    #: The AMA's licence lets a terminology server list at most 1000 CPT codes in one
+    #: expansion (tx.fhir.org applies the same agreement).
+    expansion_limit = 1000
+
     def locate(self, code: str) -> Located:
         located = super().locate(code)
         if located.concept is not None:

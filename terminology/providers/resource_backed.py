@@ -18,6 +18,8 @@ from terminology.versions import version_sort_key
 class ResourceBackedVersion:
     """One code-system version over a precomputed concept table."""
 
+    expansion_limit: int | None = None
+
     def __init__(self, table: ConceptTable) -> None:
         self.table = table
         self.info = table.info

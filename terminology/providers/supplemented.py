@@ -14,7 +14,13 @@ from terminology.storage.concept_table import ConceptTable
 class SupplementedVersion:
     def __init__(self, base: CodeSystemVersion, supplements: list[ConceptTable]) -> None:
         self.base = base
-        self.info = base.info
+        # Properties a supplement defines are the code system's properties for this request.
+        known = {d.code for d in base.info.property_definitions}
+        added = tuple(
+            d for t in supplements for d in t.info.property_definitions if d.code not in known
+        )
+        self.info = replace(base.info, property_definitions=base.info.property_definitions + added)
+        self.expansion_limit = base.expansion_limit
         self.supplements = supplements
         self.used = [
             f"{t.info.url}|{t.info.version}" if t.info.version else t.info.url for t in supplements
@@ -23,13 +29,20 @@ class SupplementedVersion:
     def _merge(self, concept: Concept) -> Concept:
         designations = list(concept.designations)
         properties = list(concept.properties)
+        extensions = list(concept.extensions)
         for table, canonical in zip(self.supplements, self.used, strict=True):
             extra = table.concepts.get(concept.code)
             if extra is None:
                 continue
             designations += [replace(d, source=canonical) for d in extra.designations]
             properties += list(extra.properties)
-        return replace(concept, designations=tuple(designations), properties=tuple(properties))
+            extensions += list(extra.extensions)
+        return replace(
+            concept,
+            designations=tuple(designations),
+            properties=tuple(properties),
+            extensions=tuple(extensions),
+        )
 
     def locate(self, code: str) -> Located:
         located = self.base.locate(code)

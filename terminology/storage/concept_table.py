@@ -187,6 +187,7 @@ def build_concept_table(resource: Mapping[str, Any]) -> ConceptTable:
                     d.get("language"),
                     _coding(d.get("use")),
                     extension_value(d, EXT_STANDARDS_STATUS),
+                    extensions=tuple(d.get("extension", ())),
                 )
                 for d in raw.get("designation", ())
                 if d.get("value")
@@ -194,6 +195,7 @@ def build_concept_table(resource: Mapping[str, Any]) -> ConceptTable:
             properties=props,
             parents=tuple(parents.get(code, ())),
             children=tuple(children.get(code, ())),
+            extensions=tuple(raw.get("extension", ())),
         )
     roots = tuple(code for code in order if not concepts[code].parents)
     return ConceptTable(info, MappingProxyType(concepts), tuple(order), roots)

@@ -1,0 +1,237 @@
+"""The codes of a value set: ``ValueSet.compose`` evaluated into an ordered list of entries.
+
+R4 compose semantics (http://hl7.org/fhir/R4/valueset.html#compose): the union of the
+includes minus the union of the excludes. Within one include, enumerated codes (unknown ones
+are silently left out) or every filter (AND) select from one code-system version, and the
+value sets it imports are intersected with that selection. The engine never decides which
+code-system version answers: the caller's ``select`` does (version rules are operation policy),
+and it raises when a system or version is unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from terminology.engine.filters import FilterSpec, matches
+from terminology.errors import TerminologyError
+from terminology.messages import msg
+from terminology.model import Concept
+from terminology.providers.base import CodeSystemVersion
+
+EXT_FILTER_OP = (
+    "http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.compose.include.filter.op"
+)
+#: Picks the code-system version an include uses: (system, include version, where) -> version.
+SelectVersion = Callable[[str, str | None, str], CodeSystemVersion]
+#: Finds a value set by canonical url and optional version; None when unknown.
+ResolveValueSet = Callable[[str, str | None], Mapping[str, Any] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One code of an expansion, with what the value set itself says about it."""
+
+    system: str
+    concept: Concept
+    cs: CodeSystemVersion
+    #: The ``include.concept`` element that listed the code (its display, designations and
+    #: extensions belong in the expansion), if it was enumerated.
+    listed: Mapping[str, Any] | None = None
+
+    @property
+    def key(self) -> tuple[str, str | None, str]:
+        """Identity in an expansion: one value set may list a code from two versions."""
+        return (self.system, self.cs.info.version, self.concept.code)
+
+    @property
+    def member(self) -> tuple[str, str]:
+        """Identity for excludes and imports, which select codes whatever their version."""
+        return (self.system, self.concept.code)
+
+
+class ExpansionEngine:
+    """Evaluates composes; one instance per request (it records what it used)."""
+
+    def __init__(
+        self,
+        select: SelectVersion,
+        resolve_value_set: ResolveValueSet,
+        *,
+        text_filter: Callable[[Concept], bool] | None = None,
+        drop_inactive: bool = False,
+        drop_abstract: bool = False,
+    ) -> None:
+        self.select = select
+        self.resolve_value_set = resolve_value_set
+        self.text_filter = text_filter
+        self.drop_inactive = drop_inactive
+        self.drop_abstract = drop_abstract
+        #: ``url|version`` of every value set imported, in the order first used.
+        self.used_value_sets: list[str] = []
+        #: Code systems whose expansion cap cut the result short.
+        self.capped: list[str] = []
+        #: True when a text search ran over a whole code system: its matches are a list of
+        #: hits, not a tree, so the caller should not nest them.
+        self.flattened = False
+        self._counts: dict[str, int] = {}
+
+    def evaluate(
+        self, value_set: Mapping[str, Any], stack: tuple[str, ...] = ()
+    ) -> dict[tuple[str, str | None, str], Entry]:
+        """The codes of ``value_set``; raises on circular imports or broken definitions."""
+        key = _vs_key(value_set)
+        if key and key in stack:
+            raise TerminologyError(
+                msg("VS_CIRCULAR", url=key, path=" -> ".join((*stack, key))),
+                status=422,
+                code="processing",
+                tx_type="vs-invalid",
+            )
+        stack = (*stack, key) if key else stack
+        compose = value_set.get("compose", {})
+        inactive_allowed = compose.get("inactive") is not False
+        result: dict[tuple[str, str | None, str], Entry] = {}
+        for i, include in enumerate(compose.get("include", ())):
+            for entry in self._part(include, f"include[{i}]", value_set, stack, including=True):
+                if entry.key not in result and (inactive_allowed or not entry.concept.inactive):
+                    result[entry.key] = entry
+        excluded: set[tuple[str, str]] = set()
+        for i, exclude in enumerate(compose.get("exclude", ())):
+            part = self._part(exclude, f"exclude[{i}]", value_set, stack, including=False)
+            excluded.update(e.member for e in part)
+        if excluded:
+            result = {k: e for k, e in result.items() if e.member not in excluded}
+        return result
+
+    # -- one include or exclude -------------------------------------------------------------
+    def _part(
+        self,
+        part: Mapping[str, Any],
+        where: str,
+        owner: Mapping[str, Any],
+        stack: tuple[str, ...],
+        *,
+        including: bool,
+    ) -> list[Entry]:
+        imported = [self._imported(ref, owner, stack) for ref in part.get("valueSet", ())]
+        system = part.get("system")
+        if system:
+            selected = self._from_system(part, system, where, including=including)
+        elif imported:
+            selected = list(imported[0].values())
+            imported = imported[1:]
+        else:
+            return []
+        for other in imported:
+            members = {e.member for e in other.values()}
+            selected = [e for e in selected if e.member in members]
+        if including and self.drop_inactive:
+            selected = [e for e in selected if not e.concept.inactive]
+        if including and self.drop_abstract:
+            selected = [e for e in selected if not e.concept.not_selectable]
+        return selected
+
+    def _imported(
+        self, ref: str, owner: Mapping[str, Any], stack: tuple[str, ...]
+    ) -> dict[tuple[str, str | None, str], Entry]:
+        if ref.startswith("#"):
+            found = next((c for c in owner.get("contained", ()) if c.get("id") == ref[1:]), None)
+        else:
+            url, _, version = ref.partition("|")
+            found = self.resolve_value_set(url, version or None)
+        if found is None:
+            raise TerminologyError(
+                msg("VS_NOT_FOUND", url=ref), status=404, code="not-found", tx_type="not-found"
+            )
+        if not ref.startswith("#"):
+            label = _vs_key(found)
+            if label and label not in self.used_value_sets:
+                self.used_value_sets.append(label)
+        return self.evaluate(found, stack)
+
+    def _from_system(
+        self, part: Mapping[str, Any], system: str, where: str, *, including: bool
+    ) -> list[Entry]:
+        filters = _filters(part, system, where)
+        cs = self.select(system, part.get("version"), where)
+        listed = part.get("concept")
+        found: list[Entry] = []
+        if listed:
+            for item in listed:
+                concept = cs.locate(str(item.get("code", ""))).concept
+                if concept is None:
+                    continue  # codes the code system lacks are left out, not an error
+                if all(_passes(cs, concept, spec) for spec in filters):
+                    found.append(Entry(system, concept, cs, item))
+        else:
+            for concept in cs.concepts():
+                if all(_passes(cs, concept, spec) for spec in filters):
+                    found.append(Entry(system, concept, cs))
+        if including and self.text_filter is not None:
+            self.flattened = self.flattened or not (listed or filters)
+            found = [e for e in found if self.text_filter(e.concept)]
+        if including:
+            found = self._cap(cs, found)
+        return found
+
+    def _cap(self, cs: CodeSystemVersion, found: list[Entry]) -> list[Entry]:
+        """Honour a code system's own expansion limit (CPT's licence allows 1000 codes)."""
+        limit = cs.expansion_limit
+        if not limit:
+            return found
+        used = self._counts.get(cs.info.url, 0)
+        room = max(limit - used, 0)
+        if len(found) > room:
+            found = found[:room]
+            if cs.info.url not in self.capped:
+                self.capped.append(cs.info.url)
+        self._counts[cs.info.url] = used + len(found)
+        return found
+
+
+def _filters(part: Mapping[str, Any], system: str, where: str) -> list[FilterSpec]:
+    specs = []
+    for j, raw in enumerate(part.get("filter", ())):
+        value = raw.get("value")
+        if value in (None, ""):
+            raise TerminologyError(
+                msg(
+                    "FILTER_NO_VALUE", system=system, property=raw.get("property"), op=raw.get("op")
+                ),
+                code="invalid",
+                tx_type="vs-invalid",
+                expression=f"ValueSet.compose.{where}.filter[{j}]",
+            )
+        specs.append(FilterSpec(raw.get("property", ""), _op(raw), str(value)))
+    return specs
+
+
+def _op(raw: Mapping[str, Any]) -> str:
+    """The filter operator; R4 carries R5-only operators (``child-of``) in an extension."""
+    if raw.get("op"):
+        return str(raw["op"])
+    for ext in raw.get("_op", {}).get("extension", ()):
+        if ext.get("url") == EXT_FILTER_OP and ext.get("valueCode"):
+            return str(ext["valueCode"])
+    return ""
+
+
+def _passes(cs: CodeSystemVersion, concept: Concept, spec: FilterSpec) -> bool:
+    verdict = matches(cs, concept, spec)
+    if verdict is None:
+        raise TerminologyError(
+            msg("FILTER_NOT_UNDERSTOOD", property=spec.property, op=spec.op, value=spec.value),
+            code="not-supported",
+            tx_type="vs-invalid",
+        )
+    return verdict
+
+
+def _vs_key(value_set: Mapping[str, Any]) -> str:
+    url = value_set.get("url")
+    if not url:
+        return ""
+    version = value_set.get("version")
+    return f"{url}|{version}" if version else url
