@@ -17,6 +17,7 @@ from terminology.codec.parameters import (
     FORM_MEDIA_TYPE,
     JSON_MEDIA_TYPES,
     ParamBag,
+    parse_query,
     read_parameters,
 )
 from terminology.errors import TerminologyError
@@ -56,9 +57,15 @@ def _check_fhir_version(params: Mapping[str, str]) -> None:
         )
 
 
+#: Accept headers already negotiated (clients send the same few over and over).
+_ACCEPTED: dict[str, str] = {}
+_ACCEPTED_LIMIT = 256
+
+
 def negotiate() -> str:
     """The media type of the reply; 406 when the client accepts nothing we produce."""
-    fmt = request.args.get("_format")
+    environ = request.environ
+    fmt = request.args.get("_format") if "_format" in environ.get("QUERY_STRING", "") else None
     if fmt:
         media, params = _media_and_params(fmt)
         if media not in _FORMAT_ALIASES:
@@ -67,9 +74,19 @@ def negotiate() -> str:
             )
         _check_fhir_version(params)
         return _FORMAT_ALIASES[media]
-    accept = request.headers.get("Accept", "").strip()
+    accept = environ.get("HTTP_ACCEPT", "").strip()
     if not accept:
         return FHIR_JSON
+    known = _ACCEPTED.get(accept)
+    if known is not None:
+        return known
+    media_type = _negotiate_accept(accept)
+    if len(_ACCEPTED) < _ACCEPTED_LIMIT:
+        _ACCEPTED[accept] = media_type
+    return media_type
+
+
+def _negotiate_accept(accept: str) -> str:
     candidates = []
     for item in accept.split(","):
         media, params = _media_and_params(item)
@@ -87,13 +104,15 @@ def negotiate() -> str:
 
 def check_request() -> None:
     """Runs before every routed view: the reply format, then the body's type and size."""
-    if request.routing_exception is not None:
+    req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
+    if req.routing_exception is not None:
         return  # let routing report 404 / 405 first
-    request.environ["terminology.media"] = negotiate()
-    if request.method != "POST":
+    environ = req.environ
+    environ["terminology.media"] = negotiate()
+    if environ["REQUEST_METHOD"] != "POST":
         return
-    length = request.content_length
-    content_type = request.headers.get("Content-Type")
+    length = req.content_length
+    content_type = environ.get("CONTENT_TYPE")
     if not content_type:
         if length:
             raise TerminologyError(
@@ -131,7 +150,7 @@ def _drain() -> None:
 
 
 def body() -> bytes | None:
-    if request.method != "POST":
+    if request.environ["REQUEST_METHOD"] != "POST":
         return None
     limit = current_app.config["MAX_BODY_BYTES"]
     data = request.stream.read(limit + 1)
@@ -143,17 +162,30 @@ def body() -> bytes | None:
 
 def parameters() -> ParamBag:
     """The operation's parameters from the query string and any form or Parameters body."""
-    content_type = request.headers.get("Content-Type", "")
+    environ = request.environ
+    content_type = environ.get("CONTENT_TYPE", "")
     media = _media_and_params(content_type)[0] if content_type else None
-    return read_parameters(request.args.items(multi=True), body(), media)
+    query = parse_query(environ.get("QUERY_STRING", ""))
+    return read_parameters(query, body(), media)
+
+
+_CONTENT_TYPES = {
+    FHIR_JSON: f"{FHIR_JSON};charset=utf-8",
+    "application/json": "application/json;charset=utf-8",
+}
+
+
+def fhir_bytes(body: bytes, status: int = 200) -> Response:
+    """An already encoded FHIR JSON body."""
+    media = request.environ.get("terminology.media", FHIR_JSON)
+    return Response(body, status=status, content_type=_CONTENT_TYPES[media])
 
 
 def fhir_json(
     resource: Mapping[str, Any], status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
     media = request.environ.get("terminology.media", FHIR_JSON)
-    response = Response(orjson.dumps(resource), status=status, mimetype=media)
-    response.headers["Content-Type"] = f"{media};charset=utf-8"
+    response = Response(orjson.dumps(resource), status=status, content_type=_CONTENT_TYPES[media])
     if headers:
         response.headers.update(headers)
     return response

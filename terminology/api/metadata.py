@@ -1,33 +1,48 @@
 """``/metadata`` (CapabilityStatement or TerminologyCapabilities) and ``$versions``.
 
-The bodies depend only on the loaded content, so they are built once, at start-up.
+The bodies depend only on the loaded content (and, for the CapabilityStatement, on the base URL
+the client used), so they are built at start-up and encoded once per base URL.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from flask import Blueprint, Response, current_app, request
 
-from terminology.api.http import base_url, fhir_json
+from terminology.api.http import base_url, fhir_bytes
 
 bp = Blueprint("metadata", __name__)
+
+_ENCODED: dict[tuple[str, str], bytes] = {}
+_ENCODED_LIMIT = 64  # distinct base URLs (host names) a deployment answers under
 
 
 def _bodies() -> dict[str, Any]:
     return current_app.extensions["terminology.metadata"]
 
 
+def _encoded(kind: str) -> bytes:
+    base = base_url() if kind == "capability" else ""
+    key = (kind, base)
+    found = _ENCODED.get(key)
+    if found is None:
+        body = _bodies()[kind]
+        if kind == "capability":
+            body = {**body, "implementation": {**body["implementation"], "url": base}}
+        found = orjson.dumps(body)
+        if len(_ENCODED) < _ENCODED_LIMIT:
+            _ENCODED[key] = found
+    return found
+
+
 @bp.get("/metadata")
 def metadata() -> Response:
-    bodies = _bodies()
-    if request.args.get("mode") == "terminology":
-        return fhir_json(bodies["terminology"])
-    statement = dict(bodies["capability"])
-    statement["implementation"] = {**statement["implementation"], "url": base_url()}
-    return fhir_json(statement)
+    kind = "terminology" if request.args.get("mode") == "terminology" else "capability"
+    return fhir_bytes(_encoded(kind))
 
 
 @bp.get("/$versions")
 def versions() -> Response:
-    return fhir_json(_bodies()["versions"])
+    return fhir_bytes(_encoded("versions"))

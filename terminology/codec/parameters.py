@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
 import orjson
 
@@ -35,6 +35,10 @@ class Param:
 class ParamBag:
     def __init__(self, params: Iterable[Param] = ()) -> None:
         self._params = list(params)
+        # Operations ask for many parameters by name; index them once.
+        self._by_name: dict[str, list[Param]] = {}
+        for param in self._params:
+            self._by_name.setdefault(param.name, []).append(param)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self._params)
@@ -43,16 +47,15 @@ class ParamBag:
         return len(self._params)
 
     def all(self, name: str) -> list[Param]:
-        return [p for p in self._params if p.name == name]
+        """Every parameter called ``name`` (a shared list: do not modify)."""
+        return self._by_name.get(name, [])
 
     def get(self, name: str) -> Param | None:
-        for p in self._params:
-            if p.name == name:
-                return p
-        return None
+        found = self._by_name.get(name)
+        return found[0] if found else None
 
     def names(self) -> set[str]:
-        return {p.name for p in self._params}
+        return set(self._by_name)
 
 
 def _from_parameter(raw: Mapping[str, Any], where: str) -> Param:
@@ -119,6 +122,21 @@ def parse_json(body: bytes) -> Any:
         raise TerminologyError(
             msg("MALFORMED_JSON", reason=str(exc)[:200]), code="structure"
         ) from exc
+
+
+def parse_query(query: str) -> list[tuple[str, str]]:
+    """``a=1&b=x%7Cy`` as pairs; like ``parse_qsl`` but without its cost for plain text."""
+    pairs = []
+    for part in query.split("&"):
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        if "%" in name or "+" in name:
+            name = unquote_plus(name)
+        if "%" in value or "+" in value:
+            value = unquote_plus(value)
+        pairs.append((name, value))
+    return pairs
 
 
 def read_parameters(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from terminology.errors import TerminologyError
@@ -18,6 +19,7 @@ from terminology.model import Coding, Concept, Designation, PropertyValue
 from terminology.operations.context import Services
 from terminology.operations.resolution import Resolved, explain_missing, resolve
 from terminology.operations.scope import build_scope
+from terminology.providers.base import CodeSystemVersion
 
 PREFERRED_FOR_LANGUAGE = Coding(
     "http://terminology.hl7.org/CodeSystem/hl7TermMaintInfra",
@@ -87,9 +89,10 @@ def _property_note(prop: PropertyValue) -> str | None:
     return f"unverified: {prop.unverified}" if prop.unverified else None
 
 
-def _properties(request: LookupRequest, resolved: Resolved, concept: Concept) -> list[OutProperty]:
+def _properties(
+    request: LookupRequest, version: CodeSystemVersion, concept: Concept
+) -> list[OutProperty]:
     out: list[OutProperty] = []
-    version = resolved.version
     if _wanted(request, "parent"):
         out += [OutProperty("parent", "code", p, version.display_of(p)) for p in concept.parents]
     if _wanted(request, "child"):
@@ -117,7 +120,6 @@ def lookup(request: LookupRequest, services: Services) -> LookupResult:
     resolved = Resolved(resolved.provider, version)
     located = resolved.version.locate(request.code)
     concept = located.concept
-    info = resolved.version.info
     if concept is None:
         raise TerminologyError(
             explain_missing(resolved, request.code, located.message),
@@ -126,18 +128,43 @@ def lookup(request: LookupRequest, services: Services) -> LookupResult:
             tx_type="invalid-code",
             expression="code",
         )
+    if request.tx_resources or used:
+        return _result(version, concept, request.display_language, request.properties, used)
+    return _stored_result(version, concept.code, request.display_language, request.properties)
+
+
+def _result(
+    version: CodeSystemVersion,
+    concept: Concept,
+    language: str | None,
+    properties: tuple[str, ...],
+    used: tuple[str, ...] = (),
+) -> LookupResult:
+    info = version.info
+    wanted = LookupRequest(info.url, concept.code, properties=properties)
     return LookupResult(
         name=info.name or info.title or info.url,
         system=info.url,
         version=info.version,
         code=concept.code,
-        display=_display_for(concept, request.display_language, info.language),
+        display=_display_for(concept, language, info.language),
         definition=concept.definition,
         abstract=concept.not_selectable,
         designations=_designations(concept, info.language),
-        properties=tuple(_properties(request, resolved, concept)),
+        properties=tuple(_properties(wanted, version, concept)),
         used_supplements=used,
     )
+
+
+@lru_cache(maxsize=4096)
+def _stored_result(
+    version: CodeSystemVersion, code: str, language: str | None, properties: tuple[str, ...]
+) -> LookupResult:
+    """Stored content never changes while serving, so the answer for one code of one stored
+    version is computed once (bounded: the look-ups clients repeat are few)."""
+    concept = version.locate(code).concept
+    assert concept is not None
+    return _result(version, concept, language, properties)
 
 
 def _designations(concept: Concept, language: str | None) -> tuple[Designation, ...]:

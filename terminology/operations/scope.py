@@ -32,13 +32,12 @@ class Scope:
 
     def value_set(self, url: str, version: str | None = None) -> Mapping[str, Any] | None:
         """A value set by url (and version); the latest version when none is given."""
-        candidates = list(self.extra_value_sets.get(url, ())) or list(
-            self.services.value_sets.versions(url)
-        )
+        # Both lists are sorted oldest first, so the latest version is the last one.
+        candidates = self.extra_value_sets.get(url) or self.services.value_sets.versions(url)
         if not candidates:
             return None
         if version is None:
-            return max(candidates, key=lambda r: version_sort_key(r.get("version"), None))
+            return candidates[-1]
         return next((r for r in candidates if r.get("version") == version), None)
 
     def value_set_versions(self, url: str) -> list[str]:

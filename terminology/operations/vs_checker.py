@@ -426,7 +426,7 @@ class ValueSetChecker:
         located = cs.locate(code)
         concept = located.concept
         if listed:
-            entry = next((c for c in listed if c.get("code") == code), None)
+            entry = _concept_entry(listed, code)
             if entry is None or concept is None:
                 return False
             if role == "in":
@@ -510,9 +510,43 @@ def _vs_label(value_set: Mapping[str, Any]) -> str:
     return _vs_key(value_set) or "(unidentified)"
 
 
+class _IdentityMemo:
+    """Derived data for a compose element, keyed by the element's identity. The element is kept
+    with its entry, so its id cannot be reused while cached; the memo is bounded."""
+
+    def __init__(self, limit: int = 4096) -> None:
+        self.limit = limit
+        self.entries: dict[int, tuple[Any, Any]] = {}
+
+    def get(self, element: Any, build: Any) -> Any:
+        found = self.entries.get(id(element))
+        if found is not None and found[0] is element:
+            return found[1]
+        value = build(element)
+        if len(self.entries) >= self.limit:
+            self.entries.clear()
+        self.entries[id(element)] = (element, value)
+        return value
+
+
+_ORDERED = _IdentityMemo()
+_CONCEPT_INDEX = _IdentityMemo()
+
+
 def _ordered(includes: Any) -> list[Mapping[str, Any]]:
     """Includes in order, except that for one system the higher versions come first."""
+    return _ORDERED.get(includes, _order)
+
+
+def _concept_entry(listed: Any, code: str) -> Mapping[str, Any] | None:
+    index = _CONCEPT_INDEX.get(listed, lambda items: {c.get("code"): c for c in reversed(items)})
+    return index.get(code)
+
+
+def _order(includes: Any) -> list[Mapping[str, Any]]:
     items = list(includes)
+    if len({i.get("system") for i in items}) == len(items):
+        return items
     first: dict[str | None, int] = {}
     for index, include in enumerate(items):
         first.setdefault(include.get("system"), index)

@@ -59,8 +59,8 @@ class ResourceRepository:
         return self._by_id.get(resource_id)
 
     def versions(self, url: str) -> list[Mapping[str, Any]]:
-        """All stored versions of a canonical, oldest first."""
-        return list(self._by_url.get(url, ()))
+        """All stored versions of a canonical, oldest first (shared: do not modify)."""
+        return self._by_url.get(url, [])
 
     def find(
         self,
