@@ -31,7 +31,6 @@ from terminology.operations.validation_model import (
 from terminology.operations.versions_in_vs import (
     VersionRules,
     includes_for,
-    is_pattern,
     matches_pattern,
 )
 from terminology.operations.vs_checker import (
@@ -274,17 +273,7 @@ class Validation:
         pinned = self._pinned_version(system)
         cs = checker.find_cs(system, coding.version or pinned)
         if cs is None and pinned and not coding.version:
-            # A partial pin such as "1" stands for 1.*, narrowed by a version rule if one fits.
-            partial = f"{pinned}.x"
-            ruled = checker.rules.base(system, None)
-            cs = checker.find_cs(
-                system,
-                ruled
-                if ruled
-                and matches_pattern(ruled, partial)
-                or (ruled and is_pattern(ruled) and ruled.startswith(pinned + "."))
-                else partial,
-            )
+            cs = checker.find_cs(system, self._within_partial_pin(system, pinned))
         if cs is None:
             if self.scope.is_value_set_url(system):
                 checker.add(
@@ -328,6 +317,14 @@ class Validation:
             preferred_display(concept, cs.info, self.languages),
             state,
         )
+
+    def _within_partial_pin(self, system: str, pinned: str) -> str:
+        """A partial pin such as "1" stands for 1.x; a version rule inside it narrows it."""
+        partial = f"{pinned}.x"
+        ruled = self.checker.rules.base(system, None)
+        if ruled and (matches_pattern(ruled, partial) or ruled.startswith(pinned + ".")):
+            return ruled
+        return partial
 
     def _pinned_version(self, system: str) -> str | None:
         includes = includes_for(self.value_set, system, self.scope.value_set)
