@@ -1,7 +1,7 @@
 """The HL7 terminology-ecosystem conformance cases, run against the real server.
 
-The suite lives outside this repository (``../shared/txtests`` by default; set
-``TERMINOLOGY_TXTESTS`` to point elsewhere). It is part of the test run, so its absence fails the
+The suite lives outside this repository (``../shared/txtests`` by default, or the nearest
+``shared/txtests`` above the checkout; set ``TERMINOLOGY_TXTESTS`` to point elsewhere). It is part of the test run, so its absence fails the
 run rather than passing silently.
 """
 
@@ -33,8 +33,13 @@ KNOWN_CONFLICTS = {
 
 
 def txtests_dir() -> Path:
+    """``TERMINOLOGY_TXTESTS``, else the nearest ``shared/txtests`` beside the repository or
+    beside one of its parent folders (``../shared/txtests`` in the usual checkout)."""
     configured = os.environ.get("TERMINOLOGY_TXTESTS")
-    return Path(configured) if configured else (ROOT.parent / "shared" / "txtests")
+    if configured:
+        return Path(configured)
+    candidates = [parent / "shared" / "txtests" for parent in ROOT.parents]
+    return next((c for c in candidates if (c / "run_txtests.py").exists()), candidates[0])
 
 
 def test_hl7_terminology_ecosystem_cases(server: RunningServer, tmp_path: Path) -> None:
