@@ -1,8 +1,8 @@
 """The HL7 terminology-ecosystem conformance cases, run against the real server.
 
 The suite lives outside this repository (``../shared/txtests`` by default, or the nearest
-``shared/txtests`` above the checkout; set ``TERMINOLOGY_TXTESTS`` to point elsewhere). It is part of the test run, so its absence fails the
-run rather than passing silently.
+``shared/txtests`` above the checkout; set ``TERMINOLOGY_TXTESTS`` to point elsewhere). It is
+part of the test run, so its absence fails the run rather than passing silently.
 """
 
 from __future__ import annotations
