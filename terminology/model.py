@@ -66,6 +66,19 @@ class Concept:
     #: The concept's extensions as the resource gives them (expansions carry some over).
     extensions: tuple[Mapping[str, Any], ...] = field(default=(), compare=False)
 
+    # Derived once (validation asks for them on every request); not part of equality.
+    status: str | None = field(default=None, init=False, compare=False)
+    inactive: bool = field(default=False, init=False, compare=False)
+    not_selectable: bool = field(default=False, init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        status = self.first("status")
+        status = status if isinstance(status, str) else None
+        object.__setattr__(self, "status", status)
+        inactive = self.first("inactive") is True or status in INACTIVE_STATUSES
+        object.__setattr__(self, "inactive", inactive)
+        object.__setattr__(self, "not_selectable", self.first("notSelectable") is True)
+
     def values(self, code: str) -> list[str | bool | int | float | Coding]:
         return [p.value for p in self.properties if p.code == code]
 
@@ -74,19 +87,6 @@ class Concept:
             if p.code == code:
                 return p.value
         return None
-
-    @property
-    def status(self) -> str | None:
-        value = self.first("status")
-        return value if isinstance(value, str) else None
-
-    @property
-    def inactive(self) -> bool:
-        return self.first("inactive") is True or self.status in INACTIVE_STATUSES
-
-    @property
-    def not_selectable(self) -> bool:
-        return self.first("notSelectable") is True
 
 
 @dataclass(frozen=True, slots=True)

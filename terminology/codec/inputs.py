@@ -105,6 +105,14 @@ def coding(bag: ParamBag, name: str) -> Coding | None:
             msg("BAD_PARAMETER_TYPE", name=name, expected="Coding (POST a Parameters resource)"),
             expression=name,
         )
+    return _coding_from(raw, name)
+
+
+def _coding_from(raw: Mapping[str, Any], name: str) -> Coding:
+    if not isinstance(raw, Mapping):
+        raise TerminologyError(
+            msg("BAD_PARAMETER_TYPE", name=name, expected="Coding"), expression=name
+        )
     fields = {}
     for key in ("system", "code", "version", "display"):
         value = raw.get(key)
@@ -222,8 +230,7 @@ def codeable_concept(bag: ParamBag, name: str) -> list[Coding] | None:
     codings = raw.get("coding", [])
     if not isinstance(codings, list):
         raise TerminologyError(msg("BAD_PARAMETER_TYPE", name=f"{name}.coding", expected="list"))
-    wrapped = ParamBag(Param("c", "Coding", c) for c in codings)
-    return [coding(ParamBag([p]), "c") for p in wrapped]  # type: ignore[misc]
+    return [_coding_from(c, f"{name}.coding[{i}]") for i, c in enumerate(codings)]
 
 
 def resources(bag: ParamBag, name: str) -> list[Mapping[str, Any]]:
