@@ -32,6 +32,7 @@ from terminology.operations.versions_in_vs import (
     VersionRules,
     includes_for,
     matches_pattern,
+    rule_for,
 )
 from terminology.operations.vs_checker import (
     EXT_EXPANSION_PARAMETER,
@@ -454,9 +455,10 @@ def validate_in_value_set(request: ValidateCodeRequest, services: Services) -> V
     value_set = ref.resource
     if value_set is None:
         assert ref.url is not None
-        value_set = scope.value_set(ref.url, ref.version)
+        version = ref.version or rule_for(request.default_valueset_versions, ref.url)
+        value_set = scope.value_set(ref.url, version)
         if value_set is None:
-            label = f"{ref.url}|{ref.version}" if ref.version else ref.url
+            label = f"{ref.url}|{version}" if version else ref.url
             raise TerminologyError(
                 msg("VS_NOT_FOUND", url=label), status=404, code="not-found", tx_type="not-found"
             )

@@ -26,6 +26,7 @@ from terminology.operations.versions_in_vs import (
     matches_pattern,
     more_detailed,
     present_versions,
+    rule_for,
 )
 from terminology.providers.base import CodeSystemVersion
 from terminology.versions import version_sort_key
@@ -260,6 +261,7 @@ class ValueSetChecker:
         if ref.startswith("#"):
             return next((c for c in owner.get("contained", ()) if c.get("id") == ref[1:]), None)
         url, _, version = ref.partition("|")
+        version = version or rule_for(self.request.default_valueset_versions, url)
         return self.scope.value_set(url, version or None)
 
     # -- membership -----------------------------------------------------------------------

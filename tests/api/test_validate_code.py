@@ -418,3 +418,200 @@ def test_instance_level_validate(server: RunningServer) -> None:
     )
     assert r.status_code == 200
     assert param(r.json(), "result") is True
+
+
+# -- version parameters, value set versions, inference, languages, supplements ------------------
+
+
+def test_force_system_version_overrides_the_latest(server: RunningServer) -> None:
+    body = vs_get(
+        server, url=PROCEDURES, system=CPT, code="71020", **{"force-system-version": f"{CPT}|2017"}
+    )
+    assert param(body, "result") is True
+    assert param(body, "version") == "2017"
+
+
+def test_system_version_is_the_default_version(server: RunningServer) -> None:
+    body = vs_get(
+        server, url=PROCEDURES, system=CPT, code="71010", **{"system-version": f"{CPT}|2017"}
+    )
+    assert param(body, "result") is True
+    assert param(body, "version") == "2017"
+
+
+def test_check_system_version_picks_a_missing_version(server: RunningServer) -> None:
+    body = vs_get(
+        server, url=PROCEDURES, system=CPT, code="71010", **{"check-system-version": f"{CPT}|2017"}
+    )
+    assert param(body, "result") is True
+    assert param(body, "version") == "2017"
+
+
+def test_check_system_version_rejects_another_version(server: RunningServer) -> None:
+    body = vs_get(
+        server,
+        url=CT,
+        system=CPT,
+        code="71250",
+        **{"force-system-version": f"{CPT}|2026", "check-system-version": f"{CPT}|2017"},
+    )
+    assert param(body, "result") is False
+    (issue,) = issues(body)
+    assert (issue["code"], tx_type(issue), issue["expression"]) == (
+        "exception",
+        "version-error",
+        ["version"],
+    )
+
+
+def test_coding_version_against_a_version_rule_is_reported(server: RunningServer) -> None:
+    body = vs_get(
+        server,
+        url=CT,
+        system=CPT,
+        code="71250",
+        systemVersion="2026",
+        **{"check-system-version": f"{CPT}|2017"},
+    )
+    assert param(body, "result") is False
+    assert issue_summary(body) == {("error", "vs-invalid", "version")}
+
+
+def test_value_set_version(server: RunningServer) -> None:
+    assert (
+        param(vs_get(server, url=CT, valueSetVersion="1.0.0", system=CPT, code="71250"), "result")
+        is True
+    )
+    r = server.get(
+        VS_VALIDATE, params={"url": CT, "valueSetVersion": "9.9.9", "system": CPT, "code": "71250"}
+    )
+    assert r.status_code == 404
+    assert f"{CT}|9.9.9" in single_issue(r.json())["details"]["text"]
+
+
+def test_default_value_set_version(server: RunningServer) -> None:
+    r = server.get(
+        VS_VALIDATE,
+        params={
+            "url": CT,
+            "system": CPT,
+            "code": "71250",
+            "default-valueset-version": f"{CT}|9.9.9",
+        },
+    )
+    assert r.status_code == 404
+
+
+def test_infer_system_from_the_value_set(server: RunningServer) -> None:
+    body = vs_get(server, url=INDICATIONS, code="R05.1", inferSystem="true")
+    assert param(body, "result") is True
+    assert param(body, "system") == ICD10CM
+
+
+def test_code_without_system_or_infer_system_is_a_warning_and_false(server: RunningServer) -> None:
+    body = vs_get(server, url=INDICATIONS, code="R05.1")
+    assert param(body, "result") is False
+    assert ("warning", "invalid-data", "code") in issue_summary(body)
+
+
+def test_invalid_display_language_is_400(server: RunningServer) -> None:
+    r = server.get(
+        VS_VALIDATE,
+        params={
+            "url": INDICATIONS,
+            "system": ICD10CM,
+            "code": "R05.1",
+            "display": "Acute cough",
+            "displayLanguage": "-",
+        },
+    )
+    assert r.status_code == 400
+    assert tx_type(single_issue(r.json())) == "invalid-display"
+
+
+def test_display_language_selects_the_designation(server: RunningServer) -> None:
+    french = {
+        **TOY_CS,
+        "concept": [
+            {
+                "code": "live",
+                "display": "Live",
+                "designation": [{"language": "fr", "value": "Vivant"}],
+            }
+        ],
+    }
+    body = post(
+        server,
+        CS_VALIDATE,
+        {"name": "url", "valueUri": french["url"]},
+        {"name": "code", "valueCode": "live"},
+        {"name": "display", "valueString": "Vivant"},
+        {"name": "displayLanguage", "valueCode": "fr"},
+        {"name": "tx-resource", "resource": french},
+    )
+    assert param(body, "result") is True
+    assert param(body, "display") == "Vivant"
+
+
+def test_code_system_instance_level(server: RunningServer) -> None:
+    r = server.get("/CodeSystem/cpt-2017/$validate-code", params={"code": "71010"})
+    assert r.status_code == 200
+    assert param(r.json(), "result") is True
+    assert param(r.json(), "version") == "2017"
+
+
+def test_inline_code_system(server: RunningServer) -> None:
+    body = post(
+        server,
+        CS_VALIDATE,
+        {"name": "codeSystem", "resource": TOY_CS},
+        {"name": "code", "valueCode": "live"},
+    )
+    assert param(body, "result") is True
+    assert param(body, "system") == TOY_CS["url"]
+
+
+SUPPLEMENT = {
+    "resourceType": "CodeSystem",
+    "url": "http://example.org/cs/toy-fr",
+    "version": "1",
+    "status": "active",
+    "content": "supplement",
+    "supplements": "http://example.org/cs/toy",
+    "concept": [{"code": "live", "designation": [{"language": "fr", "value": "Vivant"}]}],
+}
+
+
+def test_supplement_designations_count_when_asked_for(server: RunningServer) -> None:
+    common = [
+        {"name": "url", "valueUri": TOY_CS["url"]},
+        {"name": "code", "valueCode": "live"},
+        {"name": "display", "valueString": "Vivant"},
+        {"name": "tx-resource", "resource": TOY_CS},
+        {"name": "tx-resource", "resource": SUPPLEMENT},
+    ]
+    without = post(server, CS_VALIDATE, *common)
+    assert param(without, "result") is False
+    with_supplement = post(
+        server, CS_VALIDATE, *common, {"name": "useSupplement", "valueCanonical": SUPPLEMENT["url"]}
+    )
+    assert param(with_supplement, "result") is True
+
+
+def test_missing_supplement_is_422(server: RunningServer) -> None:
+    r = server.post(
+        CS_VALIDATE,
+        json={
+            "resourceType": "Parameters",
+            "parameter": [
+                {"name": "url", "valueUri": CPT},
+                {"name": "code", "valueCode": "71250"},
+                {"name": "useSupplement", "valueCanonical": "http://example.org/none"},
+            ],
+        },
+    )
+    assert r.status_code == 422
+    assert (
+        single_issue(r.json())["details"]["text"]
+        == "Required supplement not found: http://example.org/none"
+    )
