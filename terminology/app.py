@@ -8,6 +8,7 @@ from terminology import __version__
 from terminology.api import codesystem, metadata, resources, valueset
 from terminology.api.errors import register_error_handlers
 from terminology.api.http import check_request
+from terminology.api.response_cache import ResponseCache
 from terminology.codec.capabilities import (
     SystemEntry,
     capability_statement,
@@ -56,6 +57,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         "terminology": terminology_capabilities(_system_entries(services), __version__),
         "versions": versions_parameters(),
     }
+    if settings.response_cache_entries > 0:
+        app.extensions["terminology.responses"] = ResponseCache(settings.response_cache_entries)
     app.before_request(check_request)
     for blueprint in (metadata.bp, codesystem.bp, valueset.bp, resources.bp):
         app.register_blueprint(blueprint, url_prefix=settings.base_path)

@@ -74,7 +74,12 @@ def _bench(args: argparse.Namespace) -> int:
     from terminology.bench.runner import BenchError, bench, failures, render
 
     try:
-        figures = bench(duration=args.duration, connections=args.connections, workers=args.workers)
+        figures = bench(
+            duration=args.duration,
+            connections=args.connections,
+            workers=args.workers,
+            response_cache=not args.no_response_cache,
+        )
     except BenchError as exc:
         print(f"terminology bench: {exc}", file=sys.stderr)
         return 2
@@ -130,6 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--connections", type=int, default=16, help="open connections (default 16)")
     bench.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     bench.add_argument("--json", default=None, help="also write the figures to this JSON file")
+    bench.add_argument(
+        "--no-response-cache",
+        action="store_true",
+        help="serve with the response cache off, so every request is computed afresh",
+    )
     bench.set_defaults(run=_bench)
     serve.set_defaults(run=_serve)
     check.set_defaults(run=_check)

@@ -33,6 +33,8 @@ class Settings:
     #: Where the FHIR API is mounted.
     base_path: str = "/fhir"
     access_log: bool = False
+    #: Answers kept for repeated identical look-up and validation requests; 0 turns it off.
+    response_cache_entries: int = 4096
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -45,6 +47,7 @@ class Settings:
             "workers": int,
             "content_dir": Path,
             "max_body_bytes": int,
+            "response_cache_entries": int,
         }
         for name, kind in readers.items():
             raw = env.get(f"TERMINOLOGY_{name.upper()}")

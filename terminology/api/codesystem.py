@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from terminology.api.http import fhir_json, parameters, services
+from terminology.api.response_cache import cached
 from terminology.codec import inputs, outputs
 from terminology.errors import TerminologyError
 from terminology.messages import msg
@@ -20,21 +21,27 @@ bp = Blueprint("codesystem", __name__)
 @bp.route("/CodeSystem/$lookup", methods=["GET", "POST"])
 @bp.route("/CodeSystem/<cs_id>/$lookup", methods=["GET", "POST"])
 def lookup_view(cs_id: str | None = None) -> Response:
-    svc = services()
-    req = inputs.lookup_request(parameters(), _instance(cs_id))
-    return fhir_json(outputs.lookup_parameters(lookup(req, svc)))
+    def compute() -> Response:
+        req = inputs.lookup_request(parameters(), _instance(cs_id))
+        return fhir_json(outputs.lookup_parameters(lookup(req, services())))
+
+    return cached(compute)
 
 
 @bp.route("/CodeSystem/$validate-code", methods=["GET", "POST"])
 @bp.route("/CodeSystem/<cs_id>/$validate-code", methods=["GET", "POST"])
 def validate_code_view(cs_id: str | None = None) -> Response:
-    req = inputs.validate_code_request(
-        parameters(),
-        value_set_mode=False,
-        instance=_instance(cs_id),
-        accept_language=request.headers.get("Accept-Language"),
-    )
-    return fhir_json(outputs.validate_code_parameters(validate_in_code_system(req, services())))
+    def compute() -> Response:
+        req = inputs.validate_code_request(
+            parameters(),
+            value_set_mode=False,
+            instance=_instance(cs_id),
+            accept_language=request.headers.get("Accept-Language"),
+        )
+        result = validate_in_code_system(req, services())
+        return fhir_json(outputs.validate_code_parameters(result))
+
+    return cached(compute)
 
 
 def _instance(cs_id: str | None) -> Mapping[str, Any] | None:

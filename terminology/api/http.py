@@ -150,10 +150,19 @@ def _drain() -> None:
 
 
 def body() -> bytes | None:
-    if request.environ["REQUEST_METHOD"] != "POST":
-        return None
-    limit = current_app.config["MAX_BODY_BYTES"]
+    """The request body (read once; later calls get the same bytes)."""
     environ = request.environ
+    if environ["REQUEST_METHOD"] != "POST":
+        return None
+    if "terminology.body" in environ:
+        return environ["terminology.body"]
+    data = _read_body(environ)
+    environ["terminology.body"] = data
+    return data
+
+
+def _read_body(environ: dict[str, Any]) -> bytes | None:
+    limit = current_app.config["MAX_BODY_BYTES"]
     length = environ.get("CONTENT_LENGTH")
     if length and length.isdigit() and int(length) <= limit:
         # The common case: a declared length within the limit, read straight from the server.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from terminology.api.http import fhir_json, parameters, services
+from terminology.api.response_cache import cached
 from terminology.codec import inputs, outputs
 from terminology.errors import TerminologyError
 from terminology.messages import msg
@@ -18,23 +19,26 @@ bp = Blueprint("valueset", __name__)
 @bp.route("/ValueSet/$validate-code", methods=["GET", "POST"])
 @bp.route("/ValueSet/<vs_id>/$validate-code", methods=["GET", "POST"])
 def validate_code_view(vs_id: str | None = None) -> Response:
-    svc = services()
-    instance = None
-    if vs_id is not None:
-        instance = svc.value_sets.read(vs_id)
-        if instance is None:
-            raise TerminologyError(
-                msg("UNKNOWN_RESOURCE", type="ValueSet", id=vs_id[:64]),
-                status=404,
-                code="not-found",
-            )
-    req = inputs.validate_code_request(
-        parameters(),
-        value_set_mode=True,
-        instance=instance,
-        accept_language=request.headers.get("Accept-Language"),
-    )
-    return fhir_json(outputs.validate_code_parameters(validate_in_value_set(req, svc)))
+    def compute() -> Response:
+        svc = services()
+        instance = None
+        if vs_id is not None:
+            instance = svc.value_sets.read(vs_id)
+            if instance is None:
+                raise TerminologyError(
+                    msg("UNKNOWN_RESOURCE", type="ValueSet", id=vs_id[:64]),
+                    status=404,
+                    code="not-found",
+                )
+        req = inputs.validate_code_request(
+            parameters(),
+            value_set_mode=True,
+            instance=instance,
+            accept_language=request.headers.get("Accept-Language"),
+        )
+        return fhir_json(outputs.validate_code_parameters(validate_in_value_set(req, svc)))
+
+    return cached(compute)
 
 
 @bp.route("/ValueSet/$expand", methods=["GET", "POST"])

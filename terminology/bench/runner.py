@@ -301,7 +301,14 @@ def terminology_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "terminology.cli"]
 
 
-def bench(*, duration: float, connections: int, workers: int, threads: int = 2) -> dict[str, Any]:
+def bench(
+    *,
+    duration: float,
+    connections: int,
+    workers: int,
+    threads: int = 2,
+    response_cache: bool = True,
+) -> dict[str, Any]:
     """Run every row against the server and the ceiling; the figures as a plain dict."""
     wrk = find_wrk()
     server_port, ceiling_port = free_port(), free_port()
@@ -327,7 +334,11 @@ def bench(*, duration: float, connections: int, workers: int, threads: int = 2) 
     server_base = f"http://127.0.0.1:{server_port}"
     ceiling_base = f"http://127.0.0.1:{ceiling_port}"
     results: list[RowResult] = []
-    with running(server_cmd, server_port) as server, running(ceiling_cmd, ceiling_port):
+    server_env = {} if response_cache else {"TERMINOLOGY_RESPONSE_CACHE_ENTRIES": "0"}
+    with (
+        running(server_cmd, server_port, server_env) as server,
+        running(ceiling_cmd, ceiling_port),
+    ):
         for row in ROWS:
             wrong = sample(server_base, row)
             load = run_wrk(
@@ -368,6 +379,7 @@ def bench(*, duration: float, connections: int, workers: int, threads: int = 2) 
             "threads": threads,
             "workers": workers,
             "wsgi_server": "granian",
+            "response_cache": response_cache,
         },
         "rows": [asdict(r) for r in results],
         "server_memory_bytes": memory,
@@ -379,7 +391,8 @@ def render(figures: dict[str, Any]) -> str:
     s = figures["settings"]
     lines = [
         f"terminology bench: {s['workers']} workers under {s['wsgi_server']}, wrk -t{s['threads']} "
-        f"-c{s['connections']} -d{s['duration_s']:g}s per row, {figures['machine']['cpus']} CPUs",
+        f"-c{s['connections']} -d{s['duration_s']:g}s per row, {figures['machine']['cpus']} CPUs, "
+        f"response cache {'on' if s['response_cache'] else 'off'}",
         "",
         f"{'operation':<42}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
         f"{'ceil req/s':>12}{'ceil p99':>10}{'x req/s':>9}{'x p99':>8}{'1c p50':>9}"
