@@ -18,6 +18,10 @@ from terminology.engine.expansion import ExpansionEngine
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 from terminology.model import Concept
+from terminology.operations.compose_reading import (
+    display_language_parameter,
+    required_supplements,
+)
 from terminology.operations.context import Services
 from terminology.operations.displays import valid_language_list
 from terminology.operations.expand_model import (
@@ -40,7 +44,6 @@ from terminology.operations.versions_in_vs import (
     present_versions,
     rule_for,
 )
-from terminology.operations.vs_checker import EXT_EXPANSION_PARAMETER, EXT_VS_SUPPLEMENT
 from terminology.providers.base import CodeSystemVersion
 
 #: Codes one answer may list when neither the client nor a code system sets a lower limit.
@@ -155,15 +158,6 @@ def _find_value_set(request: ExpandRequest, scope: Scope) -> Mapping[str, Any]:
     return found
 
 
-def _required_supplements(request: ExpandRequest, value_set: Mapping[str, Any]) -> tuple[str, ...]:
-    from_value_set = [
-        ext["valueCanonical"]
-        for ext in value_set.get("extension", ())
-        if ext.get("url") == EXT_VS_SUPPLEMENT and ext.get("valueCanonical")
-    ]
-    return tuple(dict.fromkeys([*request.use_supplements, *from_value_set]))
-
-
 def _language_setting(request: ExpandRequest, value_set: Mapping[str, Any]) -> str | None:
     """The effective ``displayLanguage``: the parameter, else the value set's own expansion
     parameter, else Accept-Language."""
@@ -176,16 +170,7 @@ def _language_setting(request: ExpandRequest, value_set: Mapping[str, Any]) -> s
                 expression="displayLanguage",
             )
         return request.display_language
-    for ext in value_set.get("compose", {}).get("extension", ()):
-        if ext.get("url") != EXT_EXPANSION_PARAMETER:
-            continue
-        parts = {e.get("url"): e for e in ext.get("extension", ())}
-        if parts.get("name", {}).get("valueCode") == "displayLanguage":
-            value = parts.get("value", {})
-            language = value.get("valueCode") or value.get("valueString")
-            if language:
-                return language
-    return request.accept_language or None
+    return display_language_parameter(value_set) or request.accept_language or None
 
 
 def _text_matcher(text: str | None) -> Callable[[Concept], bool] | None:
@@ -240,7 +225,7 @@ def _echo(request: ExpandRequest, language: str | None) -> list[EchoedParameter]
 def expand(request: ExpandRequest, services: Services) -> ExpandResult:
     scope = build_scope(services, request.tx_resources)
     value_set = _find_value_set(request, scope)
-    supplements = _required_supplements(request, value_set)
+    supplements = required_supplements(request.use_supplements, value_set)
     missing = scope.missing_supplements(supplements)
     if missing:
         key = "SUPPLEMENT_NOT_FOUND" if len(missing) == 1 else "SUPPLEMENTS_NOT_FOUND"

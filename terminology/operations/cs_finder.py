@@ -1,0 +1,228 @@
+"""Finding the code-system version a question is about, and reporting what is missing.
+
+Applies the request's version rules (force, default and check versions, wildcards), the date of
+service, and the supplements the request asked for; reports unknown systems, versions and codes
+(with the history of deleted codes) as findings.
+"""
+
+from __future__ import annotations
+
+from terminology.messages import msg
+from terminology.operations.findings import Findings
+from terminology.operations.resolution import Resolved, explain_missing
+from terminology.operations.scope import Scope
+from terminology.operations.validation_model import ValidateCodeRequest
+from terminology.operations.versions_in_vs import (
+    VersionRules,
+    is_pattern,
+    matches_pattern,
+    more_detailed,
+    present_versions,
+)
+from terminology.providers.base import CodeSystemVersion
+
+
+def add_to_path(path: str, element: str) -> str:
+    return f"{path}.{element}" if path else element
+
+
+class CodeSystemFinder(Findings):
+    def __init__(
+        self,
+        request: ValidateCodeRequest,
+        scope: Scope,
+        rules: VersionRules,
+        supplements: tuple[str, ...] = (),
+        languages: tuple[str, ...] = (),
+    ) -> None:
+        self.request = request
+        self.scope = scope
+        self.rules = rules
+        self.supplements = supplements
+        self.languages = languages
+        super().__init__()
+
+    def canonical(self, system: str) -> str:
+        """The system's own URL when it was given by another spelling (HCPCS with https)."""
+        provider = self.scope.registry.resolve(system) if system else None
+        return provider.system if provider is not None else system
+
+    def versions_of(self, system: str) -> list[str | None]:
+        provider = self.scope.registry.resolve(system)
+        return provider.versions() if provider else []
+
+    def find_cs(self, system: str, version: str | None) -> CodeSystemVersion | None:
+        cs = self._find_cs(system, version)
+        if cs is None:
+            return None
+        return self.scope.supplemented(cs, self.supplements, self.languages)
+
+    def _find_cs(self, system: str, version: str | None) -> CodeSystemVersion | None:
+        provider = self.scope.registry.resolve(system)
+        if provider is None:
+            return None
+        if version:
+            if is_pattern(version):
+                match = next((v for v in provider.versions() if matches_pattern(v, version)), None)
+                return provider.select(version=match) if match else None
+            return provider.select(version=version)
+        if self.request.date is not None:
+            return provider.select(on=self.request.date)
+        return provider.select()
+
+    def find_cs_checked(
+        self, path: str, system: str, version: str | None
+    ) -> CodeSystemVersion | None:
+        cs = self.find_cs(system, version)
+        required = self.rules.check_for(system)
+        if cs is not None and required and not matches_pattern(cs.info.version, required):
+            self.add(
+                "error",
+                "exception",
+                msg(
+                    "VERSION_CHECK_FAILED",
+                    version=cs.info.version,
+                    system=system,
+                    required=required,
+                ),
+                "version-error",
+                add_to_path(path, "version"),
+            )
+        return cs
+
+    def unknown_system_issue(
+        self, path: str, system: str, version: str | None, quoted: bool
+    ) -> None:
+        if version:
+            known = present_versions(self.versions_of(system))
+            text = (
+                msg("CS_VERSION_UNKNOWN", system=system, version=version, valid=known)
+                if known
+                else msg("CS_VERSION_UNKNOWN_NONE", system=system, version=version)
+            )
+        else:
+            text = msg("CS_UNKNOWN_QUOTED" if quoted else "CS_UNKNOWN_BARE", system=system)
+        self.add("error", "not-found", text, "not-found", add_to_path(path, "system"))
+
+    def unknown_code(
+        self,
+        path: str,
+        cs: CodeSystemVersion,
+        code: str,
+        located_message: str | None,
+        rule_broken: bool,
+    ) -> bool:
+        """Report a code the code system version lacks; True when that still counts as valid
+        (an unknown code in a fragment)."""
+        key = f"{cs.info.url}|{cs.info.version}#{code}"
+        report = key not in self._reported_codes
+        self._reported_codes.add(key)
+        expression = add_to_path(path, "code")
+        if rule_broken and located_message:
+            if report:
+                self.add("error", "code-invalid", located_message, "invalid-code", expression)
+            return False
+        provider = self.scope.registry.resolve(cs.info.url)
+        if provider is not None and provider.history(code):
+            if report:
+                text = explain_missing(Resolved(provider, cs), code, None)
+                self.add("error", "business-rule", text, "code-rule", expression)
+            return False
+        if cs.info.content not in ("complete", "supplement"):
+            if report:
+                self.add(
+                    "warning",
+                    "code-invalid",
+                    msg(
+                        "UNKNOWN_CODE_FRAGMENT",
+                        code=code,
+                        system=cs.info.url,
+                        version=cs.info.version,
+                    ),
+                    "invalid-code",
+                    expression,
+                )
+            return True
+        if report:
+            text = (
+                msg("UNKNOWN_CODE_VERSION", code=code, system=cs.info.url, version=cs.info.version)
+                if cs.info.version
+                else msg("UNKNOWN_CODE_NO_VERSION", code=code, system=cs.info.url)
+            )
+            self.add("error", "code-invalid", text, "invalid-code", expression)
+        return False
+
+    def determine_version(
+        self, path: str, system: str, version_vs: str | None, version_coding: str | None
+    ) -> str | None:
+        result = self.rules.base(system, version_vs)
+        if not version_coding:
+            return result
+        if result and version_coding != result and more_detailed(result, version_coding):
+            result = version_coding
+        if not result and version_coding in self.versions_of(system):
+            result = version_coding
+        cs = self.find_cs(system, result)
+        expression = add_to_path(path, "version")
+        if (
+            cs is not None
+            and cs.info.version != version_coding
+            and not more_detailed(version_coding, cs.info.version or "")
+        ):
+            if not result:
+                self.add(
+                    "warning",
+                    "invalid",
+                    msg(
+                        "VS_VERSIONLESS_MISMATCH",
+                        system=system,
+                        resolved=cs.info.version,
+                        given=version_coding,
+                    ),
+                    "vs-invalid",
+                    expression,
+                )
+            elif result != version_vs:
+                self.add(
+                    "error",
+                    "invalid",
+                    msg(
+                        "VS_INCLUDE_WILDCARD_MISMATCH",
+                        system=system,
+                        resolved=result,
+                        pattern=version_vs or "",
+                        given=version_coding,
+                    ),
+                    "vs-invalid",
+                    expression,
+                )
+            else:
+                self.add(
+                    "error",
+                    "invalid",
+                    msg(
+                        "VS_INCLUDE_VERSION_MISMATCH",
+                        system=system,
+                        pinned=version_vs,
+                        given=version_coding,
+                    ),
+                    "vs-invalid",
+                    expression,
+                )
+            if self.find_cs(system, version_coding) is None:
+                self.note_unknown(f"{system}|{version_coding}")
+                self.unknown_system_issue(path, system, version_coding, quoted=True)
+        elif cs is None and result != version_coding:
+            self.add(
+                "error",
+                "invalid",
+                msg(
+                    "VS_INCLUDE_VERSION_MISMATCH",
+                    system=system,
+                    pinned=result,
+                    given=version_coding,
+                ),
+                "vs-invalid",
+                expression,
+            )
+        return result

@@ -1,0 +1,36 @@
+"""What one request's checks found: issues, the texts for ``message``, unknown systems."""
+
+from __future__ import annotations
+
+from terminology.model import Issue, Severity
+
+
+class Findings:
+    def __init__(self) -> None:
+        self.issues: list[Issue] = []
+        self.messages: list[str] = []
+        self.unknown_systems: list[str] = []
+        self._reported_codes: set[str] = set()
+
+    def add(
+        self,
+        severity: Severity,
+        code: str,
+        text: str,
+        tx_type: str | None,
+        expression: str | None,
+        *,
+        in_message: bool = False,
+    ) -> None:
+        issue = Issue(severity, code, text, tx_type, expression or None)
+        if issue not in self.issues:
+            self.issues.append(issue)
+        if in_message or severity == "error":
+            self.messages.append(text)
+
+    def has_errors(self) -> bool:
+        return any(i.severity in ("error", "fatal") for i in self.issues)
+
+    def note_unknown(self, key: str) -> None:
+        if key not in self.unknown_systems:
+            self.unknown_systems.append(key)

@@ -1,0 +1,422 @@
+"""One validate-code question worked through: each coding checked against the value set,
+explained when it fails, and the findings assembled into the operation's result.
+
+Follows the HL7 terminology ecosystem's rules for which issues each failure produces, which
+outputs appear (``x-unknown-system`` versus ``x-caused-by-unknown-system``, say) and what the
+summary ``message`` holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from terminology.errors import TerminologyError
+from terminology.messages import msg
+from terminology.model import Coding, Issue
+from terminology.operations.compose_reading import (
+    display_language_parameter,
+    required_supplements,
+    vs_label,
+)
+from terminology.operations.displays import (
+    check_display,
+    parse_languages,
+    preferred_display,
+    valid_language_list,
+)
+from terminology.operations.scope import Scope
+from terminology.operations.validation_model import (
+    ValidateCodeRequest,
+    ValidateCodeResult,
+)
+from terminology.operations.versions_in_vs import (
+    VersionRules,
+    includes_for,
+    matches_pattern,
+)
+from terminology.operations.vs_checker import (
+    CodingState,
+    PrepareFailure,
+    ValueSetChecker,
+    add_to_path,
+)
+
+
+@dataclass(slots=True)
+class _Match:
+    system: str
+    code: str
+    version: str | None
+    display: str | None
+    state: CodingState
+
+
+def coding_path(form: str, index: int) -> str:
+    if form == "codeableConcept":
+        return f"CodeableConcept.coding[{index}]"
+    return "Coding" if form == "coding" else ""
+
+
+def _entry(system: str, coding: Coding) -> str:
+    text = (
+        f"{system}|{coding.version}#{coding.code}" if coding.version else f"{system}#{coding.code}"
+    )
+    if coding.display:
+        text += f" ('{coding.display}')"
+    return f"'{text}'"
+
+
+def _absolute(system: str) -> bool:
+    return ":" in system
+
+
+class Validation:
+    """One request: the scope it sees, its value set, its languages and its findings."""
+
+    def __init__(
+        self,
+        request: ValidateCodeRequest,
+        scope: Scope,
+        value_set: Mapping[str, Any],
+        internal: bool,
+    ) -> None:
+        self.request = request
+        self.scope = scope
+        self.value_set = value_set
+        self.internal = internal
+        rules = VersionRules(
+            request.force_system_versions, request.system_versions, request.check_system_versions
+        )
+        self.languages = _languages(request, value_set)
+        self.required_supplements = required_supplements(request.use_supplements, value_set)
+        self.checker = ValueSetChecker(
+            request, scope, rules, self.required_supplements, tuple(self.languages)
+        )
+        self.vs_label = vs_label(value_set)
+
+    def run(self) -> ValidateCodeResult:
+        request, checker = self.request, self.checker
+        try:
+            checker.prepare(self.value_set)
+            self._check_supplements()
+        except PrepareFailure as failure:
+            return self._prepare_failure(failure.issue)
+        ok: bool | None = False
+        entries: list[str] = []
+        match: _Match | None = None
+        looked_up: _Match | None = None
+        unmatched: set[int] = set()
+        for index, coding in enumerate(request.codings):
+            path = coding_path(request.form, index)
+            state = CodingState()
+            verdict = self._check_one(path, coding, state)
+            system = state.implied_system or self.checker.canonical(coding.system or "")
+            entries.append(_entry(system, coding))
+            if verdict is False and not self.internal and request.form == "codeableConcept":
+                checker.add(
+                    "information",
+                    "code-invalid",
+                    msg("NOT_IN_VS_ONE", codes=_entry(system, coding), vs=self.vs_label),
+                    "this-code-not-in-vs",
+                    add_to_path(path, "code"),
+                )
+            if verdict is not True:
+                unmatched.add(index)
+            if verdict is True:
+                ok = True
+            elif verdict is None and ok is False:
+                ok = None
+            if verdict is True and state.concept is not None and state.cs is not None:
+                self._check_display(path, coding, system, state)
+                if match is None:
+                    match = _Match(
+                        system,
+                        coding.code or "",
+                        state.cs.info.version,
+                        preferred_display(state.concept, state.cs.info, self.languages),
+                        state,
+                    )
+            elif verdict is True and match is None:
+                match = _Match(
+                    system,
+                    coding.code or "",
+                    state.cs.info.version if state.cs else None,
+                    None,
+                    state,
+                )
+            elif not request.membership_only and system:
+                found = self._explain(path, coding, system, verdict, state)
+                if looked_up is None and found is not None:
+                    looked_up = found
+            self._status_issue(path, state)
+        if ok is True and request.form == "codeableConcept":
+            self._downgrade_unknown_systems(unmatched)
+        if ok is False and not (self.internal and checker.has_errors()):
+            if request.form == "codeableConcept":
+                checker.add(
+                    "error",
+                    "code-invalid",
+                    msg("NO_VALID_CODING", vs=self.vs_label),
+                    "not-in-vs",
+                    None,
+                )
+            else:
+                checker.add(
+                    "error",
+                    "code-invalid",
+                    msg("NOT_IN_VS_ONE", codes=", ".join(entries), vs=self.vs_label),
+                    "not-in-vs",
+                    add_to_path(coding_path(request.form, 0), "code"),
+                )
+        return self._result(ok, match, looked_up)
+
+    def _downgrade_unknown_systems(self, unmatched: set[int]) -> None:
+        """Another coding is in the value set, so an unknown system elsewhere in the
+        CodeableConcept only means that coding was not checked."""
+        checker = self.checker
+        for index, issue in enumerate(checker.issues):
+            expression = issue.expression or ""
+            if issue.severity != "error" or issue.tx_type != "not-found":
+                continue
+            if not (
+                expression.startswith("CodeableConcept.coding[") and expression.endswith(".system")
+            ):
+                continue
+            position = int(expression.split("[")[1].split("]")[0])
+            if position not in unmatched:
+                continue
+            system = self.request.codings[position].system
+            text = msg("UNKNOWN_SYSTEM_NOT_CHECKED", system=system)
+            checker.issues[index] = Issue("warning", "not-found", text, "not-found", expression)
+            checker.messages = [m for m in checker.messages if m != issue.text]
+
+    # -- one coding ---------------------------------------------------------------------
+    def _check_one(self, path: str, coding: Coding, state: CodingState) -> bool | None:
+        checker = self.checker
+        code = coding.code or ""
+        system = coding.system
+        if not system:
+            if not self.request.infer_system:
+                checker.add(
+                    "warning",
+                    "invalid",
+                    msg("NO_SYSTEM"),
+                    "invalid-data",
+                    path or "code",
+                    in_message=True,
+                )
+                return False
+            system = self._infer_system(code)
+            if system is None:
+                return False
+            state.implied_system = system
+        system = checker.canonical(system)
+        return checker.check(self.value_set, path, system, coding.version, code, state)
+
+    def _infer_system(self, code: str) -> str | None:
+        systems: list[str] = []
+        for include in self.value_set.get("compose", {}).get("include", ()):
+            system = include.get("system")
+            if not system or system in systems:
+                continue
+            listed = include.get("concept")
+            if listed is not None:
+                if any(c.get("code") == code for c in listed):
+                    systems.append(system)
+                continue
+            cs = self.checker.find_cs(system, include.get("version"))
+            if cs is not None and cs.locate(code).concept is not None:
+                systems.append(system)
+        if len(systems) == 1:
+            return systems[0]
+        text = (
+            msg("CANNOT_INFER", code=code, vs=self.vs_label, systems=", ".join(systems))
+            if systems
+            else msg("CANNOT_INFER_NONE", code=code, vs=self.vs_label)
+        )
+        self.checker.add("error", "not-found", text, "cannot-infer", "code")
+        return None
+
+    def _check_display(self, path: str, coding: Coding, system: str, state: CodingState) -> None:
+        if not coding.display or state.concept is None or state.cs is None:
+            return
+        finding = check_display(
+            coding.display,
+            system,
+            state.concept,
+            state.cs.info,
+            self.languages,
+            lenient=self.request.lenient_display,
+            expression=add_to_path(path, "display"),
+            extra=state.include_displays,
+        )
+        if finding is not None:
+            i = finding.issue
+            self.checker.add(
+                i.severity, i.code, i.text, i.tx_type, i.expression, in_message=finding.in_message
+            )
+
+    def _explain(
+        self, path: str, coding: Coding, system: str, verdict: bool | None, state: CodingState
+    ) -> _Match | None:
+        """Why a coding is not in the value set: its system, its code, its display."""
+        checker = self.checker
+        if not _absolute(system):
+            checker.add(
+                "error",
+                "invalid",
+                msg("LOCAL_SYSTEM"),
+                "invalid-data",
+                add_to_path(path, "system") if path else "system",
+            )
+        pinned = self._pinned_version(system)
+        cs = checker.find_cs(system, coding.version or pinned)
+        if cs is None and pinned and not coding.version:
+            cs = checker.find_cs(system, self._within_partial_pin(system, pinned))
+        if cs is None:
+            if self.scope.is_value_set_url(system):
+                checker.add(
+                    "error",
+                    "invalid",
+                    msg("SYSTEM_IS_VALUESET", system=system),
+                    "invalid-data",
+                    add_to_path(path, "system"),
+                )
+                return None
+            supplement = self.scope.supplement(system)
+            if supplement is not None:
+                label = f"{system}|{supplement['version']}" if supplement.get("version") else system
+                checker.add(
+                    "error",
+                    "invalid",
+                    msg("SYSTEM_IS_SUPPLEMENT", system=label),
+                    "invalid-data",
+                    add_to_path(path, "system"),
+                )
+                return None
+            known = checker.unknown_systems
+            if not any(k == system or k.startswith(system + "|") for k in known):
+                quoted = not (verdict is False and _absolute(system))
+                checker.unknown_system_issue(path, system, coding.version, quoted=quoted)
+                checker.note_unknown(system)
+            return None
+        located = cs.locate(coding.code or "")
+        if located.concept is None:
+            checker.unknown_code(path, cs, coding.code or "", located.message, located.rule_broken)
+            return _Match(system, coding.code or "", cs.info.version, None, state)
+        concept = located.concept
+        if not state.inactive and concept.inactive:
+            state.inactive, state.status = True, concept.status
+        state.concept, state.cs = concept, cs
+        self._check_display(path, coding, system, state)
+        return _Match(
+            system,
+            coding.code or "",
+            cs.info.version,
+            preferred_display(concept, cs.info, self.languages),
+            state,
+        )
+
+    def _within_partial_pin(self, system: str, pinned: str) -> str:
+        """A partial pin such as "1" stands for 1.x; a version rule inside it narrows it."""
+        partial = f"{pinned}.x"
+        ruled = self.checker.rules.base(system, None)
+        if ruled and (matches_pattern(ruled, partial) or ruled.startswith(pinned + ".")):
+            return ruled
+        return partial
+
+    def _pinned_version(self, system: str) -> str | None:
+        includes = includes_for(self.value_set, system, self.scope.value_set)
+        versions = [i["version"] for i in includes if i.get("version")]
+        return max(versions) if versions else None
+
+    def _status_issue(self, path: str, state: CodingState) -> None:
+        concept = state.concept
+        if concept is None:
+            return
+        where = path or "code"
+        if state.inactive:
+            status = state.status
+            text = (
+                msg("INACTIVE_CONCEPT", code=concept.code, status="inactive")
+                if status in (None, "inactive")
+                else msg("INACTIVE_CONCEPT_STATUS", code=concept.code, status=status)
+            )
+            self.checker.add(
+                "warning", "business-rule", text, "code-comment", where, in_message=True
+            )
+        elif state.status == "deprecated":
+            self.checker.add(
+                "warning",
+                "business-rule",
+                msg("DEPRECATED_CONCEPT", code=concept.code),
+                "code-comment",
+                path or "code",
+                in_message=True,
+            )
+
+    def _check_supplements(self) -> None:
+        missing = self.scope.missing_supplements(self.required_supplements)
+        if missing:
+            key = "SUPPLEMENT_NOT_FOUND" if len(missing) == 1 else "SUPPLEMENTS_NOT_FOUND"
+            raise TerminologyError(
+                msg(key, url=",".join(missing)), status=422, code="not-found", tx_type="not-found"
+            )
+
+    # -- output -------------------------------------------------------------------------
+    def _prepare_failure(self, issue: Issue) -> ValidateCodeResult:
+        result = ValidateCodeResult(False, [issue], message=issue.text)
+        if self.request.form == "codeableConcept":
+            result.codeable_concept, result.cc_text = self.request.codings, self.request.cc_text
+        else:
+            coding = self.request.codings[0]
+            result.system, result.code, result.version = coding.system, coding.code, coding.version
+        return result
+
+    def _result(
+        self, ok: bool | None, match: _Match | None, looked_up: _Match | None
+    ) -> ValidateCodeResult:
+        checker, request = self.checker, self.request
+        valid = ok is True and not checker.has_errors()
+        result = ValidateCodeResult(valid, list(checker.issues))
+        cc = request.form == "codeableConcept"
+        if cc:
+            result.codeable_concept, result.cc_text = request.codings, request.cc_text
+        chosen = match or (None if cc else looked_up)
+        if chosen is not None:
+            result.system, result.code = chosen.system, chosen.code
+            result.version, result.display = chosen.version, chosen.display
+            if chosen.state.inactive:
+                result.inactive = True
+            if chosen.state.status and chosen.state.status != "inactive":
+                result.status = chosen.state.status
+        elif not cc:
+            coding = request.codings[0]
+            result.system = coding.system
+            result.code = coding.code
+            result.version = coding.version
+        if ok is False:
+            result.unknown_systems = list(checker.unknown_systems)
+        elif not valid:
+            result.caused_by_unknown_system = list(checker.unknown_systems)
+        texts = list(dict.fromkeys(checker.messages))
+        result.message = "; ".join(texts) if texts else None
+        return result
+
+
+def _languages(request: ValidateCodeRequest, value_set: Mapping[str, Any]) -> list[str]:
+    """displayLanguage, else Accept-Language, else the value set's own setting or language."""
+    if request.display_language is not None:
+        if not valid_language_list(request.display_language):
+            raise TerminologyError(
+                msg("INVALID_DISPLAY_LANGUAGE", value=request.display_language[:40]),
+                code="processing",
+                tx_type="invalid-display",
+            )
+        return parse_languages(request.display_language)
+    if request.accept_language:
+        return parse_languages(request.accept_language)
+    own = display_language_parameter(value_set) or value_set.get("language")
+    return parse_languages(own)
