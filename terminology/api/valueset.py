@@ -3,6 +3,9 @@ POST."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import Blueprint, Response, request
 
 from terminology.api.http import fhir_json, parameters, services
@@ -21,19 +24,10 @@ bp = Blueprint("valueset", __name__)
 def validate_code_view(vs_id: str | None = None) -> Response:
     def compute() -> Response:
         svc = services()
-        instance = None
-        if vs_id is not None:
-            instance = svc.value_sets.read(vs_id)
-            if instance is None:
-                raise TerminologyError(
-                    msg("UNKNOWN_RESOURCE", type="ValueSet", id=vs_id[:64]),
-                    status=404,
-                    code="not-found",
-                )
         req = inputs.validate_code_request(
             parameters(),
             value_set_mode=True,
-            instance=instance,
+            instance=_instance(vs_id),
             accept_language=request.headers.get("Accept-Language"),
         )
         return fhir_json(outputs.validate_code_parameters(validate_in_value_set(req, svc)))
@@ -45,19 +39,22 @@ def validate_code_view(vs_id: str | None = None) -> Response:
 @bp.route("/ValueSet/<vs_id>/$expand", methods=["GET", "POST"])
 def expand_view(vs_id: str | None = None) -> Response:
     svc = services()
-    instance = None
-    if vs_id is not None:
-        instance = svc.value_sets.read(vs_id)
-        if instance is None:
-            raise TerminologyError(
-                msg("UNKNOWN_RESOURCE", type="ValueSet", id=vs_id[:64]),
-                status=404,
-                code="not-found",
-            )
     req = inputs.expand_request(
         parameters(),
-        instance=instance,
+        instance=_instance(vs_id),
         accept_language=request.headers.get("Accept-Language"),
         threshold=request.headers.get("X-TOO-COSTLY-THRESHOLD"),
     )
     return fhir_json(outputs.expansion_value_set(expand(req, svc)))
+
+
+def _instance(vs_id: str | None) -> Mapping[str, Any] | None:
+    """The stored ValueSet of an instance-level call; 404 when there is none."""
+    if vs_id is None:
+        return None
+    instance = services().value_sets.read(vs_id)
+    if instance is None:
+        raise TerminologyError(
+            msg("UNKNOWN_RESOURCE", type="ValueSet", id=vs_id[:64]), status=404, code="not-found"
+        )
+    return instance

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from terminology.codec.parameters import Param, ParamBag
+from terminology.codec.parameters import ParamBag
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 from terminology.model import Coding
@@ -210,9 +210,6 @@ def search_request(resource_type: str, query: Iterable[tuple[str, str]]) -> Sear
     return SearchRequest(resource_type, exact, strings, count, offset, summary, elements)
 
 
-__all__ = ["Param", "boolean", "coding", "lookup_request", "search_request", "text", "texts"]
-
-
 def codeable_concept(bag: ParamBag, name: str) -> list[Coding] | None:
     param = bag.get(name)
     if param is None:
@@ -284,6 +281,22 @@ def _resource_of(bag: ParamBag, name: str, rtype: str) -> Mapping[str, Any] | No
     return param.value
 
 
+def _value_set_ref(
+    bag: ParamBag, instance: Mapping[str, Any] | None, missing_message: str
+) -> CanonicalRef:
+    """The value set an operation is about: the instance, an inline ``valueSet``, or ``url``
+    (with ``valueSetVersion`` or a ``url|version``)."""
+    if instance is not None:
+        return CanonicalRef(instance.get("url"), instance.get("version"), instance)
+    inline = _resource_of(bag, "valueSet", "ValueSet")
+    if inline is not None:
+        return CanonicalRef(inline.get("url"), inline.get("version"), inline)
+    url, version = _split_canonical(text(bag, "url"))
+    if not url:
+        raise TerminologyError(msg(missing_message), code="required", expression="url")
+    return CanonicalRef(url, text(bag, "valueSetVersion") or version)
+
+
 def validate_code_request(
     bag: ParamBag,
     *,
@@ -295,17 +308,7 @@ def validate_code_request(
     form, codings, cc_text = _form(bag)
     display = text(bag, "display")
     if value_set_mode:
-        url, version = _split_canonical(text(bag, "url"))
-        version = text(bag, "valueSetVersion") or version
-        inline = _resource_of(bag, "valueSet", "ValueSet")
-        if instance is not None:
-            ref = CanonicalRef(instance.get("url"), instance.get("version"), instance)
-        elif inline is not None:
-            ref = CanonicalRef(inline.get("url"), inline.get("version"), inline)
-        elif url:
-            ref = CanonicalRef(url, version)
-        else:
-            raise TerminologyError(msg("VALIDATE_NO_VALUE_SET"), code="required", expression="url")
+        ref = _value_set_ref(bag, instance, "VALIDATE_NO_VALUE_SET")
         if form == "code":
             codings = [
                 Coding(text(bag, "system"), text(bag, "code"), text(bag, "systemVersion"), display)
@@ -385,17 +388,7 @@ def expand_request(
     threshold: str | None = None,
 ) -> ExpandRequest:
     """ValueSet/$expand parameters; ``instance`` is the ValueSet of ``ValueSet/[id]/$expand``."""
-    url, version = _split_canonical(text(bag, "url"))
-    version = text(bag, "valueSetVersion") or version
-    inline = _resource_of(bag, "valueSet", "ValueSet")
-    if instance is not None:
-        ref = CanonicalRef(instance.get("url"), instance.get("version"), instance)
-    elif inline is not None:
-        ref = CanonicalRef(inline.get("url"), inline.get("version"), inline)
-    elif url:
-        ref = CanonicalRef(url, version)
-    else:
-        raise TerminologyError(msg("EXPAND_NO_VALUE_SET"), code="required", expression="url")
+    ref = _value_set_ref(bag, instance, "EXPAND_NO_VALUE_SET")
     properties: list[str] = []
     for value in texts(bag, "property"):
         properties += [p.strip() for p in value.split(",") if p.strip()]

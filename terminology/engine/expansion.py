@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from terminology.engine.cycles import enter, vs_key
 from terminology.engine.filters import FilterSpec, matches
 from terminology.errors import TerminologyError
 from terminology.messages import msg
@@ -81,15 +82,7 @@ class ExpansionEngine:
         self, value_set: Mapping[str, Any], stack: tuple[str, ...] = ()
     ) -> dict[tuple[str, str | None, str], Entry]:
         """The codes of ``value_set``; raises on circular imports or broken definitions."""
-        key = _vs_key(value_set)
-        if key and key in stack:
-            raise TerminologyError(
-                msg("VS_CIRCULAR", url=key, path=" -> ".join((*stack, key))),
-                status=422,
-                code="processing",
-                tx_type="vs-invalid",
-            )
-        stack = (*stack, key) if key else stack
+        stack = enter(value_set, stack)
         compose = value_set.get("compose", {})
         inactive_allowed = compose.get("inactive") is not False
         result: dict[tuple[str, str | None, str], Entry] = {}
@@ -146,7 +139,7 @@ class ExpansionEngine:
                 msg("VS_NOT_FOUND", url=ref), status=404, code="not-found", tx_type="not-found"
             )
         if not ref.startswith("#"):
-            label = _vs_key(found)
+            label = vs_key(found)
             if label and label not in self.used_value_sets:
                 self.used_value_sets.append(label)
         return self.evaluate(found, stack)
@@ -227,11 +220,3 @@ def _passes(cs: CodeSystemVersion, concept: Concept, spec: FilterSpec) -> bool:
             tx_type="vs-invalid",
         )
     return verdict
-
-
-def _vs_key(value_set: Mapping[str, Any]) -> str:
-    url = value_set.get("url")
-    if not url:
-        return ""
-    version = value_set.get("version")
-    return f"{url}|{version}" if version else url

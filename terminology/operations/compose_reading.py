@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from terminology.engine.cycles import vs_key
 from terminology.operations.displays import Candidate
 from terminology.versions import version_sort_key
 
@@ -18,14 +19,6 @@ EXT_STANDARDS_STATUS = (
     "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status"
 )
 EXT_VS_DEPRECATED = "http://hl7.org/fhir/StructureDefinition/valueset-deprecated"
-
-
-def vs_key(value_set: Mapping[str, Any]) -> str:
-    url = value_set.get("url")
-    if not url:
-        return ""
-    version = value_set.get("version")
-    return f"{url}|{version}" if version else url
 
 
 def vs_label(value_set: Mapping[str, Any]) -> str:

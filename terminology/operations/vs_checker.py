@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from terminology.engine.cycles import enter
 from terminology.engine.filters import FilterSpec, matches
 from terminology.errors import TerminologyError
 from terminology.messages import msg
@@ -22,7 +23,6 @@ from terminology.operations.compose_reading import (
     entry_status,
     ordered_includes,
     use_this_version,
-    vs_key,
     vs_label,
 )
 from terminology.operations.cs_finder import CodeSystemFinder, add_to_path
@@ -60,15 +60,7 @@ class ValueSetChecker(CodeSystemFinder):
     # -- preparation ----------------------------------------------------------------------
     def prepare(self, value_set: Mapping[str, Any], stack: tuple[str, ...] = ()) -> None:
         """Problems in the value set definition, found before any code is checked."""
-        key = vs_key(value_set)
-        if key and key in stack:
-            raise TerminologyError(
-                msg("VS_CIRCULAR", url=key, path=" -> ".join((*stack, key))),
-                status=422,
-                code="processing",
-                tx_type="vs-invalid",
-            )
-        stack = (*stack, key) if key else stack
+        stack = enter(value_set, stack)
         compose = value_set.get("compose", {})
         for part_name in ("include", "exclude"):
             for i, part in enumerate(compose.get(part_name, ())):
