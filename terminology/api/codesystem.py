@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from flask import Blueprint, Response, request
 
-from terminology.api.http import fhir_json, parameters, services
+from terminology.api.http import fhir_json, parameters, services, stored_instance
 from terminology.api.response_cache import cached
 from terminology.codec import inputs, outputs
-from terminology.errors import TerminologyError
-from terminology.messages import msg
 from terminology.operations.lookup import lookup
 from terminology.operations.validate_code import validate_in_code_system
 
@@ -22,7 +17,7 @@ bp = Blueprint("codesystem", __name__)
 @bp.route("/CodeSystem/<cs_id>/$lookup", methods=["GET", "POST"])
 def lookup_view(cs_id: str | None = None) -> Response:
     def compute() -> Response:
-        req = inputs.lookup_request(parameters(), _instance(cs_id))
+        req = inputs.lookup_request(parameters(), stored_instance("CodeSystem", cs_id))
         return fhir_json(outputs.lookup_parameters(lookup(req, services())))
 
     return cached(compute)
@@ -35,21 +30,10 @@ def validate_code_view(cs_id: str | None = None) -> Response:
         req = inputs.validate_code_request(
             parameters(),
             value_set_mode=False,
-            instance=_instance(cs_id),
+            instance=stored_instance("CodeSystem", cs_id),
             accept_language=request.headers.get("Accept-Language"),
         )
         result = validate_in_code_system(req, services())
         return fhir_json(outputs.validate_code_parameters(result))
 
     return cached(compute)
-
-
-def _instance(cs_id: str | None) -> Mapping[str, Any] | None:
-    if cs_id is None:
-        return None
-    instance = services().code_systems.read(cs_id)
-    if instance is None:
-        raise TerminologyError(
-            msg("UNKNOWN_RESOURCE", type="CodeSystem", id=cs_id[:64]), status=404, code="not-found"
-        )
-    return instance

@@ -207,3 +207,18 @@ def fhir_json(
 
 def base_url() -> str:
     return request.host_url.rstrip("/") + current_app.config["FHIR_BASE_PATH"]
+
+
+def stored_instance(resource_type: str, resource_id: str | None) -> Mapping[str, Any] | None:
+    """The stored resource of an instance-level operation (``[type]/[id]/$op``); 404 when the
+    id is unknown, None for a type-level call."""
+    if resource_id is None:
+        return None
+    found = services().repository(resource_type).read(resource_id)
+    if found is None:
+        raise TerminologyError(
+            msg("UNKNOWN_RESOURCE", type=resource_type, id=resource_id[:64]),
+            status=404,
+            code="not-found",
+        )
+    return found

@@ -143,21 +143,6 @@ class _Versions:
             self.applied.append(parameter)
 
 
-def _find_value_set(request: ExpandRequest, scope: Scope) -> Mapping[str, Any]:
-    ref = request.value_set
-    if ref.resource is not None:
-        return ref.resource
-    assert ref.url is not None
-    version = ref.version or rule_for(request.default_valueset_versions, ref.url)
-    found = scope.value_set(ref.url, version)
-    if found is None:
-        label = f"{ref.url}|{version}" if version else ref.url
-        raise TerminologyError(
-            msg("VS_NOT_FOUND", url=label), status=404, code="not-found", tx_type="not-found"
-        )
-    return found
-
-
 def _language_setting(request: ExpandRequest, value_set: Mapping[str, Any]) -> str | None:
     """The effective ``displayLanguage``: the parameter, else the value set's own expansion
     parameter, else Accept-Language."""
@@ -224,7 +209,7 @@ def _echo(request: ExpandRequest, language: str | None) -> list[EchoedParameter]
 
 def expand(request: ExpandRequest, services: Services) -> ExpandResult:
     scope = build_scope(services, request.tx_resources)
-    value_set = _find_value_set(request, scope)
+    value_set = scope.target_value_set(request.value_set, request.default_valueset_versions)
     supplements = required_supplements(request.use_supplements, value_set)
     missing = scope.missing_supplements(supplements)
     if missing:

@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from terminology.errors import TerminologyError
+from terminology.messages import msg
 from terminology.operations.context import Services
+from terminology.operations.validation_model import CanonicalRef
+from terminology.operations.versions_in_vs import rule_for
 from terminology.providers.base import CodeSystemProvider, CodeSystemVersion
 from terminology.providers.registry import ALIASES, ProviderRegistry, build_version
 from terminology.providers.resource_backed import ResourceBackedProvider
@@ -39,6 +42,23 @@ class Scope:
         if version is None:
             return candidates[-1]
         return next((r for r in candidates if r.get("version") == version), None)
+
+    def target_value_set(
+        self, ref: CanonicalRef, default_versions: tuple[str, ...] = ()
+    ) -> Mapping[str, Any]:
+        """The value set an operation is about (inline, or by url and version, else a
+        ``default-valueset-version``, else the latest); 404 when it is not known."""
+        if ref.resource is not None:
+            return ref.resource
+        assert ref.url is not None
+        version = ref.version or rule_for(default_versions, ref.url)
+        found = self.value_set(ref.url, version)
+        if found is None:
+            label = f"{ref.url}|{version}" if version else ref.url
+            raise TerminologyError(
+                msg("VS_NOT_FOUND", url=label), status=404, code="not-found", tx_type="not-found"
+            )
+        return found
 
     def value_set_versions(self, url: str) -> list[str]:
         candidates = list(self.extra_value_sets.get(url, ())) or list(

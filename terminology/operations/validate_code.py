@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from terminology.errors import TerminologyError
 from terminology.messages import msg
 from terminology.model import Issue
 from terminology.operations.context import Services
@@ -22,23 +21,12 @@ from terminology.operations.validation_model import (
     ValidateCodeRequest,
     ValidateCodeResult,
 )
-from terminology.operations.versions_in_vs import rule_for
 
 
 def validate_in_value_set(request: ValidateCodeRequest, services: Services) -> ValidateCodeResult:
     scope = build_scope(services, request.tx_resources)
-    ref = request.value_set
-    assert ref is not None
-    value_set = ref.resource
-    if value_set is None:
-        assert ref.url is not None
-        version = ref.version or rule_for(request.default_valueset_versions, ref.url)
-        value_set = scope.value_set(ref.url, version)
-        if value_set is None:
-            label = f"{ref.url}|{version}" if version else ref.url
-            raise TerminologyError(
-                msg("VS_NOT_FOUND", url=label), status=404, code="not-found", tx_type="not-found"
-            )
+    assert request.value_set is not None
+    value_set = scope.target_value_set(request.value_set, request.default_valueset_versions)
     return Validation(request, scope, value_set, internal=False).run()
 
 
