@@ -15,7 +15,7 @@ from terminology.api.http import base_url, fhir_bytes
 
 bp = Blueprint("metadata", __name__)
 
-_ENCODED: dict[tuple[str, str], bytes] = {}
+_ENCODED: dict[tuple[str, ...], bytes] = {}
 _ENCODED_LIMIT = 64  # distinct base URLs (host names) a deployment answers under
 
 
@@ -24,10 +24,21 @@ def _bodies() -> dict[str, Any]:
 
 
 def _encoded(kind: str) -> bytes:
-    base = base_url() if kind == "capability" else ""
-    key = (kind, base)
+    environ = request.environ
+    # Keyed by what the base URL is made of, so a known body needs no URL building.
+    key = (
+        (
+            kind,
+            environ.get("HTTP_HOST", ""),
+            environ.get("wsgi.url_scheme", ""),
+            environ.get("SCRIPT_NAME", ""),
+        )
+        if kind == "capability"
+        else (kind,)
+    )
     found = _ENCODED.get(key)
     if found is None:
+        base = base_url()
         body = _bodies()[kind]
         if kind == "capability":
             body = {**body, "implementation": {**body["implementation"], "url": base}}
@@ -39,7 +50,9 @@ def _encoded(kind: str) -> bytes:
 
 @bp.get("/metadata")
 def metadata() -> Response:
-    kind = "terminology" if request.args.get("mode") == "terminology" else "capability"
+    query = request.environ.get("QUERY_STRING", "")
+    wants_terminology = "mode" in query and request.args.get("mode") == "terminology"
+    kind = "terminology" if wants_terminology else "capability"
     return fhir_bytes(_encoded(kind))
 
 
