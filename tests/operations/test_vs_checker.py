@@ -8,28 +8,46 @@ from typing import Any
 
 import pytest
 
-from terminology.engine.membership import MembershipEngine
+from terminology.errors import TerminologyError
 from terminology.operations.context import Services
+from terminology.operations.scope import build_scope
+from terminology.operations.validation_model import ValidateCodeRequest
+from terminology.operations.versions_in_vs import VersionRules
+from terminology.operations.vs_checker import CodingState, PrepareFailure, ValueSetChecker
 from terminology.providers.registry import ProviderRegistry, build_providers
+from terminology.storage.repositories import ResourceRepository
 from tests.conftest import CONTENT_DIR
 from tests.fixtures import TOY, toy_code_system
 
-LIBRARY: dict[str, Mapping[str, Any]] = {
-    "http://example.org/vs/cats": {
+LIBRARY: list[dict[str, Any]] = [
+    {
+        "id": "cats",
         "url": "http://example.org/vs/cats",
         "compose": {"include": [{"system": TOY, "concept": [{"code": "A1"}]}]},
     },
-    "http://example.org/vs/loop": {
+    {
+        "id": "loop",
         "url": "http://example.org/vs/loop",
         "compose": {"include": [{"valueSet": ["http://example.org/vs/loop"]}]},
     },
-}
+]
+REQUEST = ValidateCodeRequest(form="coding", codings=())
 
 
-@pytest.fixture(scope="module")
-def engine() -> MembershipEngine:
+def checker_for(services: Services) -> ValueSetChecker:
+    return ValueSetChecker(REQUEST, build_scope(services, ()), VersionRules())
+
+
+@pytest.fixture()
+def checker() -> ValueSetChecker:
     registry = ProviderRegistry(build_providers([toy_code_system("1", "2020-01-01", "2030-12-31")]))
-    return MembershipEngine(registry, lambda url, version: LIBRARY.get(url))
+    services = Services(
+        registry,
+        ResourceRepository("CodeSystem", []),
+        ResourceRepository("ValueSet", LIBRARY),
+        ResourceRepository("ConceptMap", []),
+    )
+    return checker_for(services)
 
 
 def vs(*include: dict, exclude: tuple[dict, ...] = ()) -> dict[str, Any]:
@@ -39,6 +57,15 @@ def vs(*include: dict, exclude: tuple[dict, ...] = ()) -> dict[str, Any]:
     }
 
 
+def check(checker: ValueSetChecker, value_set: Mapping[str, Any], system: str, code: str) -> Any:
+    checker.prepare(value_set)
+    return checker.check(value_set, "Coding", system, None, code, CodingState())
+
+
+def isa(value: str, op: str = "is-a") -> dict[str, Any]:
+    return {"system": TOY, "filter": [{"property": "concept", "op": op, "value": value}]}
+
+
 @pytest.mark.parametrize(
     ("value_set", "code", "expected"),
     [
@@ -46,50 +73,12 @@ def vs(*include: dict, exclude: tuple[dict, ...] = ()) -> dict[str, Any]:
         (vs({"system": TOY}), "nope", False),
         (vs({"system": TOY, "concept": [{"code": "A1"}, {"code": "B"}]}), "B", True),
         (vs({"system": TOY, "concept": [{"code": "A1"}]}), "B", False),
-        (
-            vs({"system": TOY, "filter": [{"property": "concept", "op": "is-a", "value": "A2"}]}),
-            "A2a",
-            True,
-        ),
-        (
-            vs({"system": TOY, "filter": [{"property": "concept", "op": "is-a", "value": "A2"}]}),
-            "A2",
-            True,
-        ),
-        (
-            vs(
-                {
-                    "system": TOY,
-                    "filter": [{"property": "concept", "op": "descendent-of", "value": "A2"}],
-                }
-            ),
-            "A2",
-            False,
-        ),
-        (
-            vs(
-                {"system": TOY, "filter": [{"property": "concept", "op": "child-of", "value": "A"}]}
-            ),
-            "A2a",
-            False,
-        ),
-        (
-            vs(
-                {
-                    "system": TOY,
-                    "filter": [{"property": "concept", "op": "generalizes", "value": "A2a"}],
-                }
-            ),
-            "A",
-            True,
-        ),
-        (
-            vs(
-                {"system": TOY, "filter": [{"property": "concept", "op": "is-not-a", "value": "A"}]}
-            ),
-            "R",
-            True,
-        ),
+        (vs(isa("A2")), "A2a", True),
+        (vs(isa("A2")), "A2", True),
+        (vs(isa("A2", "descendent-of")), "A2", False),
+        (vs(isa("A", "child-of")), "A2a", False),
+        (vs(isa("A2a", "generalizes")), "A", True),
+        (vs(isa("A", "is-not-a")), "R", True),
         (
             vs({"system": TOY, "filter": [{"property": "colour", "op": "=", "value": "black"}]}),
             "A1",
@@ -134,44 +123,41 @@ def vs(*include: dict, exclude: tuple[dict, ...] = ()) -> dict[str, Any]:
     ],
 )
 def test_compose_semantics(
-    engine: MembershipEngine, value_set: dict, code: str, expected: bool
+    checker: ValueSetChecker, value_set: dict, code: str, expected: bool
 ) -> None:
-    assert engine.check(value_set, TOY, code).found is expected
+    assert check(checker, value_set, TOY, code) is expected
 
 
-def test_unknown_system_is_reported_not_guessed(engine: MembershipEngine) -> None:
-    result = engine.check(
-        vs({"system": "http://example.org/unknown"}), "http://example.org/unknown", "x"
-    )
-    assert not result.found
-    assert result.unknown_systems == ("http://example.org/unknown",)
+def test_unknown_system_in_the_value_set_means_cannot_tell(checker: ValueSetChecker) -> None:
+    system = "http://example.org/unknown"
+    assert check(checker, vs({"system": system}), system, "x") is None
+    assert checker.unknown_systems == [system]
+    assert [i.tx_type for i in checker.issues] == ["not-found"]
 
 
-def test_unsupported_filter_is_an_issue(engine: MembershipEngine) -> None:
+def test_unsupported_filter_is_refused(checker: ValueSetChecker) -> None:
     value_set = vs({"system": TOY, "filter": [{"property": "flavour", "op": "=", "value": "x"}]})
-    result = engine.check(value_set, TOY, "A1")
-    assert not result.found
-    assert [i.tx_type for i in result.issues] == ["vs-invalid"]
+    with pytest.raises(TerminologyError) as caught:
+        check(checker, value_set, TOY, "A1")
+    assert caught.value.tx_type == "vs-invalid"
 
 
-def test_missing_import_is_an_issue(engine: MembershipEngine) -> None:
-    result = engine.check(vs({"valueSet": ["http://example.org/vs/missing"]}), TOY, "A1")
-    assert not result.found
-    assert result.issues[0].tx_type == "not-found"
+def test_missing_import_is_reported_not_raised(checker: ValueSetChecker) -> None:
+    with pytest.raises(PrepareFailure) as caught:
+        check(checker, vs({"valueSet": ["http://example.org/vs/missing"]}), TOY, "A1")
+    assert caught.value.issue.tx_type == "not-found"
 
 
-def test_circular_import_is_detected(engine: MembershipEngine) -> None:
-    result = engine.check(LIBRARY["http://example.org/vs/loop"], TOY, "A1")
-    assert not result.found
-    assert result.issues[0].tx_type == "vs-invalid"
+def test_circular_import_is_detected(checker: ValueSetChecker) -> None:
+    with pytest.raises(TerminologyError) as caught:
+        check(checker, LIBRARY[1], TOY, "A1")
+    assert (caught.value.status, caught.value.tx_type) == (422, "vs-invalid")
 
 
-def test_contained_value_set_import(engine: MembershipEngine) -> None:
+def test_contained_value_set_import(checker: ValueSetChecker) -> None:
     value_set = vs({"valueSet": ["#inner"]})
-    value_set["contained"] = [
-        {"resourceType": "ValueSet", "id": "inner", **LIBRARY["http://example.org/vs/cats"]}
-    ]
-    assert engine.check(value_set, TOY, "A1").found
+    value_set["contained"] = [{"resourceType": "ValueSet", **LIBRARY[0], "id": "inner"}]
+    assert check(checker, value_set, TOY, "A1") is True
 
 
 def _published_members() -> list[tuple[str, str, str]]:
@@ -189,8 +175,10 @@ def test_every_published_member_is_a_member_in_some_version(
     services: Services, vs_url: str, system: str, code: str
 ) -> None:
     value_set = services.value_sets.versions(vs_url)[-1]
-    engine = MembershipEngine(services.registry, lambda url, version: None)
     provider = services.registry.resolve(system)
     assert provider is not None
-    results = [engine.check(value_set, system, code, version=v) for v in provider.versions()]
-    assert any(r.found for r in results), f"{system}|{code} is in no version"
+    found = [
+        checker_for(services).check(value_set, "", system, version, code, CodingState())
+        for version in provider.versions()
+    ]
+    assert any(v is True for v in found), f"{system}|{code} is in no version"
