@@ -30,6 +30,12 @@ def test_flags_win_over_environment() -> None:
     assert settings.content_dir == Path("/tmp").resolve()
 
 
+def test_body_limit_and_response_cache_are_settings() -> None:
+    env = {"TERMINOLOGY_MAX_BODY_BYTES": "1024", "TERMINOLOGY_RESPONSE_CACHE_ENTRIES": "0"}
+    settings = Settings.from_env(env)
+    assert (settings.max_body_bytes, settings.response_cache_entries) == (1024, 0)
+
+
 def test_defaults_without_environment() -> None:
     settings = Settings.from_env({})
     assert (settings.host, settings.port, settings.workers) == ("127.0.0.1", 8080, 2)

@@ -259,3 +259,33 @@ def test_bad_date_is_400(server: RunningServer) -> None:
 def test_property_selection_limits_what_is_returned(server: RunningServer) -> None:
     r = server.get(LOOKUP, params=[("system", ICD10CM), ("code", "R05.1"), ("property", "parent")])
     assert properties(r.json()) == {"parent": ["R05"]}
+
+
+def test_display_language_picks_the_designation(server: RunningServer) -> None:
+    toy = {
+        "resourceType": "CodeSystem",
+        "url": "http://example.org/cs/langs",
+        "version": "1",
+        "status": "active",
+        "content": "complete",
+        "language": "en",
+        "concept": [
+            {
+                "code": "c1",
+                "display": "Chest",
+                "designation": [{"language": "de", "value": "Brustkorb"}],
+            }
+        ],
+    }
+    body = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "system", "valueUri": toy["url"]},
+            {"name": "code", "valueCode": "c1"},
+            {"name": "displayLanguage", "valueCode": "de"},
+            {"name": "tx-resource", "resource": toy},
+        ],
+    }
+    r = server.post(LOOKUP, json=body)
+    assert r.status_code == 200
+    assert param(r.json(), "display") == "Brustkorb"
