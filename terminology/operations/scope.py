@@ -60,12 +60,6 @@ class Scope:
             )
         return found
 
-    def value_set_versions(self, url: str) -> list[str]:
-        candidates = list(self.extra_value_sets.get(url, ())) or list(
-            self.services.value_sets.versions(url)
-        )
-        return [r.get("version") for r in candidates if r.get("version")]
-
     def is_value_set_url(self, url: str) -> bool:
         return bool(self.extra_value_sets.get(url) or self.services.value_sets.versions(url))
 
