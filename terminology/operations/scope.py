@@ -69,6 +69,17 @@ class Scope:
             return next((r for r in candidates if r.get("version") == version), None)
         return candidates[-1] if candidates else None
 
+    def not_a_code_system(self, system: str) -> str | None:
+        """Why ``system`` cannot be a coding's system although the server knows the URL: it is
+        a value set or a supplement, neither of which defines codes. None otherwise."""
+        if self.is_value_set_url(system):
+            return msg("SYSTEM_IS_VALUESET", system=system)
+        supplement = self.supplement(system)
+        if supplement is not None:
+            label = f"{system}|{supplement['version']}" if supplement.get("version") else system
+            return msg("SYSTEM_IS_SUPPLEMENT", system=label)
+        return None
+
     def missing_supplements(self, required: Iterable[str]) -> list[str]:
         return [c for c in required if self.supplement(*_split(c)) is None]
 

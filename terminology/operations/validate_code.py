@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from terminology.messages import msg
 from terminology.model import Issue
 from terminology.operations.context import Services
 from terminology.operations.cs_finder import add_to_path
@@ -39,19 +38,13 @@ def validate_in_code_system(request: ValidateCodeRequest, services: Services) ->
     include: dict[str, Any] = {"system": system} if system else {}
     if ref.version:
         include["version"] = ref.version
-    if system and scope.registry.resolve(system) is None:
-        # Neither a value set nor a supplement defines codes of its own.
-        supplement = scope.supplement(system)
-        text = None
-        if scope.is_value_set_url(system):
-            text = msg("SYSTEM_IS_VALUESET", system=system)
-        elif supplement is not None:
-            label = f"{system}|{supplement['version']}" if supplement.get("version") else system
-            text = msg("SYSTEM_IS_SUPPLEMENT", system=label)
-        if text is not None:
-            path = add_to_path(coding_path(request.form, 0), "system")
-            issue = Issue("error", "invalid", text, "invalid-data", path)
-            code = request.codings[0].code
-            return ValidateCodeResult(False, [issue], system=system, code=code, message=text)
+    reason = (
+        scope.not_a_code_system(system) if system and not scope.registry.resolve(system) else None
+    )
+    if reason is not None:
+        path = add_to_path(coding_path(request.form, 0), "system")
+        issue = Issue("error", "invalid", reason, "invalid-data", path)
+        code = request.codings[0].code
+        return ValidateCodeResult(False, [issue], system=system, code=code, message=reason)
     value_set = {"url": f"{system}/vs" if system else "", "compose": {"include": [include]}}
     return Validation(request, scope, value_set, internal=True).run()

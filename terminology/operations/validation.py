@@ -276,25 +276,9 @@ class Validation:
         if cs is None and pinned and not coding.version:
             cs = checker.find_cs(system, self._within_partial_pin(system, pinned))
         if cs is None:
-            if self.scope.is_value_set_url(system):
-                checker.add(
-                    "error",
-                    "invalid",
-                    msg("SYSTEM_IS_VALUESET", system=system),
-                    "invalid-data",
-                    add_to_path(path, "system"),
-                )
-                return None
-            supplement = self.scope.supplement(system)
-            if supplement is not None:
-                label = f"{system}|{supplement['version']}" if supplement.get("version") else system
-                checker.add(
-                    "error",
-                    "invalid",
-                    msg("SYSTEM_IS_SUPPLEMENT", system=label),
-                    "invalid-data",
-                    add_to_path(path, "system"),
-                )
+            reason = self.scope.not_a_code_system(system)
+            if reason is not None:
+                checker.add("error", "invalid", reason, "invalid-data", add_to_path(path, "system"))
                 return None
             known = checker.unknown_systems
             if not any(k == system or k.startswith(system + "|") for k in known):
