@@ -45,6 +45,7 @@ from terminology.operations.versions_in_vs import (
     rule_for,
 )
 from terminology.providers.base import CodeSystemVersion
+from terminology.providers.supplemented import supplements_used
 
 #: Codes one answer may list when neither the client nor a code system sets a lower limit.
 #: Larger value sets are still available page by page (``count`` and ``offset``).
@@ -132,7 +133,7 @@ class _Versions:
             if cs.info.content == "fragment":
                 self.fragments.append(label)
         cs = self.scope.supplemented(cs, self.supplements, self.languages)
-        for canonical in getattr(cs, "used", ()):
+        for canonical in supplements_used(cs):
             if canonical not in self.used_supplements:
                 self.used_supplements.append(canonical)
         return cs

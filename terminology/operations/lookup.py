@@ -20,6 +20,7 @@ from terminology.operations.context import Services
 from terminology.operations.resolution import Resolved, explain_missing, resolve
 from terminology.operations.scope import build_scope
 from terminology.providers.base import CodeSystemVersion
+from terminology.providers.supplemented import supplements_used
 
 PREFERRED_FOR_LANGUAGE = Coding(
     "http://terminology.hl7.org/CodeSystem/hl7TermMaintInfra",
@@ -116,7 +117,7 @@ def lookup(request: LookupRequest, services: Services) -> LookupResult:
         )
     resolved = resolve(scope.registry, request.system, request.version, request.date)
     version = scope.supplemented(resolved.version, request.use_supplements)
-    used = tuple(getattr(version, "used", ()))
+    used = supplements_used(version)
     resolved = Resolved(resolved.provider, version)
     located = resolved.version.locate(request.code)
     concept = located.concept

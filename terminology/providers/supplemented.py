@@ -58,3 +58,8 @@ class SupplementedVersion:
 
     def display_of(self, code: str) -> str | None:
         return self.base.display_of(code)
+
+
+def supplements_used(version: object) -> tuple[str, ...]:
+    """``url|version`` of the supplements applied to ``version`` (none for a plain version)."""
+    return tuple(version.used) if isinstance(version, SupplementedVersion) else ()
