@@ -6,7 +6,10 @@ import json
 import subprocess
 from pathlib import Path
 
-from terminology.bench.runner import ROWS, parse_wrk
+import pytest
+
+from terminology.bench import runner
+from terminology.bench.runner import ROWS, failures, parse_wrk
 from tests.conftest import terminology_command
 
 WRK_OUTPUT = """Running 1s test @ http://127.0.0.1:1/fhir/metadata
@@ -56,3 +59,38 @@ def test_bench_runs_and_prints_its_table(tmp_path: Path) -> None:
         assert r["load"]["requests"] > 0 and r["ceiling"]["requests"] > 0
         assert r["load"]["errors"] == 0 and r["wrong_answer"] is None
     assert figures["server_memory_bytes"] > 0
+
+
+def _figures(errors: int, wrong: str | None) -> dict:
+    load = {
+        "requests_per_second": 1.0,
+        "p50_ms": 1.0,
+        "p99_ms": 1.0,
+        "errors": errors,
+        "requests": 10,
+    }
+    ok = {**load, "errors": 0}
+    return {
+        "rows": [
+            {
+                "name": "row",
+                "load": load,
+                "ceiling": ok,
+                "single": ok,
+                "wrong_answer": wrong,
+                "ratios": {},
+            }
+        ]
+    }
+
+
+def test_failed_requests_and_wrong_answers_fail_the_run() -> None:
+    assert failures(_figures(0, None)) == []
+    assert failures(_figures(3, None)) == ["row: 3 requests failed"]
+    assert failures(_figures(0, "result is False")) == ["row: wrong answer: result is False"]
+
+
+def test_missing_wrk_that_cannot_be_installed_is_a_clear_error(monkeypatch) -> None:
+    monkeypatch.setattr(runner.shutil, "which", lambda name: None)
+    with pytest.raises(runner.BenchError, match="wrk"):
+        runner.find_wrk()
