@@ -8,10 +8,7 @@ from __future__ import annotations
 
 CATALOGUE: dict[str, str] = {
     # Look-ups
-    "UNKNOWN_CODESYSTEM": "A definition for CodeSystem '{system}' could not be found, so the code cannot be validated",
-    "UNKNOWN_CODESYSTEM_VERSION": "A definition for CodeSystem '{system}' version '{version}' could not be found, so the code cannot be validated. Valid versions: {valid}",
     "UNKNOWN_CODESYSTEM_FOR_DATE": "CodeSystem '{system}' has no version in force on {date}. Versions and the dates they cover: {valid}",
-    "UNKNOWN_CODE_IN_VERSION": "Unknown code '{code}' in the CodeSystem '{system}' version '{version}'",
     "CODE_DELETED_ON": "Code '{code}' is not in version {version} of {system}: it was deleted after {end} (last in force in version {last})",
     "CODE_NOT_YET": "Code '{code}' is not in version {version} of {system}: it is in force from {start} (version {first})",
     "CODE_REPLACED_BY": "Replaced by: {replacements}",

@@ -12,6 +12,7 @@ from datetime import date
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 from terminology.model import Concept
+from terminology.operations.versions_in_vs import present_versions
 from terminology.providers.base import CodeSystemProvider, CodeSystemVersion
 from terminology.providers.registry import ProviderRegistry
 
@@ -22,12 +23,13 @@ class Resolved:
     version: CodeSystemVersion
 
 
-def _describe_versions(provider: CodeSystemProvider, with_periods: bool) -> str:
+def _versions_with_periods(provider: CodeSystemProvider) -> str:
+    """Each version with the dates it covers, for a date no version is in force on."""
     parts = []
     for v in provider.versions():
         cs = provider.select(version=v)
         label = v if v is not None else "(no version)"
-        if with_periods and cs is not None:
+        if cs is not None:
             period = cs.info.period
             label += f" ({period.start or '…'} to {period.end or '…'})"
         parts.append(label)
@@ -45,7 +47,7 @@ def resolve(
     provider = registry.resolve(system)
     if provider is None:
         raise TerminologyError(
-            msg("UNKNOWN_CODESYSTEM", system=system),
+            msg("CS_UNKNOWN_QUOTED", system=system),
             status=status,
             code="not-found",
             tx_type="not-found",
@@ -56,10 +58,10 @@ def resolve(
         if selected is None:
             raise TerminologyError(
                 msg(
-                    "UNKNOWN_CODESYSTEM_VERSION",
+                    "CS_VERSION_UNKNOWN",
                     system=system,
                     version=version,
-                    valid=_describe_versions(provider, False),
+                    valid=present_versions(provider.versions()),
                 ),
                 status=status,
                 code="not-found",
@@ -79,7 +81,7 @@ def resolve(
                 "UNKNOWN_CODESYSTEM_FOR_DATE",
                 system=system,
                 date=on.isoformat() if on else "",
-                valid=_describe_versions(provider, True),
+                valid=_versions_with_periods(provider),
             ),
             status=status,
             code="not-found",
@@ -108,7 +110,7 @@ def explain_missing(resolved: Resolved, code: str, rule_message: str | None) -> 
     info = resolved.version.info
     appearances = resolved.provider.history(code)
     if not appearances:
-        return msg("UNKNOWN_CODE_IN_VERSION", code=code, system=info.url, version=info.version)
+        return msg("UNKNOWN_CODE_VERSION", code=code, system=info.url, version=info.version)
     first, last = appearances[0], appearances[-1]
     start = info.period.start
     last_info = resolved.provider.select(version=last.version)
