@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_BODY_BYTES=settings.max_body_bytes,
         FHIR_BASE_PATH=settings.base_path,
         JSON_SORT_KEYS=False,
+        REQUEST_BUDGET=settings.request_budget,
     )
     services = build_services(settings)
     app.extensions["terminology"] = services

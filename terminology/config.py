@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from terminology.budget import DEFAULT_STEPS
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -35,6 +37,9 @@ class Settings:
     access_log: bool = False
     #: Answers kept for repeated identical look-up and validation requests; 0 turns it off.
     response_cache_entries: int = 4096
+    #: Work steps one request may take (concepts and value sets visited) before it is answered
+    #: with a ``too-costly`` OperationOutcome; 0 turns the limit off.
+    request_budget: int = DEFAULT_STEPS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -48,6 +53,7 @@ class Settings:
             "content_dir": Path,
             "max_body_bytes": int,
             "response_cache_entries": int,
+            "request_budget": int,
         }
         for name, kind in readers.items():
             raw = env.get(f"TERMINOLOGY_{name.upper()}")

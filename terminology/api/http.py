@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 from flask import Response, current_app, request
 
+from terminology import budget
 from terminology.codec.parameters import (
     FORM_MEDIA_TYPE,
     JSON_MEDIA_TYPES,
@@ -104,6 +105,7 @@ def _negotiate_accept(accept: str) -> str:
 
 def check_request() -> None:
     """Runs before every routed view: the reply format, then the body's type and size."""
+    budget.start(current_app.config["REQUEST_BUDGET"])
     req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
     if req.routing_exception is not None:
         return  # let routing report 404 / 405 first

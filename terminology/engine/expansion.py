@@ -14,16 +14,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from terminology import budget
 from terminology.engine.cycles import enter, vs_key
-from terminology.engine.filters import FilterSpec, matches
+from terminology.engine.filters import FilterSpec, check_filter_value, filter_spec, matches
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 from terminology.model import Concept
 from terminology.providers.base import CodeSystemVersion
 
-EXT_FILTER_OP = (
-    "http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.compose.include.filter.op"
-)
 #: Picks the code-system version an include uses: (system, include version, where) -> version.
 SelectVersion = Callable[[str, str | None, str], CodeSystemVersion]
 #: Finds a value set by canonical url and optional version; None when unknown.
@@ -77,12 +75,17 @@ class ExpansionEngine:
         #: hits, not a tree, so the caller should not nest them.
         self.flattened = False
         self._counts: dict[str, int] = {}
+        #: Imported value sets already evaluated in this request, by identity: a definition
+        #: that imports one value set along many paths (a "diamond") is evaluated once, not
+        #: once per path, which would be exponential in the depth of the imports.
+        self._imports: dict[int, tuple[Mapping[str, Any], dict[Any, Entry]]] = {}
 
     def evaluate(
         self, value_set: Mapping[str, Any], stack: tuple[str, ...] = ()
     ) -> dict[tuple[str, str | None, str], Entry]:
         """The codes of ``value_set``; raises on circular imports or broken definitions."""
         stack = enter(value_set, stack)
+        budget.spend()
         compose = value_set.get("compose", {})
         inactive_allowed = compose.get("inactive") is not False
         result: dict[tuple[str, str | None, str], Entry] = {}
@@ -142,7 +145,13 @@ class ExpansionEngine:
             label = vs_key(found)
             if label and label not in self.used_value_sets:
                 self.used_value_sets.append(label)
-        return self.evaluate(found, stack)
+        memo = self._imports.get(id(found))
+        if memo is not None and memo[0] is found:
+            enter(found, stack)  # still a cycle if it is on the current path
+            return memo[1]
+        result = self.evaluate(found, stack)
+        self._imports[id(found)] = (found, result)
+        return result
 
     def _from_system(
         self, part: Mapping[str, Any], system: str, where: str, *, including: bool
@@ -152,6 +161,7 @@ class ExpansionEngine:
         listed = part.get("concept")
         found: list[Entry] = []
         if listed:
+            budget.spend(len(listed))
             for item in listed:
                 concept = cs.locate(str(item.get("code", ""))).concept
                 if concept is None:
@@ -159,9 +169,12 @@ class ExpansionEngine:
                 if all(_passes(cs, concept, spec) for spec in filters):
                     found.append(Entry(system, concept, cs, item))
         else:
+            visited = 0
             for concept in cs.concepts():
+                visited += 1
                 if all(_passes(cs, concept, spec) for spec in filters):
                     found.append(Entry(system, concept, cs))
+            budget.spend(visited * max(len(filters), 1))
         if including and self.text_filter is not None:
             self.flattened = self.flattened or not (listed or filters)
             found = [e for e in found if self.text_filter(e.concept)]
@@ -197,18 +210,10 @@ def _filters(part: Mapping[str, Any], system: str, where: str) -> list[FilterSpe
                 tx_type="vs-invalid",
                 expression=f"ValueSet.compose.{where}.filter[{j}]",
             )
-        specs.append(FilterSpec(raw.get("property", ""), _op(raw), str(value)))
+        spec = filter_spec(raw)
+        check_filter_value(spec, f"ValueSet.compose.{where}.filter[{j}]")
+        specs.append(spec)
     return specs
-
-
-def _op(raw: Mapping[str, Any]) -> str:
-    """The filter operator; R4 carries R5-only operators (``child-of``) in an extension."""
-    if raw.get("op"):
-        return str(raw["op"])
-    for ext in raw.get("_op", {}).get("extension", ()):
-        if ext.get("url") == EXT_FILTER_OP and ext.get("valueCode"):
-            return str(ext["valueCode"])
-    return ""
 
 
 def _passes(cs: CodeSystemVersion, concept: Concept, spec: FilterSpec) -> bool:

@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from terminology import budget
 from terminology.engine.cycles import enter
-from terminology.engine.filters import FilterSpec, matches
+from terminology.engine.filters import check_filter_value, filter_spec, matches
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 from terminology.model import Concept, Issue
@@ -57,10 +58,22 @@ class PrepareFailure(Exception):
 class ValueSetChecker(CodeSystemFinder):
     """Membership of one coding in one value set, with the findings that explain it."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Value sets already prepared, and import answers already known, in this request: a
+        # definition that reaches one value set along many import paths (a "diamond") would
+        # otherwise be worked through once per path, exponential in the depth of the imports.
+        self._prepared: dict[int, Mapping[str, Any]] = {}
+        self._answers: dict[tuple[Any, ...], tuple[Any, CodingState, bool | None]] = {}
+
     # -- preparation ----------------------------------------------------------------------
     def prepare(self, value_set: Mapping[str, Any], stack: tuple[str, ...] = ()) -> None:
         """Problems in the value set definition, found before any code is checked."""
         stack = enter(value_set, stack)
+        budget.spend()
+        if self._prepared.get(id(value_set)) is value_set:
+            return
+        self._prepared[id(value_set)] = value_set
         compose = value_set.get("compose", {})
         for part_name in ("include", "exclude"):
             for i, part in enumerate(compose.get(part_name, ())):
@@ -87,6 +100,9 @@ class ValueSetChecker(CodeSystemFinder):
                             tx_type="vs-invalid",
                             expression=f"ValueSet.compose.{part_name}[{i}].filter[{j}]",
                         )
+                    check_filter_value(
+                        filter_spec(raw), f"ValueSet.compose.{part_name}[{i}].filter[{j}]"
+                    )
 
     def resolve_import(self, ref: str, owner: Mapping[str, Any]) -> Mapping[str, Any] | None:
         if ref.startswith("#"):
@@ -105,6 +121,7 @@ class ValueSetChecker(CodeSystemFinder):
         code: str,
         state: CodingState,
     ) -> bool | None:
+        budget.spend()
         compose = value_set.get("compose", {})
         includes = ordered_includes(compose.get("include", ()))
         result: bool | None = False
@@ -129,7 +146,7 @@ class ValueSetChecker(CodeSystemFinder):
             if result:
                 for ref in include.get("valueSet", ()):
                     imported = self.resolve_import(ref, value_set)
-                    result = imported is not None and self.check(
+                    result = imported is not None and self._check_import(
                         imported, path, system, version, code, state
                     )
                     if not result:
@@ -141,6 +158,25 @@ class ValueSetChecker(CodeSystemFinder):
                 if self._excluded(exclude, value_set, system, version, code):
                     return False
         return result
+
+    def _check_import(
+        self,
+        imported: Mapping[str, Any],
+        path: str,
+        system: str,
+        version: str | None,
+        code: str,
+        state: CodingState,
+    ) -> bool | None:
+        """``check`` of an imported value set, answered once per coding (its findings are
+        recorded the first time)."""
+        key = (id(imported), path, system, version, code, id(state))
+        known = self._answers.get(key)
+        if known is not None and known[0] is imported and known[1] is state:
+            return known[2]
+        answer = self.check(imported, path, system, version, code, state)
+        self._answers[key] = (imported, state, answer)
+        return answer
 
     def _excluded(
         self,
@@ -210,9 +246,7 @@ class ValueSetChecker(CodeSystemFinder):
             return False
         if filters:
             for raw in filters:
-                spec = FilterSpec(
-                    raw.get("property", ""), raw.get("op", ""), str(raw.get("value", ""))
-                )
+                spec = filter_spec(raw)
                 verdict = matches(cs, concept, spec)
                 if verdict is None:
                     raise TerminologyError(
