@@ -9,6 +9,8 @@ from __future__ import annotations
 CATALOGUE: dict[str, str] = {
     # Look-ups
     "UNKNOWN_CODESYSTEM_FOR_DATE": "CodeSystem '{system}' has no version in force on {date}. Versions and the dates they cover: {valid}",
+    "VERSION_BEYOND_NEWEST": "No version of CodeSystem '{system}' in force on {date} is loaded: the newest loaded version, {version}, ends on {end}. The code was checked against {version}; the code set in force on {date} may differ",
+    "NO_VERSION_ON_DATE": "CodeSystem '{system}' is known, but no version of it in force on {date} is loaded, so the code cannot be validated for that date. Versions loaded and the dates they cover: {valid}",
     "CODE_DELETED_ON": "Code '{code}' is not in version {version} of {system}: it was deleted after {end} (last in force in version {last})",
     "CODE_NOT_YET": "Code '{code}' is not in version {version} of {system}: it is in force from {start} (version {first})",
     "CODE_REPLACED_BY": "Replaced by: {replacements}",
@@ -100,6 +102,7 @@ CATALOGUE: dict[str, str] = {
     "BODY_TOO_LARGE": "The request body is larger than the limit of {limit} bytes",
     "MALFORMED_JSON": "The request body is not valid JSON: {reason}",
     "WRONG_RESOURCE_TYPE": "The request body must be a {expected} resource, not {actual}",
+    "DUPLICATE_PARAMETER": "The parameter '{name}' may be given once, but it is given {count} times with different values",
     "MALFORMED_PARAMETERS": "The Parameters resource is malformed: {reason}",
     "UNKNOWN_ROUTE": "There is no FHIR endpoint at {path}",
     "METHOD_NOT_ALLOWED": "{method} is not allowed on {path}; allowed: {allowed}",
@@ -108,6 +111,27 @@ CATALOGUE: dict[str, str] = {
 }
 
 
+#: Longest value quoted into a message. Values are mostly client input (codes, displays, URLs,
+#: filter values): a 100,000-character display must not come back in every message and issue.
+QUOTE_LIMIT = 200
+
+
+def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters, marked with an ellipsis and the original length."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"
+
+
+class Whole(str):
+    """A value the server composed itself (a list of versions, an import path), each of whose
+    parts was shortened already: quoted whole."""
+
+
 def msg(message_id: str, **values: object) -> str:
-    """The catalogue text ``message_id`` with its placeholders filled."""
+    """The catalogue text ``message_id`` with its placeholders filled, each client value
+    shortened to ``QUOTE_LIMIT`` characters."""
+    for key, value in values.items():
+        if isinstance(value, str) and len(value) > QUOTE_LIMIT and not isinstance(value, Whole):
+            values[key] = shorten(value)
     return CATALOGUE[message_id].format(**values)

@@ -44,7 +44,7 @@ _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:T.*)?")
 
 
 def text(bag: ParamBag, name: str) -> str | None:
-    param = bag.get(name)
+    param = bag.one(name)
     if param is None:
         return None
     if param.kind not in _TEXT_KINDS or not isinstance(param.value, str):
@@ -69,7 +69,7 @@ def texts(bag: ParamBag, name: str) -> list[str]:
 
 
 def boolean(bag: ParamBag, name: str) -> bool | None:
-    param = bag.get(name)
+    param = bag.one(name)
     if param is None:
         return None
     if isinstance(param.value, bool):
@@ -96,7 +96,7 @@ def parse_date(value: str, name: str) -> date:
 
 
 def coding(bag: ParamBag, name: str) -> Coding | None:
-    param = bag.get(name)
+    param = bag.one(name)
     if param is None:
         return None
     raw = param.value
@@ -211,7 +211,7 @@ def search_request(resource_type: str, query: Iterable[tuple[str, str]]) -> Sear
 
 
 def codeable_concept(bag: ParamBag, name: str) -> list[Coding] | None:
-    param = bag.get(name)
+    param = bag.one(name)
     if param is None:
         return None
     raw = param.value
@@ -256,7 +256,7 @@ def _form(bag: ParamBag) -> tuple[str, list[Coding], str | None]:
         assert single is not None
         return "coding", [single], None
     if given[0] == "codeableConcept":
-        param = bag.get("codeableConcept")
+        param = bag.one("codeableConcept")
         codings = codeable_concept(bag, "codeableConcept") or []
         cc_text = param.value.get("text") if param is not None else None
         return "codeableConcept", codings, cc_text if isinstance(cc_text, str) else None
@@ -271,7 +271,7 @@ def _split_canonical(value: str | None) -> tuple[str | None, str | None]:
 
 
 def _resource_of(bag: ParamBag, name: str, rtype: str) -> Mapping[str, Any] | None:
-    param = bag.get(name)
+    param = bag.one(name)
     if param is None:
         return None
     if param.kind != "resource" or param.value.get("resourceType") != rtype:
@@ -369,7 +369,7 @@ def validate_code_request(
 
 def integer(bag: ParamBag, name: str) -> int | None:
     """A non-negative integer given as valueInteger (POST) or as text (GET)."""
-    param = bag.get(name)
+    param = bag.one(name)
     if param is None:
         return None
     value = param.value

@@ -54,6 +54,20 @@ class ParamBag:
         found = self._by_name.get(name)
         return found[0] if found else None
 
+    def one(self, name: str) -> Param | None:
+        """The parameter ``name``, which may appear once: a 400 when it appears again with
+        another value (``system=A&system=B``), rather than silently answering about A."""
+        found = self._by_name.get(name)
+        if not found:
+            return None
+        first = found[0]
+        for other in found[1:]:
+            if other.value != first.value:
+                raise TerminologyError(
+                    msg("DUPLICATE_PARAMETER", name=name, count=len(found)), expression=name
+                )
+        return first
+
     def names(self) -> set[str]:
         return set(self._by_name)
 

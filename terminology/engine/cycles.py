@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from terminology.errors import TerminologyError
-from terminology.messages import msg
+from terminology.messages import Whole, msg, shorten
 
 
 def vs_key(value_set: Mapping[str, Any]) -> str:
@@ -23,7 +23,7 @@ def enter(value_set: Mapping[str, Any], stack: tuple[str, ...]) -> tuple[str, ..
     key = vs_key(value_set)
     if key and key in stack:
         raise TerminologyError(
-            msg("VS_CIRCULAR", url=key, path=" -> ".join((*stack, key))),
+            msg("VS_CIRCULAR", url=key, path=Whole(" -> ".join(shorten(k) for k in (*stack, key)))),
             status=422,
             code="processing",
             tx_type="vs-invalid",

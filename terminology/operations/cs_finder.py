@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from terminology.messages import msg
 from terminology.operations.findings import Findings
-from terminology.operations.resolution import Resolved, explain_missing
+from terminology.operations.resolution import (
+    Resolved,
+    explain_missing,
+    select_on,
+    versions_with_periods,
+)
 from terminology.operations.scope import Scope
 from terminology.operations.validation_model import ValidateCodeRequest
 from terminology.operations.versions_in_vs import (
@@ -40,6 +45,9 @@ class CodeSystemFinder(Findings):
         self.rules = rules
         self.supplements = supplements
         self.languages = languages
+        #: Systems already reported for the date of service (beyond the newest version, or
+        #: before the oldest).
+        self._dated_systems: set[str] = set()
         super().__init__()
 
     def canonical(self, system: str) -> str:
@@ -67,8 +75,50 @@ class CodeSystemFinder(Findings):
                 return provider.select(version=match) if match else None
             return provider.select(version=version)
         if self.request.date is not None:
-            return provider.select(on=self.request.date)
+            choice = select_on(provider, self.request.date)
+            if choice.beyond_newest and choice.version is not None:
+                self._beyond_newest(provider.system, choice.version)
+            return choice.version
         return provider.select()
+
+    def _beyond_newest(self, system: str, cs: CodeSystemVersion) -> None:
+        """Once per system: the date is after every loaded version, so the newest answered."""
+        if system in self._dated_systems:
+            return
+        self._dated_systems.add(system)
+        assert self.request.date is not None
+        self.add(
+            "warning",
+            "business-rule",
+            msg(
+                "VERSION_BEYOND_NEWEST",
+                system=system,
+                date=self.request.date.isoformat(),
+                version=cs.info.version,
+                end=cs.info.period.end or "…",
+            ),
+            "processing-note",
+            "date",
+            in_message=True,
+        )
+
+    def _no_version_on_date(self, path: str, system: str) -> bool:
+        """An error when the system is known but no loaded version covers the date of service
+        (it is before the oldest); True when that is the case."""
+        provider = self.scope.registry.resolve(system)
+        on = self.request.date
+        if provider is None or on is None or select_on(provider, on).version is not None:
+            return False
+        if system not in self._dated_systems:
+            self._dated_systems.add(system)
+            text = msg(
+                "NO_VERSION_ON_DATE",
+                system=system,
+                date=on.isoformat(),
+                valid=versions_with_periods(provider),
+            )
+            self.add("error", "not-found", text, "not-found", add_to_path(path, "system"))
+        return True
 
     def find_cs_checked(
         self, path: str, system: str, version: str | None
@@ -92,7 +142,11 @@ class CodeSystemFinder(Findings):
 
     def unknown_system_issue(
         self, path: str, system: str, version: str | None, quoted: bool
-    ) -> None:
+    ) -> bool:
+        """Report a system (or version) that cannot be found; False when the system is known
+        and only the date of service has no loaded version (it is not an unknown system)."""
+        if not version and self._no_version_on_date(path, system):
+            return False
         if version:
             known = present_versions(self.versions_of(system))
             text = (
@@ -103,6 +157,7 @@ class CodeSystemFinder(Findings):
         else:
             text = msg("CS_UNKNOWN_QUOTED" if quoted else "CS_UNKNOWN_BARE", system=system)
         self.add("error", "not-found", text, "not-found", add_to_path(path, "system"))
+        return True
 
     def unknown_code(
         self,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from terminology.messages import msg
+from terminology.messages import Whole, msg, shorten
 from terminology.model import CodeSystemInfo, Concept, Issue
 
 _SPACES = re.compile(r"\s+")
@@ -85,12 +85,13 @@ def preferred_display(concept: Concept, info: CodeSystemInfo, languages: list[st
 def _present(items: list[Candidate]) -> str:
     labels = list(
         dict.fromkeys(
-            f"'{c.value}' ({c.language})" if c.language else f"'{c.value}'" for c in items
+            f"'{shorten(c.value)}' ({c.language})" if c.language else f"'{shorten(c.value)}'"
+            for c in items
         )
     )
     if len(labels) <= 2:
-        return " or ".join(labels)
-    return ", ".join(labels[:-1]) + " or " + labels[-1]
+        return Whole(" or ".join(labels))
+    return Whole(", ".join(labels[:-1]) + " or " + labels[-1])
 
 
 def check_display(
@@ -112,7 +113,7 @@ def check_display(
     exact = [c for c in wanted if c.value == display]
     if exact:
         if all(c.status for c in exact):
-            valid = ", ".join(f'"{c.value}"' for c in wanted if not c.status)
+            valid = Whole(", ".join(f'"{shorten(c.value)}"' for c in wanted if not c.status))
             text = msg(
                 "INACTIVE_DISPLAY",
                 display=display,

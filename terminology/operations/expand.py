@@ -37,6 +37,7 @@ from terminology.operations.expansion_items import (
     echo_language,
     nest,
 )
+from terminology.operations.resolution import select_on
 from terminology.operations.scope import Scope, build_scope
 from terminology.operations.versions_in_vs import (
     is_pattern,
@@ -95,7 +96,7 @@ class _Versions:
         elif version:
             cs = provider.select(version=version)
         else:
-            cs = provider.select(on=request.date)
+            cs = select_on(provider, request.date).version if request.date else provider.select()
         if cs is None:
             known = present_versions(provider.versions())
             if not version:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from terminology.errors import TerminologyError
-from terminology.messages import msg
+from terminology.messages import Whole, msg, shorten
 from terminology.model import Concept
 from terminology.operations.versions_in_vs import present_versions
 from terminology.providers.base import CodeSystemProvider, CodeSystemVersion
@@ -23,17 +23,42 @@ class Resolved:
     version: CodeSystemVersion
 
 
-def _versions_with_periods(provider: CodeSystemProvider) -> str:
+@dataclass(frozen=True, slots=True)
+class DatedChoice:
+    """The version that answers for a date of service. ``beyond_newest`` when the date is after
+    every loaded version: the newest answers, and the caller says the code set in force on that
+    date is not loaded."""
+
+    version: CodeSystemVersion | None
+    beyond_newest: bool = False
+
+
+def select_on(provider: CodeSystemProvider, on: date) -> DatedChoice:
+    """The version in force on ``on``. After the newest loaded version, the newest answers, so
+    that today's orders keep flowing when a new fiscal or calendar year starts before its code
+    set is loaded; before the oldest (or in a gap), none does."""
+    found = provider.select(on=on)
+    if found is not None:
+        return DatedChoice(found)
+    newest = provider.select()
+    if newest is not None:
+        start, end = newest.info.period.start, newest.info.period.end
+        if (end is not None and on > end) or (start is not None and end is None and on >= start):
+            return DatedChoice(newest, beyond_newest=True)
+    return DatedChoice(None)
+
+
+def versions_with_periods(provider: CodeSystemProvider) -> str:
     """Each version with the dates it covers, for a date no version is in force on."""
     parts = []
     for v in provider.versions():
         cs = provider.select(version=v)
-        label = v if v is not None else "(no version)"
+        label = shorten(v, 60) if v is not None else "(no version)"
         if cs is not None:
             period = cs.info.period
             label += f" ({period.start or '…'} to {period.end or '…'})"
         parts.append(label)
-    return ", ".join(parts)
+    return Whole(", ".join(parts))
 
 
 def resolve(
@@ -74,14 +99,14 @@ def resolve(
                 expression="date",
             )
         return Resolved(provider, selected)
-    selected = provider.select(on=on)
+    selected = select_on(provider, on).version if on is not None else provider.select()
     if selected is None:
         raise TerminologyError(
             msg(
                 "UNKNOWN_CODESYSTEM_FOR_DATE",
                 system=system,
                 date=on.isoformat() if on else "",
-                valid=_versions_with_periods(provider),
+                valid=versions_with_periods(provider),
             ),
             status=status,
             code="not-found",

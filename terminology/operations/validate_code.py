@@ -35,12 +35,14 @@ def validate_in_code_system(request: ValidateCodeRequest, services: Services) ->
     extra = (ref.resource,) if ref.resource is not None else ()
     scope = build_scope(services, (*request.tx_resources, *extra))
     system = ref.url or next((c.system for c in request.codings if c.system), None)
+    provider = scope.registry.resolve(system) if system else None
+    if provider is not None:
+        # Another spelling of a known system (HCPCS with https) means the system itself.
+        system = provider.system
     include: dict[str, Any] = {"system": system} if system else {}
     if ref.version:
         include["version"] = ref.version
-    reason = (
-        scope.not_a_code_system(system) if system and not scope.registry.resolve(system) else None
-    )
+    reason = scope.not_a_code_system(system) if system and provider is None else None
     if reason is not None:
         path = add_to_path(coding_path(request.form, 0), "system")
         issue = Issue("error", "invalid", reason, "invalid-data", path)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from terminology.errors import TerminologyError
-from terminology.messages import msg
+from terminology.messages import Whole, msg, shorten
 from terminology.model import Coding, Issue
 from terminology.operations.compose_reading import (
     display_language_parameter,
@@ -60,12 +60,18 @@ def coding_path(form: str, index: int) -> str:
 
 
 def _entry(system: str, coding: Coding) -> str:
-    text = (
-        f"{system}|{coding.version}#{coding.code}" if coding.version else f"{system}#{coding.code}"
-    )
+    """A coding quoted into a message, each client part shortened."""
+    system, code = shorten(system, 120), shorten(coding.code or "", 120)
+    version = f"|{shorten(coding.version, 60)}" if coding.version else ""
+    text = f"{system}{version}#{code}"
     if coding.display:
-        text += f" ('{coding.display}')"
-    return f"'{text}'"
+        text += f" ('{shorten(coding.display, 120)}')"
+    return Whole(f"'{text}'")
+
+
+def _entries(entries: list[str]) -> str:
+    """At most ten codings quoted (a CodeableConcept may carry hundreds)."""
+    return Whole(", ".join(entries[:10]) + (", …" if len(entries) > 10 else ""))
 
 
 def _absolute(system: str) -> bool:
@@ -166,7 +172,7 @@ class Validation:
                 checker.add(
                     "error",
                     "code-invalid",
-                    msg("NOT_IN_VS_ONE", codes=", ".join(entries), vs=self.vs_label),
+                    msg("NOT_IN_VS_ONE", codes=_entries(entries), vs=self.vs_label),
                     "not-in-vs",
                     add_to_path(coding_path(request.form, 0), "code"),
                 )
@@ -283,8 +289,8 @@ class Validation:
             known = checker.unknown_systems
             if not any(k == system or k.startswith(system + "|") for k in known):
                 quoted = not (verdict is False and _absolute(system))
-                checker.unknown_system_issue(path, system, coding.version, quoted=quoted)
-                checker.note_unknown(system)
+                if checker.unknown_system_issue(path, system, coding.version, quoted=quoted):
+                    checker.note_unknown(system)
             return None
         located = cs.locate(coding.code or "")
         if located.concept is None:

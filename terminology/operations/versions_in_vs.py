@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from terminology import budget
+from terminology.messages import Whole, shorten
 from terminology.versions import version_sort_key
 
 
@@ -70,12 +71,15 @@ class VersionRules:
 
 def present_versions(versions: list[str | None]) -> str:
     """``a``, ``a or b``, ``a, b and c`` (the ecosystem's wording), in sorted order."""
-    known = sorted({v for v in versions if v}, key=lambda v: version_sort_key(v, None))
+    known = [
+        shorten(v, 60)
+        for v in sorted({v for v in versions if v}, key=lambda v: version_sort_key(v, None))
+    ]
     if len(known) <= 1:
-        return "".join(known)
+        return Whole("".join(known))
     if len(known) == 2:
-        return f"{known[0]} or {known[1]}"
-    return ", ".join(known[:-1]) + " and " + known[-1]
+        return Whole(f"{known[0]} or {known[1]}")
+    return Whole(", ".join(known[:-1]) + " and " + known[-1])
 
 
 def includes_for(

@@ -135,8 +135,8 @@ class ValueSetChecker(CodeSystemFinder):
                 if cs is None:
                     if self.request.membership_only:
                         return False
-                    self.note_unknown(f"{system}|{v}" if v else system)
-                    self.unknown_system_issue(path, system, v, quoted=True)
+                    if self.unknown_system_issue(path, system, v, quoted=True):
+                        self.note_unknown(f"{system}|{v}" if v else system)
                     return None
                 result = self.check_concept_set(path, "in", cs, include, code, state, value_set)
                 if result:
