@@ -99,6 +99,24 @@ class Period:
 
 
 @dataclass(frozen=True, slots=True)
+class CodeRange:
+    """A range of codes a code-system version holds completely (our ``complete-code-range``
+    extension): a code of the range's form inside it that the version lacks does not exist."""
+
+    name: str
+    start: str
+    end: str
+
+    def contains(self, code: str) -> bool:
+        """Codes of the same length, compared as text; a numeric range holds only digits."""
+        if len(code) != len(self.start) or len(code) != len(self.end):
+            return False
+        if self.start.isdigit() and self.end.isdigit() and not code.isdigit():
+            return False
+        return self.start <= code <= self.end
+
+
+@dataclass(frozen=True, slots=True)
 class CodeSystemInfo:
     """What a code-system version says about itself (everything but its concepts)."""
 
@@ -119,6 +137,8 @@ class CodeSystemInfo:
     #: False when the displays are not the code system owner's text (our CPT paraphrases).
     displays_official: bool = True
     property_definitions: tuple[PropertyDefinition, ...] = ()
+    #: Ranges of codes this version holds completely, though the code system is a fragment.
+    complete_ranges: tuple[CodeRange, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

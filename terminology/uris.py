@@ -7,6 +7,7 @@ PROJECT_BASE = "https://chest-imaging-terminology.org/fhir"
 
 EXT_UNVERIFIED = f"{PROJECT_BASE}/StructureDefinition/unverified"
 EXT_DISPLAY_NOT_OFFICIAL = f"{PROJECT_BASE}/StructureDefinition/display-not-official"
+EXT_COMPLETE_RANGE = f"{PROJECT_BASE}/StructureDefinition/complete-code-range"
 EXT_EFFECTIVE_PERIOD = (
     "http://hl7.org/fhir/5.0/StructureDefinition/extension-CodeSystem.effectivePeriod"
 )

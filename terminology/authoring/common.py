@@ -31,6 +31,7 @@ EXT_VERSION_ALGORITHM = "http://hl7.org/fhir/StructureDefinition/artifact-versio
 VERSION_ALGORITHM_SYSTEM = "http://hl7.org/fhir/version-algorithm"
 EXT_UNVERIFIED = f"{BASE}/StructureDefinition/unverified"
 EXT_DISPLAY_NOT_OFFICIAL = f"{BASE}/StructureDefinition/display-not-official"
+EXT_COMPLETE_RANGE = f"{BASE}/StructureDefinition/complete-code-range"
 
 #: Standard concept properties (http://hl7.org/fhir/concept-properties).
 HL7_CONCEPT_PROPERTIES = "http://hl7.org/fhir/concept-properties"

@@ -173,6 +173,25 @@ def _modifier_concept(code: str, display: str) -> dict:
     return concept(code, display, props)
 
 
+# The chest section of CPT's diagnostic radiology (71010-71599). A version may declare it complete
+# (every code of the section in force that year, so an unknown code of the section does not
+# exist) only for years our research confirmed code by code. It confirmed none, so every version
+# keeps the fragment rule:
+# - 71090 (pacemaker insertion, fluoroscopy S&I) was deleted 2013-01-01 (Bracco/MedLearn Q&A,
+#   https://www.medlearnmedia.com/bracco-qa/for-the-week-of-october-12-2015-8/ , secondary).
+# - 71040/71060 (bronchography) are deleted codes ("use 76499",
+#   https://case2code.codingahead.com/cpt/codes/71040 ), but no stored source gives the year, so
+#   the 2017 section cannot be confirmed, nor any later year, each built on the one before.
+# - Year-to-year changes found: 2018 replaced 71010-71035 by 71045-71048 (RCCB, above); 2021
+#   added 71271 and deleted no chest code (radiology: 2 new, 76145 and 71271; 2 deleted, 76970
+#   and 78135: https://www.medscorecoding.com/radiology-cpt-changes-2021/ ); 2023 changed no chest
+#   code (radiology: 1 addition, 76883, 0 deletions: AMA-based summary at
+#   https://www.slideshare.net/slideshow/2023-cpt-code-updates-cdm-focused/254901213 ). No
+#   chest-section change list was found for 2019, 2020, 2022, 2024, 2025 or 2026.
+CHEST_SECTION = ("chest section of CPT diagnostic radiology", "71010", "71599")
+CHEST_SECTION_COMPLETE_YEARS: frozenset[int] = frozenset()
+
+
 def build_year(year: int) -> Resource:
     concepts = [_procedure_concept(c) for c in PROCEDURES if in_force(c, year)]
     concepts += [_modifier_concept(code, display) for code, display in MODIFIERS]
@@ -193,6 +212,7 @@ def build_year(year: int) -> Resource:
         algorithm="integer",
         period=(f"{year}-01-01", f"{year}-12-31"),
         display_not_official=True,
+        complete_range=CHEST_SECTION if year in CHEST_SECTION_COMPLETE_YEARS else None,
     )
 
 

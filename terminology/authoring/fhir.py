@@ -14,6 +14,7 @@ from typing import Any
 from terminology.authoring.common import (
     CONTENT_VERSION,
     DATE,
+    EXT_COMPLETE_RANGE,
     EXT_DISPLAY_NOT_OFFICIAL,
     EXT_EFFECTIVE_PERIOD,
     EXT_UNVERIFIED,
@@ -228,14 +229,29 @@ def code_system(
     period: tuple[str, str] | None = None,
     display_not_official: bool = False,
     hierarchy_meaning: str | None = None,
+    complete_range: tuple[str, str, str] | None = None,
 ) -> Resource:
-    """An external code system's fragment, as one CodeSystem resource per version."""
+    """An external code system's fragment, as one CodeSystem resource per version.
+
+    ``complete_range`` (name, first code, last code) declares that this version holds every
+    code of that range, so a code of the range it lacks does not exist (our
+    ``complete-code-range`` extension, valuesets/README.md)."""
     extensions: list[dict[str, Any]] = []
     if period:
         extensions.append(effective_period(*period))
     extensions.append(version_algorithm(algorithm))
     if display_not_official:
         extensions.append({"url": EXT_DISPLAY_NOT_OFFICIAL, "valueBoolean": True})
+    if complete_range:
+        name, start, end = complete_range
+        extensions.append({
+            "url": EXT_COMPLETE_RANGE,
+            "extension": [
+                {"url": "name", "valueString": name},
+                {"url": "start", "valueString": start},
+                {"url": "end", "valueString": end},
+            ],
+        })
     out = _header(
         "CodeSystem", resource_id, url, version, name, title, description, copyright_text,
         extensions,

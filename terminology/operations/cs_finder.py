@@ -25,6 +25,7 @@ from terminology.operations.versions_in_vs import (
     present_versions,
 )
 from terminology.providers.base import CodeSystemVersion
+from terminology.providers.syntax import quote
 
 
 def add_to_path(path: str, element: str) -> str:
@@ -168,7 +169,12 @@ class CodeSystemFinder(Findings):
         rule_broken: bool,
     ) -> bool:
         """Report a code the code system version lacks; True when that still counts as valid
-        (an unknown code in a fragment)."""
+        (an unknown code in a fragment).
+
+        In this order: a code that breaks the terminology's syntax or another of its rules
+        (``rule_broken``), a code deleted before or not yet in force in this version (its
+        history), a code absent from a range the version holds completely, and only then the
+        fragment rule."""
         key = f"{cs.info.url}|{cs.info.version}#{code}"
         report = key not in self._reported_codes
         self._reported_codes.add(key)
@@ -183,6 +189,12 @@ class CodeSystemFinder(Findings):
                 text = explain_missing(Resolved(provider, cs), code, None)
                 self.add("error", "business-rule", text, "code-rule", expression)
             return False
+        gap = cs.range_gap(code)
+        if gap is not None:
+            # The version holds this whole range, so a fragment's benefit of the doubt is gone.
+            if report:
+                self.add("error", "code-invalid", gap, "invalid-code", expression)
+            return False
         if cs.info.content not in ("complete", "supplement"):
             if report:
                 self.add(
@@ -190,7 +202,7 @@ class CodeSystemFinder(Findings):
                     "code-invalid",
                     msg(
                         "UNKNOWN_CODE_FRAGMENT",
-                        code=code,
+                        code=quote(code),
                         system=cs.info.url,
                         version=cs.info.version,
                     ),
@@ -200,9 +212,14 @@ class CodeSystemFinder(Findings):
             return True
         if report:
             text = (
-                msg("UNKNOWN_CODE_VERSION", code=code, system=cs.info.url, version=cs.info.version)
+                msg(
+                    "UNKNOWN_CODE_VERSION",
+                    code=quote(code),
+                    system=cs.info.url,
+                    version=cs.info.version,
+                )
                 if cs.info.version
-                else msg("UNKNOWN_CODE_NO_VERSION", code=code, system=cs.info.url)
+                else msg("UNKNOWN_CODE_NO_VERSION", code=quote(code), system=cs.info.url)
             )
             self.add("error", "code-invalid", text, "invalid-code", expression)
         return False

@@ -15,6 +15,7 @@ from terminology.model import Concept
 from terminology.operations.versions_in_vs import present_versions
 from terminology.providers.base import CodeSystemProvider, CodeSystemVersion
 from terminology.providers.registry import ProviderRegistry
+from terminology.providers.syntax import quote
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +136,10 @@ def explain_missing(resolved: Resolved, code: str, rule_message: str | None) -> 
     info = resolved.version.info
     appearances = resolved.provider.history(code)
     if not appearances:
-        return msg("UNKNOWN_CODE_VERSION", code=code, system=info.url, version=info.version)
+        gap = resolved.version.range_gap(code)
+        if gap is not None:
+            return gap
+        return msg("UNKNOWN_CODE_VERSION", code=quote(code), system=info.url, version=info.version)
     first, last = appearances[0], appearances[-1]
     start = info.period.start
     last_info = resolved.provider.select(version=last.version)

@@ -41,7 +41,20 @@ class CodeSystemVersion(Protocol):
     #: AMA's for CPT); None for no limit of the code system's own.
     expansion_limit: int | None
 
-    def locate(self, code: str) -> Located: ...
+    def locate(self, code: str) -> Located:
+        """The concept, else why there is none: a code that breaks the terminology's syntax
+        (or another of its rules) comes back with ``rule_broken`` and the reason."""
+        ...
+
+    def syntax_error(self, code: str) -> str | None:
+        """Why ``code`` cannot exist in this terminology at all (None when well-formed, or when
+        the terminology has no syntax rule)."""
+        ...
+
+    def range_gap(self, code: str) -> str | None:
+        """Why ``code`` does not exist although it is well-formed: it falls in a range of codes
+        this version declares it holds completely, and it is not there (None otherwise)."""
+        ...
 
     def concepts(self) -> Iterator[Concept]: ...
 

@@ -13,6 +13,7 @@ from terminology.messages import msg
 from terminology.model import Concept, PropertyValue
 from terminology.providers.base import Located
 from terminology.providers.resource_backed import ResourceBackedVersion
+from terminology.providers.syntax import quote
 
 # Modifiers that describe alternatives, so at most one of each group may appear (CPT rules, as
 # tx.fhir.org applies them).
@@ -31,31 +32,33 @@ class CptVersion(ResourceBackedVersion):
     #: expansion (tx.fhir.org applies the same agreement).
     expansion_limit = 1000
 
-    def locate(self, code: str) -> Located:
-        located = super().locate(code)
-        if located.concept is not None:
-            return located
+    def _locate_missing(self, code: str) -> Located:
+        """Expressions first (``71250:26`` is not a plain code, yet valid), then the plain-code
+        syntax of the generic version."""
         if ":" in code:
             return self._locate_expression(code)
         separator = _SEPARATORS.search(code)
         if separator:
-            message = msg("CPT_EXPR_BAD_SEPARATOR", code=code, separator=separator.group(0))
+            message = msg("CPT_EXPR_BAD_SEPARATOR", code=quote(code), separator=separator.group(0))
             return Located(None, message, True)
-        return located
+        return super()._locate_missing(code)
 
     def _is_modifier(self, concept: Concept) -> bool:
         return concept.first("modifier") is True
 
-    def _locate_expression(self, code: str) -> Located:
-        base, *modifiers = code.split(":")
+    def _locate_expression(self, full: str) -> Located:
+        base, *modifiers = full.split(":")
+        code = quote(full)
         if not base or any(not m for m in modifiers):
             return Located(None, msg("CPT_EXPR_EMPTY_MODIFIER", code=code), True)
         concepts = self.table.concepts
         base_concept = concepts.get(base)
         if base_concept is None:
-            return Located(None, msg("CPT_EXPR_UNKNOWN_BASE", base=base, code=code), True)
+            return Located(None, msg("CPT_EXPR_UNKNOWN_BASE", base=quote(base), code=code), True)
         if self._is_modifier(base_concept):
-            return Located(None, msg("CPT_EXPR_BASE_IS_MODIFIER", base=base, code=code), True)
+            return Located(
+                None, msg("CPT_EXPR_BASE_IS_MODIFIER", base=quote(base), code=code), True
+            )
         seen: set[str] = set()
         for modifier in modifiers:
             concept = concepts.get(modifier)
@@ -65,14 +68,16 @@ class CptVersion(ResourceBackedVersion):
                     if _NUMERIC_MODIFIER.fullmatch(modifier)
                     else "CPT_EXPR_LEVEL2_MODIFIER"
                 )
-                return Located(None, msg(message_id, modifier=modifier, code=code), True)
+                return Located(None, msg(message_id, modifier=quote(modifier), code=code), True)
             if not self._is_modifier(concept):
                 return Located(
-                    None, msg("CPT_EXPR_NOT_A_MODIFIER", modifier=modifier, code=code), True
+                    None, msg("CPT_EXPR_NOT_A_MODIFIER", modifier=quote(modifier), code=code), True
                 )
             if modifier in seen:
                 return Located(
-                    None, msg("CPT_EXPR_REPEATED_MODIFIER", modifier=modifier, code=code), True
+                    None,
+                    msg("CPT_EXPR_REPEATED_MODIFIER", modifier=quote(modifier), code=code),
+                    True,
                 )
             seen.add(modifier)
         for group in EXCLUSIVE_MODIFIER_GROUPS:
@@ -90,7 +95,7 @@ class CptVersion(ResourceBackedVersion):
         )
         return Located(
             Concept(
-                code=code,
+                code=full,
                 display=display,
                 properties=(
                     PropertyValue("modifier", "boolean", False),

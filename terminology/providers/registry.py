@@ -8,6 +8,7 @@ from typing import Any
 from terminology.providers.base import CodeSystemProvider, CodeSystemVersion
 from terminology.providers.cpt import CptVersion
 from terminology.providers.resource_backed import ResourceBackedProvider, ResourceBackedVersion
+from terminology.providers.syntax import SYNTAX_RULES
 from terminology.storage.concept_table import build_concept_table
 from terminology.uris import CPT, HCPCS, HCPCS_HTTPS
 
@@ -45,7 +46,8 @@ class ProviderRegistry:
 
 def build_version(resource: Mapping[str, Any]) -> CodeSystemVersion:
     table = build_concept_table(resource)
-    return VERSION_CLASSES.get(table.info.url, ResourceBackedVersion)(table)
+    url = table.info.url
+    return VERSION_CLASSES.get(url, ResourceBackedVersion)(table, SYNTAX_RULES.get(url))
 
 
 def build_providers(code_systems: Iterable[Mapping[str, Any]]) -> list[CodeSystemProvider]:

@@ -9,26 +9,56 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from functools import cached_property
 
+from terminology.messages import msg
 from terminology.model import Concept
 from terminology.providers.base import Appearance, CodeSystemVersion, Located
+from terminology.providers.syntax import SyntaxRule, quote
 from terminology.storage.concept_table import ConceptTable
 from terminology.versions import version_sort_key
 
 
 class ResourceBackedVersion:
-    """One code-system version over a precomputed concept table."""
+    """One code-system version over a precomputed concept table, with the syntax rule of its
+    terminology when it has one."""
 
     expansion_limit: int | None = None
 
-    def __init__(self, table: ConceptTable) -> None:
+    def __init__(self, table: ConceptTable, syntax: SyntaxRule | None = None) -> None:
         self.table = table
         self.info = table.info
+        self._syntax = syntax
 
     def locate(self, code: str) -> Located:
         concept = self.table.concepts.get(code)
         if concept is not None:
             return Located(concept)
+        return self._locate_missing(code)
+
+    def _locate_missing(self, code: str) -> Located:
+        """A code the table lacks: malformed (it cannot exist) or simply not held."""
+        error = self.syntax_error(code)
+        if error is not None:
+            return Located(None, error, rule_broken=True)
         return Located(None)
+
+    def syntax_error(self, code: str) -> str | None:
+        return self._syntax(code) if self._syntax is not None else None
+
+    def range_gap(self, code: str) -> str | None:
+        if code in self.table.concepts:
+            return None
+        for code_range in self.info.complete_ranges:
+            if code_range.contains(code):
+                return msg(
+                    "CODE_NOT_IN_COMPLETE_RANGE",
+                    code=quote(code),
+                    version=self.info.version,
+                    system=self.info.url,
+                    range=code_range.name,
+                    start=code_range.start,
+                    end=code_range.end,
+                )
+        return None
 
     def concepts(self) -> Iterator[Concept]:
         concepts = self.table.concepts

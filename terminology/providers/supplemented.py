@@ -50,6 +50,12 @@ class SupplementedVersion:
             return located
         return Located(self._merge(located.concept), located.message, located.rule_broken)
 
+    def syntax_error(self, code: str) -> str | None:
+        return self.base.syntax_error(code)
+
+    def range_gap(self, code: str) -> str | None:
+        return self.base.range_gap(code)
+
     def concepts(self) -> Iterator[Concept]:
         return (self._merge(c) for c in self.base.concepts())
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from terminology.errors import TerminologyError
 from terminology.model import (
+    CodeRange,
     CodeSystemInfo,
     Coding,
     Concept,
@@ -24,6 +25,7 @@ from terminology.model import (
     PropertyValue,
 )
 from terminology.uris import (
+    EXT_COMPLETE_RANGE,
     EXT_DISPLAY_NOT_OFFICIAL,
     EXT_EFFECTIVE_PERIOD,
     EXT_STANDARDS_STATUS,
@@ -89,6 +91,20 @@ def _parse_date(text: str | None) -> date | None:
     return date.fromisoformat(text[:10])
 
 
+def _complete_ranges(resource: Mapping[str, Any]) -> tuple[CodeRange, ...]:
+    """Our ``complete-code-range`` extensions (sub-extensions ``name``, ``start``, ``end``);
+    one that lacks a part says nothing, so it is ignored rather than guessed at."""
+    ranges = []
+    for ext in resource.get("extension", ()):
+        if ext.get("url") != EXT_COMPLETE_RANGE:
+            continue
+        parts = {e.get("url"): e.get("valueString") for e in ext.get("extension", ())}
+        name, start, end = parts.get("name"), parts.get("start"), parts.get("end")
+        if isinstance(name, str) and isinstance(start, str) and isinstance(end, str):
+            ranges.append(CodeRange(name, start, end))
+    return tuple(ranges)
+
+
 def read_info(resource: Mapping[str, Any]) -> CodeSystemInfo:
     period_raw = extension_value(resource, EXT_EFFECTIVE_PERIOD) or {}
     algorithm = extension_value(resource, EXT_VERSION_ALGORITHM) or extension_value(
@@ -118,6 +134,7 @@ def read_info(resource: Mapping[str, Any]) -> CodeSystemInfo:
             )
             for p in resource.get("property", ())
         ),
+        complete_ranges=_complete_ranges(resource),
     )
 
 

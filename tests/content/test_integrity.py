@@ -8,6 +8,8 @@ from datetime import date
 
 import pytest
 
+from terminology.providers.syntax import verhoeff_valid
+
 from .helpers import (
     CPT,
     EXT_EFFECTIVE_PERIOD,
@@ -23,7 +25,6 @@ from .helpers import (
     load,
     props,
     resources,
-    verhoeff_ok,
     versions,
     walk,
 )
@@ -189,7 +190,7 @@ def test_snomed_ids_are_strings_with_a_valid_verhoeff_check_digit() -> None:
     for sctid in ids:
         assert isinstance(sctid, str) and sctid.isdigit() and 6 <= len(sctid) <= 18, sctid
         assert sctid[0] != "0"
-        assert verhoeff_ok(sctid), sctid
+        assert verhoeff_valid(sctid), sctid
 
 
 # --- ICD-10-CM against the FY2026 tabular ---------------------------------------------------
