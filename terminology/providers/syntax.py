@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from terminology.messages import msg
+from terminology.messages import Whole, msg, shorten
 from terminology.uris import CPT, HCPCS, HCPCS_HTTPS, ICD10CM, LOINC, SNOMED
 
 #: A syntax rule: None for a well-formed code, else why it is malformed.
@@ -24,11 +24,12 @@ QUOTE_LIMIT = 100
 
 def quote(code: str) -> str:
     """``code`` as messages quote it: at most QUOTE_LIMIT characters."""
-    return code if len(code) <= QUOTE_LIMIT else code[:QUOTE_LIMIT] + "…"
+    return shorten(code, QUOTE_LIMIT)
 
 
 def malformed(code: str, terminology: str, reason: str) -> str:
-    return msg("CODE_MALFORMED", code=quote(code), terminology=terminology, reason=reason)
+    # ``reason`` is a catalogue text of our own, quoted whole.
+    return msg("CODE_MALFORMED", code=quote(code), terminology=terminology, reason=Whole(reason))
 
 
 # -- SNOMED CT -------------------------------------------------------------------------------

@@ -124,7 +124,7 @@ def test_huge_code_is_quoted_truncated(server: RunningServer) -> None:
     body = get(server, "/CodeSystem/$validate-code", url=SNOMED, code=code)
     assert param(body, "result") is False
     text = the_invalid_code_error(body)["details"]["text"]
-    assert "1" * 100 + "…'" in text and "1" * 101 not in text
+    assert "1" * 100 + "… (5,000 characters)'" in text and "1" * 101 not in text
 
 
 @pytest.mark.parametrize("code", ["71250:26", "26", "71250"])
