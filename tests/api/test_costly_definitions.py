@@ -178,9 +178,7 @@ def diamond(depth: int, copies: int = 2) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize(("depth", "copies"), [(24, 2), (20, 5)])
-def test_diamond_imports_are_evaluated_once(
-    server: RunningServer, depth: int, copies: int
-) -> None:
+def test_diamond_imports_are_evaluated_once(server: RunningServer, depth: int, copies: int) -> None:
     resources = [{"name": "tx-resource", "resource": vs} for vs in diamond(depth, copies)]
     url = {"name": "url", "valueUri": "http://example.org/fhir/ValueSet/diamond0"}
     r, took = post(server, "/ValueSet/$expand", parameters(url, *resources))
