@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from terminology.codec.parameters import ParamBag
+from terminology.codec.shapes import check_resource
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 from terminology.model import Coding
@@ -237,6 +238,7 @@ def resources(bag: ParamBag, name: str) -> list[Mapping[str, Any]]:
             raise TerminologyError(
                 msg("BAD_PARAMETER_TYPE", name=name, expected="resource"), expression=name
             )
+        check_resource(param.value, name)
         out.append(param.value)
     return out
 
@@ -278,6 +280,7 @@ def _resource_of(bag: ParamBag, name: str, rtype: str) -> Mapping[str, Any] | No
         raise TerminologyError(
             msg("BAD_PARAMETER_TYPE", name=name, expected=f"{rtype} resource"), expression=name
         )
+    check_resource(param.value, name)
     return param.value
 
 

@@ -72,7 +72,17 @@ class ParamBag:
         return set(self._by_name)
 
 
-def _from_parameter(raw: Mapping[str, Any], where: str) -> Param:
+#: Deepest ``part`` nesting read. Operations use two or three levels; the bound keeps a small
+#: hostile body from exhausting the stack.
+MAX_PART_DEPTH = 16
+
+
+def _from_parameter(raw: Mapping[str, Any], where: str, depth: int = 0) -> Param:
+    if depth > MAX_PART_DEPTH:
+        raise TerminologyError(
+            msg("MALFORMED_PARAMETERS", reason=f"parts are nested more than {MAX_PART_DEPTH} deep"),
+            code="too-costly",
+        )
     if not isinstance(raw, Mapping):
         raise TerminologyError(msg("MALFORMED_PARAMETERS", reason=f"{where} is not an object"))
     name = raw.get("name")
@@ -98,7 +108,9 @@ def _from_parameter(raw: Mapping[str, Any], where: str) -> Param:
         return Param(
             name,
             "part",
-            ParamBag(_from_parameter(p, f"{where}.part[{i}]") for i, p in enumerate(parts)),
+            ParamBag(
+                _from_parameter(p, f"{where}.part[{i}]", depth + 1) for i, p in enumerate(parts)
+            ),
         )
     values = [(k, v) for k, v in raw.items() if k.startswith("value")]
     if len(values) > 1:

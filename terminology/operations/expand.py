@@ -210,7 +210,10 @@ def _echo(request: ExpandRequest, language: str | None) -> list[EchoedParameter]
 
 
 def expand(request: ExpandRequest, services: Services) -> ExpandResult:
-    scope = build_scope(services, request.tx_resources)
+    # An inline value set is visible to its own imports, so one that imports itself is
+    # reported as circular rather than as an unknown value set.
+    inline = (request.value_set.resource,) if request.value_set.resource is not None else ()
+    scope = build_scope(services, (*request.tx_resources, *inline))
     value_set = scope.target_value_set(request.value_set, request.default_valueset_versions)
     supplements = required_supplements(request.use_supplements, value_set)
     missing = scope.missing_supplements(supplements)

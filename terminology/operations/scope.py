@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from terminology.errors import TerminologyError
-from terminology.messages import msg
+from terminology.messages import Whole, msg, shorten
 from terminology.operations.context import Services
 from terminology.operations.validation_model import CanonicalRef
 from terminology.operations.versions_in_vs import rule_for
@@ -139,10 +139,16 @@ def build_scope(services: Services, tx_resources: Iterable[Mapping[str, Any]]) -
             try:
                 version = build_version(resource)
             except TerminologyError as exc:
-                raise TerminologyError(f"tx-resource CodeSystem {url}: {exc.message}") from exc
+                raise TerminologyError(
+                    msg("TX_RESOURCE_INVALID", url=url, reason=Whole(exc.message)),
+                    status=exc.status,
+                    code=exc.code,
+                    tx_type=exc.tx_type,
+                ) from exc
             code_systems.setdefault(url, []).append(version)
         elif rtype == "ValueSet":
             value_sets.setdefault(url, []).append(resource)
+    _check_supplement_cycles(supplements)
     for url in value_sets:
         value_sets[url].sort(key=lambda r: version_sort_key(r.get("version"), None))
     if not code_systems:
@@ -152,6 +158,31 @@ def build_scope(services: Services, tx_resources: Iterable[Mapping[str, Any]]) -
         for system, added in code_systems.items()
     ]
     return Scope(services.registry.overlay(providers), value_sets, services, supplements)
+
+
+def _check_supplement_cycles(supplements: Mapping[str, list[Mapping[str, Any]]]) -> None:
+    """A supplement must supplement a code system; one that (through others) supplements
+    itself can never apply, so it is a 422 naming the circle rather than "not found"."""
+    for start in supplements:
+        path = [start]
+        current = start
+        while True:
+            resources = supplements.get(current)
+            if not resources:
+                break
+            target = str(resources[-1].get("supplements") or "").partition("|")[0]
+            if not target:
+                break
+            if target in path:
+                cycle = Whole(" -> ".join(shorten(u, 120) for u in [*path, target]))
+                raise TerminologyError(
+                    msg("SUPPLEMENT_CIRCULAR", url=start, path=cycle),
+                    status=422,
+                    code="processing",
+                    tx_type="vs-invalid",
+                )
+            path.append(target)
+            current = target
 
 
 def _split(canonical: str) -> tuple[str, str | None]:

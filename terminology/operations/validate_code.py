@@ -23,8 +23,11 @@ from terminology.operations.validation_model import (
 
 
 def validate_in_value_set(request: ValidateCodeRequest, services: Services) -> ValidateCodeResult:
-    scope = build_scope(services, request.tx_resources)
     assert request.value_set is not None
+    # An inline value set is visible to its own imports, so one that imports itself is
+    # reported as circular rather than as an unknown value set.
+    inline = (request.value_set.resource,) if request.value_set.resource is not None else ()
+    scope = build_scope(services, (*request.tx_resources, *inline))
     value_set = scope.target_value_set(request.value_set, request.default_valueset_versions)
     return Validation(request, scope, value_set, internal=False).run()
 

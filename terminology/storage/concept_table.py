@@ -6,13 +6,14 @@ that look-ups on the hot path are plain dict reads.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
 from typing import Any
 
 from terminology.errors import TerminologyError
+from terminology.messages import Whole, msg, shorten
 from terminology.model import (
     CodeRange,
     CodeSystemInfo,
@@ -155,26 +156,28 @@ def build_concept_table(resource: Mapping[str, Any]) -> ConceptTable:
         if child not in children.setdefault(parent, []):
             children[parent].append(child)
 
-    def walk(items: Iterable[Mapping[str, Any]], parent: str | None) -> None:
-        for raw in items:
-            code = raw.get("code")
-            if not isinstance(code, str) or not code:
-                raise TerminologyError(
-                    f"CodeSystem {info.url}|{info.version} has a concept without a code",
-                    code="required",
-                )
-            if code in raw_by_code:
-                raise TerminologyError(
-                    f"CodeSystem {info.url}|{info.version} defines code '{code}' twice",
-                    code="duplicate",
-                )
-            raw_by_code[code] = raw
-            order.append(code)
-            if parent is not None:
-                link(parent, code)
-            walk(raw.get("concept", ()), code)
-
-    walk(resource.get("concept", ()), None)
+    # Nested concepts are walked with an explicit stack: a request may nest them deeply.
+    pending: list[tuple[Any, str | None]] = [
+        (raw, None) for raw in reversed(list(resource.get("concept", ())))
+    ]
+    while pending:
+        raw, parent = pending.pop()
+        code = raw.get("code") if isinstance(raw, Mapping) else None
+        if not isinstance(code, str) or not code:
+            raise TerminologyError(
+                f"CodeSystem {info.url}|{info.version} has a concept without a code",
+                code="required",
+            )
+        if code in raw_by_code:
+            raise TerminologyError(
+                f"CodeSystem {info.url}|{info.version} defines code '{shorten(code)}' twice",
+                code="duplicate",
+            )
+        raw_by_code[code] = raw
+        order.append(code)
+        if parent is not None:
+            link(parent, code)
+        pending.extend((child, code) for child in reversed(list(raw.get("concept", ()))))
     for code, raw in raw_by_code.items():
         for prop in raw.get("property", ()):
             target = prop.get("valueCode")
@@ -214,5 +217,64 @@ def build_concept_table(resource: Mapping[str, Any]) -> ConceptTable:
             children=tuple(children.get(code, ())),
             extensions=tuple(raw.get("extension", ())),
         )
+    _check_hierarchy(info, parents)
     roots = tuple(code for code in order if not concepts[code].parents)
     return ConceptTable(info, MappingProxyType(concepts), tuple(order), roots)
+
+
+#: Deepest hierarchy accepted: ICD-10-CM is seven levels deep, SNOMED CT about thirty. Replies
+#: nest expansions by hierarchy, and their encoder has a depth limit of its own.
+MAX_HIERARCHY_DEPTH = 100
+
+
+def _check_hierarchy(info: CodeSystemInfo, parents: Mapping[str, list[str]]) -> None:
+    """A hierarchy with a cycle is not a hierarchy: every operation would answer something
+    different about it, so the code system is refused (422), naming the codes in the cycle.
+    One deeper than ``MAX_HIERARCHY_DEPTH`` is refused too."""
+    depth: dict[str, int] = {}
+    on_path: set[str] = set()
+    for start in parents:
+        if start in depth:
+            continue
+        # Iterative depth-first walk up the parents, computing each code's depth.
+        stack: list[tuple[str, int]] = [(start, 0)]
+        path: list[str] = []
+        while stack:
+            code, index = stack.pop()
+            ups = parents.get(code, [])
+            if index == 0:
+                on_path.add(code)
+                path.append(code)
+            if index < len(ups):
+                stack.append((code, index + 1))
+                up = ups[index]
+                if up in on_path:
+                    cycle = [*path[path.index(up) :], up]
+                    raise TerminologyError(
+                        msg(
+                            "CS_HIERARCHY_CYCLE",
+                            system=info.url,
+                            version=info.version or "",
+                            cycle=Whole(" -> ".join(shorten(c, 60) for c in cycle[:20])),
+                        ),
+                        status=422,
+                        code="processing",
+                        tx_type="vs-invalid",
+                    )
+                if up not in depth:
+                    stack.append((up, 0))
+                continue
+            on_path.discard(code)
+            path.pop()
+            depth[code] = 1 + max((depth.get(p, 0) for p in ups), default=0)
+            if depth[code] > MAX_HIERARCHY_DEPTH:
+                raise TerminologyError(
+                    msg(
+                        "CS_HIERARCHY_TOO_DEEP",
+                        system=info.url,
+                        version=info.version or "",
+                        limit=MAX_HIERARCHY_DEPTH,
+                    ),
+                    status=422,
+                    code="too-costly",
+                )
