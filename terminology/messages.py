@@ -101,6 +101,9 @@ CATALOGUE: dict[str, str] = {
     "METHOD_NOT_ALLOWED": "{method} is not allowed on {path}; allowed: {allowed}",
     "INTERNAL_ERROR": "The server could not process the request because of an internal error; it has been logged",
     "BAD_SEARCH_PARAMETER": "The search parameter '{name}' has an invalid value '{value}': {reason}",
+    # Serving
+    "PORT_IN_USE": "Cannot serve on {host}:{port}: another process is already listening there; stop it or choose another port with --port (or TERMINOLOGY_PORT)",
+    "CANNOT_LISTEN": "Cannot serve on {host}:{port}: {reason}",
 }
 
 

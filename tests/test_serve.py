@@ -197,3 +197,30 @@ def test_server_stops_within_seconds_while_a_worker_computes_in_c(
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
 
+
+def test_second_server_on_a_busy_port_refuses_to_start(tmp_path: Path) -> None:
+    first = start_server(tmp_path)
+    try:
+        port = first.base.split(":")[-1].split("/")[0]
+        second = subprocess.Popen(
+            [*terminology_command(), "serve", "--port", port, "--workers", "1"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            out, err = second.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(second.pid, signal.SIGKILL)
+            out, err = second.communicate()
+            pytest.fail(f"a second server started on the busy port:\n{out}{err}")
+        assert second.returncode != 0
+        assert f"127.0.0.1:{port}" in err
+        assert "already listening" in err
+        assert "serving" not in out
+        for _ in range(20):  # a second listener would take some of these connections
+            assert first.get("/metadata").status_code == 200
+        assert first.process.poll() is None
+    finally:
+        stop_server(first)
