@@ -108,6 +108,8 @@ def check_request() -> None:
     if req.routing_exception is not None:
         return  # let routing report 404 / 405 first
     environ = req.environ
+    if environ["REQUEST_METHOD"] == "OPTIONS":
+        return  # answered with the endpoint's methods and no body, in any format
     environ["terminology.media"] = negotiate()
     if environ["REQUEST_METHOD"] != "POST":
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+import requests
 
 from terminology.app import create_app
 from terminology.config import Settings
@@ -49,8 +50,6 @@ def test_wrong_method_is_405_with_allow(server: RunningServer) -> None:
 
 
 def test_wrong_method_wins_over_a_bad_media_type(server: RunningServer) -> None:
-    import requests
-
     r = requests.put(
         f"{server.base}{LOOKUP}", data=b"<x/>", headers={"Content-Type": "text/xml"}, timeout=10
     )
@@ -169,3 +168,28 @@ def test_unexpected_fault_is_a_generic_500_with_the_traceback_logged(
     assert "secret" not in r.get_data(as_text=True)
     assert "internal error" in issue["details"]["text"]
     assert "secret internal detail" in caplog.text
+
+
+
+@pytest.mark.parametrize("path", ["//ValueSet/$expand", "//metadata", "/CodeSystem//$lookup"])
+def test_doubled_slashes_are_a_fhir_404_not_a_redirect(server: RunningServer, path: str) -> None:
+    assert_outcome(server.get(path, allow_redirects=False), 404, "not-found")
+    # nor does a trailing slash redirect
+    for trailing in ("/metadata/", "/CodeSystem/", "/ValueSet/$expand/"):
+        assert_outcome(server.get(trailing, allow_redirects=False), 404, "not-found")
+
+
+@pytest.mark.parametrize(
+    ("path", "methods"),
+    [("/ValueSet/$expand", {"GET", "HEAD", "POST", "OPTIONS"}), ("/metadata", {"GET", "HEAD"})],
+)
+def test_options_is_204_with_the_allowed_methods(
+    server: RunningServer, path: str, methods: set[str]
+) -> None:
+    r = requests.options(f"{server.base}{path}", headers={"Accept": "text/html"}, timeout=10)
+    assert r.status_code == 204
+    assert r.content == b""
+    assert "Content-Type" not in r.headers
+    assert methods <= {m.strip() for m in r.headers["Allow"].split(",")}
+    assert_outcome(requests.options(f"{server.base}/Patient", timeout=10), 404, "not-found")
+
