@@ -68,6 +68,9 @@ def negotiate() -> str:
     fmt = request.args.get("_format") if "_format" in environ.get("QUERY_STRING", "") else None
     if fmt:
         media, params = _media_and_params(fmt)
+        # '+' in a query string means a space, so '_format=application/fhir+json' sent without
+        # encoding the '+' arrives as 'application/fhir json'. A media type has no spaces.
+        media = "+".join(media.split())
         if media not in _FORMAT_ALIASES:
             raise TerminologyError(
                 msg("NOT_ACCEPTABLE", asked=fmt[:60]), status=406, code="not-supported"

@@ -7,6 +7,7 @@ import logging
 import pytest
 import requests
 
+from terminology.api.http import FHIR_JSON
 from terminology.app import create_app
 from terminology.config import Settings
 from terminology.uris import CPT
@@ -193,3 +194,14 @@ def test_options_is_204_with_the_allowed_methods(
     assert methods <= {m.strip() for m in r.headers["Allow"].split(",")}
     assert_outcome(requests.options(f"{server.base}/Patient", timeout=10), 404, "not-found")
 
+
+@pytest.mark.parametrize("fmt", ["application/fhir+json", "application/json+fhir"])
+def test_format_with_an_unencoded_plus_is_understood(server: RunningServer, fmt: str) -> None:
+    # Sent as typed: the '+' is not encoded, so the server reads it as a space.
+    r = requests.get(f"{server.base}{LOOKUP}?system={CPT}&code=71250&_format={fmt}", timeout=10)
+    assert r.status_code == 200, r.text[:300]
+    assert r.headers["Content-Type"].startswith(FHIR_JSON)
+    # XML read the same way gets what XML gets: 406
+    r = requests.get(f"{server.base}/metadata?_format=application/fhir+xml", timeout=10)
+    issue = assert_outcome(r, 406, "not-supported")
+    assert "application/fhir xml" in issue["details"]["text"]
