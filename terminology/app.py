@@ -66,6 +66,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.url_map.merge_slashes = False
     app.config.update(
         MAX_BODY_BYTES=settings.max_body_bytes,
+        MAX_QUERY_BYTES=settings.max_query_bytes,
+        MAX_HEADER_BYTES=settings.max_header_bytes,
         FHIR_BASE_PATH=settings.base_path,
         JSON_SORT_KEYS=False,
     )

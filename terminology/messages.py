@@ -94,6 +94,8 @@ CATALOGUE: dict[str, str] = {
     "NOT_ACCEPTABLE_VERSION": "This server speaks FHIR 4.0 (R4); the request asked for fhirVersion={asked}",
     "UNSUPPORTED_MEDIA_TYPE": "The request body is '{media}'; send application/fhir+json, application/json or application/x-www-form-urlencoded",
     "BODY_TOO_LARGE": "The request body is larger than the limit of {limit} bytes",
+    "QUERY_TOO_LONG": "The query string is {size} bytes, over this server's limit of {limit} bytes; send the parameters in a POST body (a Parameters resource or a form) instead",
+    "HEADERS_TOO_LARGE": "The request headers are {size} bytes, over this server's limit of {limit} bytes",
     "MALFORMED_JSON": "The request body is not valid JSON: {reason}",
     "WRONG_RESOURCE_TYPE": "The request body must be a {expected} resource, not {actual}",
     "MALFORMED_PARAMETERS": "The Parameters resource is malformed: {reason}",

@@ -43,10 +43,16 @@ def test_flags_win_over_environment() -> None:
     assert settings.content_dir == Path("/tmp").resolve()
 
 
-def test_body_limit_and_response_cache_are_settings() -> None:
-    env = {"TERMINOLOGY_MAX_BODY_BYTES": "1024", "TERMINOLOGY_RESPONSE_CACHE_ENTRIES": "0"}
+def test_request_limits_and_response_cache_are_settings() -> None:
+    env = {
+        "TERMINOLOGY_MAX_BODY_BYTES": "1024",
+        "TERMINOLOGY_MAX_QUERY_BYTES": "2048",
+        "TERMINOLOGY_MAX_HEADER_BYTES": "4096",
+        "TERMINOLOGY_RESPONSE_CACHE_ENTRIES": "0",
+    }
     settings = Settings.from_env(env)
     assert (settings.max_body_bytes, settings.response_cache_entries) == (1024, 0)
+    assert (settings.max_query_bytes, settings.max_header_bytes) == (2048, 4096)
 
 
 def test_defaults_without_environment() -> None:
