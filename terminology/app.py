@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response
 
 from terminology import __version__
 from terminology.api import codesystem, metadata, resources, valueset
@@ -42,11 +42,32 @@ def _system_entries(services: Services) -> list[SystemEntry]:
     return entries
 
 
+class FhirFlask(Flask):
+    """Flask with no reply of its own that is not FHIR: no HTML redirects, no static files."""
+
+    def make_default_options_response(self) -> Response:
+        """``OPTIONS`` on an endpoint: 204 with the endpoint's methods in ``Allow`` and no body.
+
+        FHIR R4 defines no OPTIONS interaction (capabilities are ``GET [base]/metadata``), so
+        this is plain HTTP (RFC 9110 section 9.3.7): which methods the endpoint takes.
+        """
+        allowed = super().make_default_options_response().headers["Allow"]
+        response = Response(status=204, headers={"Allow": allowed})
+        del response.headers["Content-Type"]
+        return response
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
-    app = Flask(__name__)
+    app = FhirFlask(__name__, static_folder=None)
+    # Werkzeug answers a path with '//' by a 308 redirect to the merged path, with an HTML page
+    # that no FHIR client reads. With merging off such a path matches no endpoint: a FHIR 404.
+    # (Rules take the map's setting when they are added, so this comes before the blueprints.)
+    app.url_map.merge_slashes = False
     app.config.update(
         MAX_BODY_BYTES=settings.max_body_bytes,
+        MAX_QUERY_BYTES=settings.max_query_bytes,
+        MAX_HEADER_BYTES=settings.max_header_bytes,
         FHIR_BASE_PATH=settings.base_path,
         JSON_SORT_KEYS=False,
         REQUEST_BUDGET=settings.request_budget,

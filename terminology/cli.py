@@ -30,7 +30,11 @@ def check_content(content_dir: Path) -> list[str]:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from terminology.serving import check_address_free, serve_wsgi
+
     settings = _settings(args)
+    # Checked first so a second server on a busy port fails at once; serve_wsgi checks again.
+    check_address_free(settings.host, settings.port)
     problems = check_content(settings.content_dir)
     if problems:
         for problem in problems:
@@ -40,8 +44,6 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    from terminology.serving import serve_wsgi
-
     # The workers build the app from these variables, so they serve what was just checked.
     os.environ["TERMINOLOGY_CONTENT_DIR"] = str(settings.content_dir)
     os.environ["TERMINOLOGY_MAX_BODY_BYTES"] = str(settings.max_body_bytes)

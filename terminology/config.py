@@ -32,6 +32,11 @@ class Settings:
     content_dir: Path = field(default_factory=default_content_dir)
     #: Largest request body accepted; bigger bodies get a small 413 OperationOutcome.
     max_body_bytes: int = 4 * 1024 * 1024
+    #: Longest query string and largest header section accepted; over them the reply is a 414 or
+    #: 431 OperationOutcome. Both stay well below granian's own limits (a 65,534-byte request
+    #: target, a 408 KiB request head), above which granian answers with an empty body.
+    max_query_bytes: int = 32 * 1024
+    max_header_bytes: int = 16 * 1024
     #: Where the FHIR API is mounted.
     base_path: str = "/fhir"
     access_log: bool = False
@@ -52,6 +57,8 @@ class Settings:
             "workers": int,
             "content_dir": Path,
             "max_body_bytes": int,
+            "max_query_bytes": int,
+            "max_header_bytes": int,
             "response_cache_entries": int,
             "request_budget": int,
         }

@@ -114,6 +114,8 @@ CATALOGUE: dict[str, str] = {
     "NOT_ACCEPTABLE_VERSION": "This server speaks FHIR 4.0 (R4); the request asked for fhirVersion={asked}",
     "UNSUPPORTED_MEDIA_TYPE": "The request body is '{media}'; send application/fhir+json, application/json or application/x-www-form-urlencoded",
     "BODY_TOO_LARGE": "The request body is larger than the limit of {limit} bytes",
+    "QUERY_TOO_LONG": "The query string is {size} bytes, over this server's limit of {limit} bytes; send the parameters in a POST body (a Parameters resource or a form) instead",
+    "HEADERS_TOO_LARGE": "The request headers are {size} bytes, over this server's limit of {limit} bytes",
     "MALFORMED_JSON": "The request body is not valid JSON: {reason}",
     "WRONG_RESOURCE_TYPE": "The request body must be a {expected} resource, not {actual}",
     "DUPLICATE_PARAMETER": "The parameter '{name}' may be given once, but it is given {count} times with different values",
@@ -128,6 +130,9 @@ CATALOGUE: dict[str, str] = {
     "METHOD_NOT_ALLOWED": "{method} is not allowed on {path}; allowed: {allowed}",
     "INTERNAL_ERROR": "The server could not process the request because of an internal error; it has been logged",
     "BAD_SEARCH_PARAMETER": "The search parameter '{name}' has an invalid value '{value}': {reason}",
+    # Serving
+    "PORT_IN_USE": "Cannot serve on {host}:{port}: another process is already listening there; stop it or choose another port with --port (or TERMINOLOGY_PORT)",
+    "CANNOT_LISTEN": "Cannot serve on {host}:{port}: {reason}",
 }
 
 

@@ -3,12 +3,53 @@ exactly like the terminology server."""
 
 from __future__ import annotations
 
+import errno
+import socket
+
+from terminology.errors import TerminologyError
+from terminology.messages import msg
+
+#: Seconds a worker gets to finish its in-flight request after SIGTERM or SIGINT before it is
+#: killed. Without it granian waits for the request however long it runs (a worker stuck in a
+#: long computation in C code never returns to Python to notice the signal), so the server
+#: would not stop.
+SHUTDOWN_GRACE_SECONDS = 3
+
+
+def check_address_free(host: str, port: int) -> None:
+    """Refuse to serve on an address another server already listens on.
+
+    granian binds every worker's socket with SO_REUSEPORT, so a second server on a port in use
+    would start without error and the kernel would split the connections between the two. A
+    probe bound without SO_REUSEPORT fails when anything listens there (SO_REUSEADDR only lets
+    it ignore connections of a previous run still in TIME_WAIT).
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        raise TerminologyError(msg("CANNOT_LISTEN", host=host, port=port, reason=exc)) from exc
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise TerminologyError(msg("PORT_IN_USE", host=host, port=port)) from exc
+            raise TerminologyError(
+                msg("CANNOT_LISTEN", host=host, port=port, reason=exc.strerror or exc)
+            ) from exc
+
 
 def serve_wsgi(target: str, *, host: str, port: int, workers: int, access_log: bool) -> None:
-    """Serve the WSGI app at ``target`` (``module:attribute``) with granian until stopped."""
+    """Serve the WSGI app at ``target`` (``module:attribute``) with granian until stopped.
+
+    Raises TerminologyError when the address is taken or cannot be bound."""
     from granian import Granian
     from granian.constants import Interfaces
 
+    check_address_free(host, port)
     Granian(
         target,
         address=host,
@@ -17,4 +58,5 @@ def serve_wsgi(target: str, *, host: str, port: int, workers: int, access_log: b
         interface=Interfaces.WSGI,
         log_access=access_log,
         websockets=False,
+        workers_kill_timeout=SHUTDOWN_GRACE_SECONDS,
     ).serve()

@@ -1,7 +1,9 @@
 """HTTP conventions shared by every endpoint: content negotiation, request bodies, JSON replies.
 
-Checks run in the order clients can act on: an unknown route (404) or method (405) is found by
-routing; then the reply format (406), the body's media type (415), its size (413), and only
+Checks run in the order clients can act on: first the size of the request's query string (414)
+and headers (431), kept well below the WSGI server's own limits so that the reply is an
+OperationOutcome and not the server's empty one; an unknown route (404) or method (405) is found
+by routing; then the reply format (406), the body's media type (415), its size (413), and only
 then its content (400).
 """
 
@@ -69,6 +71,9 @@ def negotiate() -> str:
     fmt = request.args.get("_format") if "_format" in environ.get("QUERY_STRING", "") else None
     if fmt:
         media, params = _media_and_params(fmt)
+        # '+' in a query string means a space, so '_format=application/fhir+json' sent without
+        # encoding the '+' arrives as 'application/fhir json'. A media type has no spaces.
+        media = "+".join(media.split())
         if media not in _FORMAT_ALIASES:
             raise TerminologyError(
                 msg("NOT_ACCEPTABLE", asked=fmt[:60]), status=406, code="not-supported"
@@ -103,13 +108,41 @@ def _negotiate_accept(accept: str) -> str:
     )
 
 
+def _check_head_size(environ: Mapping[str, Any], config: Mapping[str, Any]) -> None:
+    query_bytes = len(environ.get("QUERY_STRING", ""))
+    if query_bytes > config["MAX_QUERY_BYTES"]:
+        raise TerminologyError(
+            msg("QUERY_TOO_LONG", size=query_bytes, limit=config["MAX_QUERY_BYTES"]),
+            status=414,
+            code="too-long",
+        )
+    # Each header line as sent: name, ': ', value, CRLF (WSGI names carry 'HTTP_' for the ': ').
+    header_bytes = 0
+    for key, value in environ.items():
+        if key[:5] == "HTTP_":
+            header_bytes += len(key) + len(value) - 1
+    for key, name_length in (("CONTENT_TYPE", 12), ("CONTENT_LENGTH", 14)):
+        if key in environ:
+            header_bytes += name_length + len(environ[key]) + 4
+    if header_bytes > config["MAX_HEADER_BYTES"]:
+        raise TerminologyError(
+            msg("HEADERS_TOO_LARGE", size=header_bytes, limit=config["MAX_HEADER_BYTES"]),
+            status=431,
+            code="too-long",
+        )
+
+
 def check_request() -> None:
-    """Runs before every routed view: the reply format, then the body's type and size."""
+    """Runs before every view: the request's size, then (once routing found the view) the reply
+    format, then the body's type and size."""
     budget.start(current_app.config["REQUEST_BUDGET"])
     req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
+    environ = req.environ
+    _check_head_size(environ, current_app.config)
     if req.routing_exception is not None:
         return  # let routing report 404 / 405 first
-    environ = req.environ
+    if environ["REQUEST_METHOD"] == "OPTIONS":
+        return  # answered with the endpoint's methods and no body, in any format
     environ["terminology.media"] = negotiate()
     if environ["REQUEST_METHOD"] != "POST":
         return

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 import pytest
+import requests
 
+from terminology.api.http import FHIR_JSON
 from terminology.app import create_app
 from terminology.config import Settings
 from terminology.uris import CPT
@@ -49,8 +51,6 @@ def test_wrong_method_is_405_with_allow(server: RunningServer) -> None:
 
 
 def test_wrong_method_wins_over_a_bad_media_type(server: RunningServer) -> None:
-    import requests
-
     r = requests.put(
         f"{server.base}{LOOKUP}", data=b"<x/>", headers={"Content-Type": "text/xml"}, timeout=10
     )
@@ -169,3 +169,74 @@ def test_unexpected_fault_is_a_generic_500_with_the_traceback_logged(
     assert "secret" not in r.get_data(as_text=True)
     assert "internal error" in issue["details"]["text"]
     assert "secret internal detail" in caplog.text
+
+
+
+#: The longest request target (path and query) granian accepts; longer ones get its own 414
+#: with an empty body, which no setting changes (hyper's limit).
+GRANIAN_MAX_TARGET = 65534
+
+
+def test_query_string_over_the_limit_is_414_up_to_granians_own_limit(
+    server: RunningServer,
+) -> None:
+    r = server.get(LOOKUP, params={"system": CPT, "code": "71250", "padding": "a" * 30_000})
+    assert r.status_code == 200
+    path = f"{server.base}{LOOKUP}"
+    query = f"system={CPT}&code=71250&padding="
+    target = path.removeprefix(server.base.removesuffix("/fhir")) + "?" + query
+    for target_length in (34 * 1024, GRANIAN_MAX_TARGET):
+        url = f"{path}?{query}{'a' * (target_length - len(target))}"
+        issue = assert_outcome(requests.get(url, timeout=10), 414, "too-long")
+        assert "POST" in issue["details"]["text"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Large": "a" * 20_000},
+        {f"X-Header-{i}": "a" * 200 for i in range(90)},
+        # granian's own limit on the request head is about 408 KiB: up to there, our answer
+        {"X-Huge": "a" * 400_000},
+    ],
+    ids=["one large header", "many headers", "a 400 KB header"],
+)
+def test_headers_over_the_limit_are_431(server: RunningServer, headers: dict[str, str]) -> None:
+    params = {"system": CPT, "code": "71250"}
+    assert server.get(LOOKUP, params=params, headers={"X-A": "a" * 15_000}).status_code == 200
+    assert_outcome(server.get(LOOKUP, params=params, headers=headers), 431, "too-long")
+
+
+@pytest.mark.parametrize("path", ["//ValueSet/$expand", "//metadata", "/CodeSystem//$lookup"])
+def test_doubled_slashes_are_a_fhir_404_not_a_redirect(server: RunningServer, path: str) -> None:
+    assert_outcome(server.get(path, allow_redirects=False), 404, "not-found")
+    # nor does a trailing slash redirect
+    for trailing in ("/metadata/", "/CodeSystem/", "/ValueSet/$expand/"):
+        assert_outcome(server.get(trailing, allow_redirects=False), 404, "not-found")
+
+
+@pytest.mark.parametrize(
+    ("path", "methods"),
+    [("/ValueSet/$expand", {"GET", "HEAD", "POST", "OPTIONS"}), ("/metadata", {"GET", "HEAD"})],
+)
+def test_options_is_204_with_the_allowed_methods(
+    server: RunningServer, path: str, methods: set[str]
+) -> None:
+    r = requests.options(f"{server.base}{path}", headers={"Accept": "text/html"}, timeout=10)
+    assert r.status_code == 204
+    assert r.content == b""
+    assert "Content-Type" not in r.headers
+    assert methods <= {m.strip() for m in r.headers["Allow"].split(",")}
+    assert_outcome(requests.options(f"{server.base}/Patient", timeout=10), 404, "not-found")
+
+
+@pytest.mark.parametrize("fmt", ["application/fhir+json", "application/json+fhir"])
+def test_format_with_an_unencoded_plus_is_understood(server: RunningServer, fmt: str) -> None:
+    # Sent as typed: the '+' is not encoded, so the server reads it as a space.
+    r = requests.get(f"{server.base}{LOOKUP}?system={CPT}&code=71250&_format={fmt}", timeout=10)
+    assert r.status_code == 200, r.text[:300]
+    assert r.headers["Content-Type"].startswith(FHIR_JSON)
+    # XML read the same way gets what XML gets: 406
+    r = requests.get(f"{server.base}/metadata?_format=application/fhir+xml", timeout=10)
+    issue = assert_outcome(r, 406, "not-supported")
+    assert "application/fhir xml" in issue["details"]["text"]
