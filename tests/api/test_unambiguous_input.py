@@ -43,7 +43,12 @@ def test_a_huge_display_is_not_echoed(server: RunningServer, path: str) -> None:
 
 def test_a_huge_code_system_url_is_not_echoed(server: RunningServer) -> None:
     system = "http://example.org/" + "s" * 50_000
-    r = server.get("/CodeSystem/$lookup", params={"system": system, "code": "1"})
+    r = post(
+        server,
+        "/CodeSystem/$lookup",
+        {"name": "system", "valueUri": system},
+        {"name": "code", "valueCode": "1"},
+    )
     assert r.status_code == 404
     assert len(r.content) < 2_000
     assert "(50,019 characters)" in single_issue(r.json())["details"]["text"]
