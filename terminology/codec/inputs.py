@@ -203,7 +203,7 @@ def search_request(resource_type: str, query: Iterable[tuple[str, str]]) -> Sear
                     ),
                     expression="_summary",
                 )
-            summary = None if value == "false" else value
+            summary = value
         elif name == "_elements":
             elements = [e.strip() for e in value.split(",") if e.strip()]
     if count == 0 and summary is None:

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from terminology.codec.outcome import issue, operation_outcome
-from terminology.codec.summary import apply_summary
+from terminology.codec.summary import apply_summary, search_entry
 from terminology.messages import msg
 from terminology.model import Coding, Designation, Issue
 from terminology.operations.expand_model import ExpandResult, ExpansionItem
@@ -125,7 +125,7 @@ def searchset(
     entries = [
         {
             "fullUrl": f"{base_url}/{rtype}/{resource['id']}",
-            "resource": apply_summary(resource, request.summary, request.elements),
+            "resource": search_entry(resource, request.summary, request.elements),
             "search": {"mode": "match"},
         }
         for resource in result.matches

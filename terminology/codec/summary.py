@@ -105,10 +105,52 @@ def _keep(resource: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
     return {k: v for k, v in resource.items() if k in wanted}
 
 
+#: A CodeSystem with more concepts than this is listed without them in search results unless
+#: the client asks (``_summary=false`` or ``_elements=concept``): one page of search must stay
+#: small when ICD-10-CM's 74,000 codes are loaded. A read returns the whole resource.
+SEARCH_CONCEPT_LIMIT = 100
+
+_CONCEPT_COUNTS: dict[int, tuple[Mapping[str, Any], int]] = {}
+
+
+def concept_count(resource: Mapping[str, Any]) -> int:
+    """Every concept of a CodeSystem, nested ones included (memoised: stored resources never
+    change)."""
+    known = _CONCEPT_COUNTS.get(id(resource))
+    if known is not None and known[0] is resource:
+        return known[1]
+    count = 0
+    pending = list(resource.get("concept", ()))
+    while pending:
+        concept = pending.pop()
+        count += 1
+        pending.extend(concept.get("concept", ()))
+    if len(_CONCEPT_COUNTS) > 4096:
+        _CONCEPT_COUNTS.clear()
+    _CONCEPT_COUNTS[id(resource)] = (resource, count)
+    return count
+
+
+def search_entry(
+    resource: Mapping[str, Any], summary: str | None, elements: list[str] | None
+) -> Mapping[str, Any]:
+    """A resource as a search result lists it: as ``_summary``/``_elements`` ask, and without
+    the concepts of a large code system when the client asked for neither."""
+    if (
+        summary is None
+        and not elements
+        and resource.get("resourceType") == "CodeSystem"
+        and concept_count(resource) > SEARCH_CONCEPT_LIMIT
+    ):
+        return _tagged({k: v for k, v in resource.items() if k != "concept"})
+    return apply_summary(resource, summary, elements)
+
+
 def apply_summary(
     resource: Mapping[str, Any], summary: str | None, elements: list[str] | None
 ) -> Mapping[str, Any]:
-    """The resource as ``_summary`` / ``_elements`` ask; unchanged when neither applies."""
+    """The resource as ``_summary`` / ``_elements`` ask; unchanged when neither applies (or
+    ``_summary=false``)."""
     rtype = resource["resourceType"]
     if summary == "true":
         return _tagged(_keep(resource, SUMMARY_ELEMENTS[rtype]))
