@@ -184,6 +184,19 @@ def _drain() -> None:
         remaining -= len(chunk)
 
 
+def discard_unread_body() -> None:
+    """Read and drop a body the request declared but no view read (an error answered before
+    it, a 405 on PATCH): left in the stream, it would be parsed as the connection's next
+    request, and that keep-alive connection would fail."""
+    environ = request.environ
+    if "terminology.body" in environ or environ.get("terminology.drained"):
+        return
+    environ["terminology.drained"] = True
+    length = environ.get("CONTENT_LENGTH")
+    if length and length.isdigit() and int(length) > 0:
+        _drain()
+
+
 def body() -> bytes | None:
     """The request body (read once; later calls get the same bytes)."""
     environ = request.environ

@@ -167,8 +167,19 @@ def lookup_request(bag: ParamBag, instance: Mapping[str, Any] | None = None) -> 
     )
 
 
+#: FHIR's integer is 32-bit signed; larger values are not integers in FHIR, and the reply
+#: encoder cannot echo values beyond 64 bits.
+MAX_FHIR_INTEGER = 2_147_483_647
+
+
 def _non_negative(value: str, name: str) -> int:
-    if not value.isdigit():
+    # The length check comes first: int() refuses strings of over 4,300 digits.
+    if (
+        len(value) > 10
+        or not value.isascii()
+        or not value.isdigit()
+        or int(value) > MAX_FHIR_INTEGER
+    ):
         raise TerminologyError(msg("BAD_INTEGER", name=name, value=value[:40]), expression=name)
     return int(value)
 
@@ -376,7 +387,7 @@ def integer(bag: ParamBag, name: str) -> int | None:
     if param is None:
         return None
     value = param.value
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_FHIR_INTEGER:
         return value
     if isinstance(value, str):
         return _non_negative(value.strip(), name)

@@ -23,7 +23,8 @@ from terminology.messages import Whole, msg, shorten
 MAX_DEPTH = 100
 
 # A schema is a type name, a list of one schema (a JSON array of it), or a dict of element
-# schemas (a JSON object whose other elements are not checked).
+# schemas (a JSON object whose other elements are not checked; a key written "!code" must be
+# present).
 Schema = str | list[Any] | dict[str, Any]
 
 _STR = "string"
@@ -46,7 +47,7 @@ _DESIGNATION: dict[str, Any] = {
     "extension": _EXTENSIONS,
 }
 _PROPERTY_VALUE: dict[str, Any] = {
-    "code": _STR,
+    "!code": _STR,
     "valueCode": _STR,
     "valueString": _STR,
     "valueBoolean": _BOOL,
@@ -111,7 +112,7 @@ _CODE_SYSTEM: dict[str, Any] = {
     "supplements": _STR,
     "caseSensitive": _BOOL,
     "hierarchyMeaning": _STR,
-    "property": [{"code": _STR, "type": _STR, "uri": _STR, "description": _STR}],
+    "property": [{"!code": _STR, "type": _STR, "uri": _STR, "description": _STR}],
     "concept": _CONCEPTS,
 }
 _SCHEMAS: dict[str, Schema] = {
@@ -192,6 +193,10 @@ def check_resource(resource: Mapping[str, Any], parameter: str) -> None:
             if not isinstance(value, Mapping):
                 raise _fail(parameter, resource_type, path, _wrong("an object", value))
             for key, element in schema.items():
+                if key.startswith("!"):
+                    key = key[1:]
+                    if value.get(key) is None:
+                        raise _fail(parameter, resource_type, f"{path}.{key}", "is required")
                 # An element given as JSON null is read as absent.
                 if value.get(key) is not None:
                     pending.append((value[key], element, f"{path}.{key}", depth))

@@ -4,6 +4,7 @@ small, unambiguous and true."""
 
 from __future__ import annotations
 
+import http.client
 from typing import Any
 
 import pytest
@@ -162,3 +163,37 @@ def test_lookup_after_the_newest_version_answers_and_before_the_oldest_is_404(
     )
     assert r.status_code == 404
     assert "2017 (2017-01-01 to 2017-12-31)" in single_issue(r.json())["details"]["text"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers"),
+    [
+        ("POST", "/ValueSet/$validate-code", {"Accept": "application/fhir+xml"}),
+        ("PATCH", "/CodeSystem/$lookup", {}),
+        ("POST", "/CodeSystem/$lookup", {"Content-Type": "text/plain"}),
+    ],
+)
+def test_an_error_before_the_body_is_read_keeps_the_connection_usable(
+    server: RunningServer, method: str, path: str, headers: dict[str, str]
+) -> None:
+    """The unread body of a refused request must not be taken for the next request on the same
+    keep-alive connection (the fuzz campaign saw such connections fail)."""
+    host, port = server.base.split("//")[1].split("/")[0].split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        body = b'{"resourceType": "Parameters", "parameter": []}' * 40_000
+        connection.request(
+            method,
+            f"/fhir{path}",
+            body=body,
+            headers={"Content-Type": "application/fhir+json", **headers},
+        )
+        first = connection.getresponse()
+        first.read()
+        assert first.status >= 400
+        connection.request("GET", "/fhir/metadata")
+        second = connection.getresponse()
+        assert second.status == 200
+        assert second.read().startswith(b'{"resourceType":"CapabilityStatement"')
+    finally:
+        connection.close()
