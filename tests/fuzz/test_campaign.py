@@ -8,7 +8,7 @@ failure class with the smallest request that showed it. The test fails when any 
 Profiles (``TERMINOLOGY_FUZZ_PROFILE``):
 
 - ``default``: part of ``python3 dev.py test``; derandomized (the same requests every run),
-  ``TERMINOLOGY_FUZZ_EXAMPLES`` examples (default 2500) within a time budget of
+  ``TERMINOLOGY_FUZZ_EXAMPLES`` examples (default 1800) within a time budget of
   ``TERMINOLOGY_FUZZ_BUDGET`` seconds (default 60): examples past it are skipped and counted.
 - ``long``: a nightly or manual run, a random seed (or ``TERMINOLOGY_FUZZ_SEED``),
   ``TERMINOLOGY_FUZZ_EXAMPLES`` examples (default 100000), no time budget unless set.
@@ -34,7 +34,7 @@ PROFILE = os.environ.get("TERMINOLOGY_FUZZ_PROFILE", "default")
 if PROFILE not in ("default", "long"):
     raise ValueError(f"TERMINOLOGY_FUZZ_PROFILE must be default or long, not {PROFILE!r}")
 LONG = PROFILE == "long"
-EXAMPLES = int(os.environ.get("TERMINOLOGY_FUZZ_EXAMPLES") or (100_000 if LONG else 2500))
+EXAMPLES = int(os.environ.get("TERMINOLOGY_FUZZ_EXAMPLES") or (100_000 if LONG else 1800))
 BUDGET = float(os.environ.get("TERMINOLOGY_FUZZ_BUDGET") or (0 if LONG else 60))
 SEED = os.environ.get("TERMINOLOGY_FUZZ_SEED") or (str(random.getrandbits(32)) if LONG else "")
 
