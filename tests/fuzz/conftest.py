@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from tests.fuzz.harness import Collector, FuzzServer
+
+# Hypothesis keeps caches in .hypothesis/ even without an example database; keep them out of
+# the repository (CI runs in a clean clone, so they would only ever be litter there).
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "terminology-fuzz-hypothesis")
 
 #: The collectors of the campaigns that ran in this session, for the terminal summary.
 COLLECTORS: list[Collector] = []

@@ -93,7 +93,7 @@ class Collector:
     restarts: int = 0
     repeats: int = 0
     examples: int = 0
-    skipped_over_budget: int = 0
+    stopped_by_budget: bool = False
     rss_before: int | None = None
     rss_after: int | None = None
     started: float = field(default_factory=time.monotonic)
@@ -116,7 +116,7 @@ class Collector:
             "profile": self.profile,
             "seed": self.seed,
             "examples": self.examples,
-            "examples_skipped_over_time_budget": self.skipped_over_budget,
+            "stopped_by_time_budget": self.stopped_by_budget,
             "requests": sum(self.requests.values()),
             "requests_per_operation": dict(sorted(self.requests.items())),
             "statuses": dict(sorted(self.statuses.items())),
@@ -133,8 +133,8 @@ class Collector:
         s = self.summary()
         lines = [
             f"fuzz campaign ({s['profile']}, seed {s['seed']}): {s['examples']} examples, "
-            f"{s['requests']} requests in {s['seconds']} s, "
-            f"{s['examples_skipped_over_time_budget']} examples skipped over the time budget",
+            f"{s['requests']} requests in {s['seconds']} s"
+            + (", stopped by the time budget" if s["stopped_by_time_budget"] else ""),
             "requests per operation:",
             *(f"  {op:40} {n}" for op, n in s["requests_per_operation"].items()),
             f"statuses: {s['statuses']}",
