@@ -20,7 +20,7 @@ from typing import Any
 import re2
 
 from terminology.errors import TerminologyError
-from terminology.messages import msg
+from terminology.messages import msg, shorten
 from terminology.model import Coding, Concept
 from terminology.providers.base import CodeSystemVersion
 
@@ -60,7 +60,7 @@ def filter_spec(raw: Mapping[str, Any]) -> FilterSpec:
 def _compiled(pattern: str) -> re2._Regexp | str:
     """The compiled pattern, or why it cannot be used (cached too: a client that repeats a bad
     pattern costs one compile)."""
-    shown = pattern[:100] + ("…" if len(pattern) > 100 else "")
+    shown = shorten(pattern, 100)
     if len(pattern) > MAX_REGEX_LENGTH:
         return msg("REGEX_TOO_LONG", pattern=shown, length=len(pattern), limit=MAX_REGEX_LENGTH)
     try:
