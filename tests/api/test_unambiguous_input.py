@@ -197,3 +197,19 @@ def test_an_error_before_the_body_is_read_keeps_the_connection_usable(
         assert second.read().startswith(b'{"resourceType":"CapabilityStatement"')
     finally:
         connection.close()
+
+
+def test_expand_after_the_newest_version_uses_it_and_before_the_oldest_is_404(
+    server: RunningServer,
+) -> None:
+    url = f"{PROJECT_BASE}/ValueSet/chest-imaging-indications"
+    r = server.get("/ValueSet/$expand", params={"url": url, "date": "2026-12-01"})
+    assert r.status_code == 200, r.text
+    codes = {c["code"] for c in r.json()["expansion"]["contains"]}
+    assert "J18.9" in codes
+    r = server.get(
+        "/ValueSet/$expand",
+        params={"url": f"{PROJECT_BASE}/ValueSet/chest-ct-procedures", "date": "2016-05-01"},
+    )
+    assert r.status_code == 404, r.text
+    assert "2016-05-01" in single_issue(r.json())["details"]["text"]
