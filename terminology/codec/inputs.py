@@ -1,20 +1,30 @@
 """The single place where operation parameter names are interpreted.
 
-Each function turns a ``ParamBag`` into the typed request of one operation, accepting the value
-types real clients send (``system`` as uri or canonical, booleans as text on GET) and raising a
-400 ``TerminologyError`` for missing or contradictory input. Unknown parameters are ignored:
-clients and conformance suites add their own.
+Each function turns a ``ParamBag`` into the typed request of one operation (the values are read
+by ``param_values``), raising a 400 ``TerminologyError`` for missing or contradictory input.
+Unknown parameters are ignored: clients and conformance suites add their own.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
-from datetime import date
 from typing import Any
 
+from terminology.codec.param_values import (
+    boolean,
+    canonicals,
+    codeable_concept,
+    coding,
+    integer,
+    non_negative,
+    parse_date,
+    resource_of,
+    resources,
+    split_canonical,
+    text,
+    texts,
+)
 from terminology.codec.parameters import ParamBag
-from terminology.codec.shapes import check_resource
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 from terminology.model import Coding
@@ -23,107 +33,6 @@ from terminology.operations.lookup import LookupRequest
 from terminology.operations.search import MAX_PAGE_SIZE, SearchRequest
 from terminology.operations.validation_model import CanonicalRef, ValidateCodeRequest
 from terminology.storage.repositories import EXACT_PARAMS, STRING_PARAMS, StringCriterion
-
-_TEXT_KINDS = frozenset(
-    {
-        "query",
-        "String",
-        "Uri",
-        "Url",
-        "Canonical",
-        "Code",
-        "Id",
-        "Oid",
-        "Uuid",
-        "Markdown",
-        "Date",
-        "DateTime",
-        "Instant",
-    }
-)
-_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:T.*)?")
-
-
-def text(bag: ParamBag, name: str) -> str | None:
-    param = bag.one(name)
-    if param is None:
-        return None
-    if param.kind not in _TEXT_KINDS or not isinstance(param.value, str):
-        raise TerminologyError(
-            msg(
-                "BAD_PARAMETER_TYPE", name=name, expected="primitive value such as a string or code"
-            ),
-            expression=name,
-        )
-    return param.value or None
-
-
-def texts(bag: ParamBag, name: str) -> list[str]:
-    values = []
-    for param in bag.all(name):
-        if param.kind not in _TEXT_KINDS or not isinstance(param.value, str):
-            raise TerminologyError(
-                msg("BAD_PARAMETER_TYPE", name=name, expected="primitive value"), expression=name
-            )
-        values.append(param.value)
-    return values
-
-
-def boolean(bag: ParamBag, name: str) -> bool | None:
-    param = bag.one(name)
-    if param is None:
-        return None
-    if isinstance(param.value, bool):
-        return param.value
-    if param.kind == "query" and param.value in ("true", "false"):
-        return param.value == "true"
-    raise TerminologyError(
-        msg("BAD_BOOLEAN", name=name, value=str(param.value)[:40]), expression=name
-    )
-
-
-def parse_date(value: str, name: str) -> date:
-    """A FHIR date or dateTime; a partial date (``2024`` or ``2024-05``) means its first day."""
-    match = _DATE.fullmatch(value.strip())
-    try:
-        if not match:
-            raise ValueError
-        year, month, day = match.groups()
-        return date(int(year), int(month or 1), int(day or 1))
-    except ValueError:
-        raise TerminologyError(
-            msg("BAD_DATE", name=name, value=value[:40]), expression=name
-        ) from None
-
-
-def coding(bag: ParamBag, name: str) -> Coding | None:
-    param = bag.one(name)
-    if param is None:
-        return None
-    raw = param.value
-    if param.kind != "Coding" or not isinstance(raw, Mapping):
-        raise TerminologyError(
-            msg("BAD_PARAMETER_TYPE", name=name, expected="Coding (POST a Parameters resource)"),
-            expression=name,
-        )
-    return _coding_from(raw, name)
-
-
-def _coding_from(raw: Mapping[str, Any], name: str) -> Coding:
-    if not isinstance(raw, Mapping):
-        raise TerminologyError(
-            msg("BAD_PARAMETER_TYPE", name=name, expected="Coding"), expression=name
-        )
-    fields = {}
-    for key in ("system", "code", "version", "display"):
-        value = raw.get(key)
-        if value is not None and not isinstance(value, str):
-            raise TerminologyError(
-                msg("BAD_PARAMETER_TYPE", name=f"{name}.{key}", expected="string"),
-                expression=f"{name}.{key}",
-            )
-        fields[key] = value or None
-    return Coding(**fields)
 
 
 def _agree(first: str, a: str | None, second: str, b: str | None) -> str | None:
@@ -163,25 +72,8 @@ def lookup_request(bag: ParamBag, instance: Mapping[str, Any] | None = None) -> 
         display_language=text(bag, "displayLanguage"),
         properties=tuple(properties),
         tx_resources=tuple(resources(bag, "tx-resource")),
-        use_supplements=_canonicals(bag, "useSupplement"),
+        use_supplements=canonicals(bag, "useSupplement"),
     )
-
-
-#: FHIR's integer is 32-bit signed; larger values are not integers in FHIR, and the reply
-#: encoder cannot echo values beyond 64 bits.
-MAX_FHIR_INTEGER = 2_147_483_647
-
-
-def _non_negative(value: str, name: str) -> int:
-    # The length check comes first: int() refuses strings of over 4,300 digits.
-    if (
-        len(value) > 10
-        or not value.isascii()
-        or not value.isdigit()
-        or int(value) > MAX_FHIR_INTEGER
-    ):
-        raise TerminologyError(msg("BAD_INTEGER", name=name, value=value[:40]), expression=name)
-    return int(value)
 
 
 def search_request(resource_type: str, query: Iterable[tuple[str, str]]) -> SearchRequest:
@@ -200,9 +92,9 @@ def search_request(resource_type: str, query: Iterable[tuple[str, str]]) -> Sear
                 StringCriterion(v, modifier or None) for v in value.split(",") if v
             )
         elif name == "_count":
-            count = min(_non_negative(value, "_count"), MAX_PAGE_SIZE)
+            count = min(non_negative(value, "_count"), MAX_PAGE_SIZE)
         elif name == "_offset":
-            offset = _non_negative(value, "_offset")
+            offset = non_negative(value, "_offset")
         elif name == "_summary":
             if value not in ("true", "false", "text", "data", "count"):
                 raise TerminologyError(
@@ -220,42 +112,6 @@ def search_request(resource_type: str, query: Iterable[tuple[str, str]]) -> Sear
     if count == 0 and summary is None:
         summary = "count"
     return SearchRequest(resource_type, exact, strings, count, offset, summary, elements)
-
-
-def codeable_concept(bag: ParamBag, name: str) -> list[Coding] | None:
-    param = bag.one(name)
-    if param is None:
-        return None
-    raw = param.value
-    if param.kind != "CodeableConcept" or not isinstance(raw, Mapping):
-        raise TerminologyError(
-            msg(
-                "BAD_PARAMETER_TYPE",
-                name=name,
-                expected="CodeableConcept (POST a Parameters resource)",
-            ),
-            expression=name,
-        )
-    codings = raw.get("coding", [])
-    if not isinstance(codings, list):
-        raise TerminologyError(msg("BAD_PARAMETER_TYPE", name=f"{name}.coding", expected="list"))
-    return [_coding_from(c, f"{name}.coding[{i}]") for i, c in enumerate(codings)]
-
-
-def resources(bag: ParamBag, name: str) -> list[Mapping[str, Any]]:
-    out = []
-    for param in bag.all(name):
-        if param.kind != "resource":
-            raise TerminologyError(
-                msg("BAD_PARAMETER_TYPE", name=name, expected="resource"), expression=name
-            )
-        check_resource(param.value, name)
-        out.append(param.value)
-    return out
-
-
-def _canonicals(bag: ParamBag, name: str) -> tuple[str, ...]:
-    return tuple(texts(bag, name))
 
 
 def _form(bag: ParamBag) -> tuple[str, list[Coding], str | None]:
@@ -276,25 +132,6 @@ def _form(bag: ParamBag) -> tuple[str, list[Coding], str | None]:
     return "code", [], None
 
 
-def _split_canonical(value: str | None) -> tuple[str | None, str | None]:
-    if not value:
-        return None, None
-    url, _, version = value.partition("|")
-    return url, version or None
-
-
-def _resource_of(bag: ParamBag, name: str, rtype: str) -> Mapping[str, Any] | None:
-    param = bag.one(name)
-    if param is None:
-        return None
-    if param.kind != "resource" or param.value.get("resourceType") != rtype:
-        raise TerminologyError(
-            msg("BAD_PARAMETER_TYPE", name=name, expected=f"{rtype} resource"), expression=name
-        )
-    check_resource(param.value, name)
-    return param.value
-
-
 def _value_set_ref(
     bag: ParamBag, instance: Mapping[str, Any] | None, missing_message: str
 ) -> CanonicalRef:
@@ -302,10 +139,10 @@ def _value_set_ref(
     (with ``valueSetVersion`` or a ``url|version``)."""
     if instance is not None:
         return CanonicalRef(instance.get("url"), instance.get("version"), instance)
-    inline = _resource_of(bag, "valueSet", "ValueSet")
+    inline = resource_of(bag, "valueSet", "ValueSet")
     if inline is not None:
         return CanonicalRef(inline.get("url"), inline.get("version"), inline)
-    url, version = _split_canonical(text(bag, "url"))
+    url, version = split_canonical(text(bag, "url"))
     if not url:
         raise TerminologyError(msg(missing_message), code="required", expression="url")
     return CanonicalRef(url, text(bag, "valueSetVersion") or version)
@@ -329,9 +166,9 @@ def validate_code_request(
             ]
         cs_ref = None
     else:
-        url, version = _split_canonical(text(bag, "url") or text(bag, "system"))
+        url, version = split_canonical(text(bag, "url") or text(bag, "system"))
         version = text(bag, "version") or version
-        inline = _resource_of(bag, "codeSystem", "CodeSystem")
+        inline = resource_of(bag, "codeSystem", "CodeSystem")
         if instance is not None:
             cs_ref = CanonicalRef(instance.get("url"), instance.get("version"), instance)
         elif inline is not None:
@@ -372,26 +209,13 @@ def validate_code_request(
         infer_system=boolean(bag, "inferSystem") or False,
         lenient_display=boolean(bag, "lenient-display-validation") or False,
         membership_only=boolean(bag, "valueset-membership-only") or False,
-        system_versions=_canonicals(bag, "system-version"),
-        check_system_versions=_canonicals(bag, "check-system-version"),
-        force_system_versions=_canonicals(bag, "force-system-version"),
-        default_valueset_versions=_canonicals(bag, "default-valueset-version"),
-        use_supplements=_canonicals(bag, "useSupplement"),
+        system_versions=canonicals(bag, "system-version"),
+        check_system_versions=canonicals(bag, "check-system-version"),
+        force_system_versions=canonicals(bag, "force-system-version"),
+        default_valueset_versions=canonicals(bag, "default-valueset-version"),
+        use_supplements=canonicals(bag, "useSupplement"),
         tx_resources=tuple(resources(bag, "tx-resource")),
     )
-
-
-def integer(bag: ParamBag, name: str) -> int | None:
-    """A non-negative integer given as valueInteger (POST) or as text (GET)."""
-    param = bag.one(name)
-    if param is None:
-        return None
-    value = param.value
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_FHIR_INTEGER:
-        return value
-    if isinstance(value, str):
-        return _non_negative(value.strip(), name)
-    raise TerminologyError(msg("BAD_INTEGER", name=name, value=str(value)[:40]), expression=name)
 
 
 def expand_request(
@@ -425,11 +249,11 @@ def expand_request(
         display_language=text(bag, "displayLanguage"),
         accept_language=accept_language,
         properties=tuple(properties),
-        system_versions=_canonicals(bag, "system-version"),
-        check_system_versions=_canonicals(bag, "check-system-version"),
-        force_system_versions=_canonicals(bag, "force-system-version"),
-        default_valueset_versions=_canonicals(bag, "default-valueset-version"),
-        use_supplements=_canonicals(bag, "useSupplement"),
+        system_versions=canonicals(bag, "system-version"),
+        check_system_versions=canonicals(bag, "check-system-version"),
+        force_system_versions=canonicals(bag, "force-system-version"),
+        default_valueset_versions=canonicals(bag, "default-valueset-version"),
+        use_supplements=canonicals(bag, "useSupplement"),
         tx_resources=tuple(resources(bag, "tx-resource")),
         threshold=limit,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from terminology.codec import inputs
+from terminology.codec import inputs, param_values
 from terminology.codec.parameters import read_parameters
 from terminology.errors import TerminologyError
 
@@ -35,14 +35,14 @@ def test_form_body() -> None:
     ],
 )
 def test_dates(value: str, expected: tuple[int, int, int]) -> None:
-    day = inputs.parse_date(value, "date")
+    day = param_values.parse_date(value, "date")
     assert (day.year, day.month, day.day) == expected
 
 
 @pytest.mark.parametrize("value", ["2024-13-01", "01/05/2024", "", "2024-02-30"])
 def test_bad_dates(value: str) -> None:
     with pytest.raises(TerminologyError) as caught:
-        inputs.parse_date(value, "date")
+        param_values.parse_date(value, "date")
     assert caught.value.status == 400
 
 
