@@ -73,7 +73,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from terminology.bench.runner import BenchError, bench, failures, render
+    from terminology.bench.runner import bench, failures, render
+    from terminology.bench.wrk import BenchError
 
     try:
         figures = bench(

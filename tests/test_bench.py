@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from terminology.bench import runner
-from terminology.bench.runner import ROWS, failures, parse_wrk
+from terminology.bench import wrk
+from terminology.bench.rows import ROWS
+from terminology.bench.runner import failures
+from terminology.bench.wrk import parse_wrk
 from tests.conftest import terminology_command
 
 WRK_OUTPUT = """Running 1s test @ http://127.0.0.1:1/fhir/metadata
@@ -91,6 +93,6 @@ def test_failed_requests_and_wrong_answers_fail_the_run() -> None:
 
 
 def test_missing_wrk_that_cannot_be_installed_is_a_clear_error(monkeypatch) -> None:
-    monkeypatch.setattr(runner.shutil, "which", lambda name: None)
-    with pytest.raises(runner.BenchError, match="wrk"):
-        runner.find_wrk()
+    monkeypatch.setattr(wrk.shutil, "which", lambda name: None)
+    with pytest.raises(wrk.BenchError, match="wrk"):
+        wrk.find_wrk()

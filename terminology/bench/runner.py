@@ -8,17 +8,15 @@ makes the run fail: a fast wrong server must not look good.
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,106 +24,8 @@ from typing import Any
 
 import requests
 
-CPT = "http://www.ama-assn.org/go/cpt"
-LOINC = "http://loinc.org"
-SNOMED = "http://snomed.info/sct"
-CT_VS = "https://chest-imaging-terminology.org/fhir/ValueSet/chest-ct-procedures"
-
-
-@dataclass(frozen=True)
-class Row:
-    name: str
-    method: str
-    path: str
-    body: dict[str, Any] | None = None
-    #: Checks one response of the real server; returns why it is wrong, or None.
-    check: Callable[[dict[str, Any]], str | None] | None = None
-
-
-def _param(body: dict[str, Any], name: str) -> Any:
-    for p in body.get("parameter", []):
-        if p.get("name") == name:
-            return next((v for k, v in p.items() if k.startswith("value")), None)
-    return None
-
-
-def _expect(**wanted: Any) -> Callable[[dict[str, Any]], str | None]:
-    def check(body: dict[str, Any]) -> str | None:
-        for name, value in wanted.items():
-            actual = _param(body, name)
-            if actual != value:
-                return f"{name} is {actual!r}, expected {value!r}"
-        return None
-
-    return check
-
-
-def _expect_type(resource_type: str) -> Callable[[dict[str, Any]], str | None]:
-    def check(body: dict[str, Any]) -> str | None:
-        kind = body.get("resourceType")
-        return None if kind == resource_type else f"got {kind}, expected {resource_type}"
-
-    return check
-
-
-ROWS = [
-    Row(
-        "CodeSystem/$lookup GET",
-        "GET",
-        f"/fhir/CodeSystem/$lookup?system={CPT}&code=71250",
-        check=_expect(display="Diagnostic chest CT, no IV contrast"),
-    ),
-    Row(
-        "CodeSystem/$validate-code GET",
-        "GET",
-        f"/fhir/CodeSystem/$validate-code?url={CPT}&code=71250&display=Diagnostic%20chest%20CT,%20no%20IV%20contrast",
-        check=_expect(result=True),
-    ),
-    Row(
-        "ValueSet/$validate-code GET",
-        "GET",
-        f"/fhir/ValueSet/$validate-code?url={CT_VS}&system={CPT}&code=71260",
-        check=_expect(result=True),
-    ),
-    Row(
-        "ValueSet/$validate-code POST (3 codings)",
-        "POST",
-        "/fhir/ValueSet/$validate-code",
-        body={
-            "resourceType": "Parameters",
-            "parameter": [
-                {"name": "url", "valueUri": CT_VS},
-                {
-                    "name": "codeableConcept",
-                    "valueCodeableConcept": {
-                        "coding": [
-                            {"system": CPT, "code": "71250"},
-                            {"system": LOINC, "code": "29252-4"},
-                            {"system": SNOMED, "code": "395081000119108"},
-                        ]
-                    },
-                },
-            ],
-        },
-        check=_expect(result=True),
-    ),
-    Row("/metadata", "GET", "/fhir/metadata", check=_expect_type("CapabilityStatement")),
-    Row(
-        "/metadata?mode=terminology",
-        "GET",
-        "/fhir/metadata?mode=terminology",
-        check=_expect_type("TerminologyCapabilities"),
-    ),
-]
-
-
-@dataclass
-class Load:
-    requests_per_second: float
-    p50_ms: float
-    p99_ms: float
-    errors: int
-    requests: int
+from terminology.bench.rows import ROWS, Row
+from terminology.bench.wrk import BenchError, Load, find_wrk, run_wrk
 
 
 @dataclass
@@ -136,28 +36,6 @@ class RowResult:
     single: Load
     wrong_answer: str | None = None
     ratios: dict[str, float] = field(default_factory=dict)
-
-
-class BenchError(Exception):
-    pass
-
-
-def find_wrk() -> str:
-    """The wrk binary, installing Debian's package when that is possible here."""
-    found = shutil.which("wrk")
-    if found:
-        return found
-    apt = shutil.which("apt-get")
-    if apt and os.geteuid() == 0:
-        print("wrk is missing; installing it with apt-get", file=sys.stderr, flush=True)
-        subprocess.run([apt, "install", "-y", "-q", "wrk"], capture_output=True, timeout=600)
-        found = shutil.which("wrk")
-        if found:
-            return found
-    raise BenchError(
-        "wrk (the load generator) is not installed and could not be installed here; "
-        "install it (Debian: apt-get install wrk) and run again"
-    )
 
 
 def free_port() -> int:
@@ -203,55 +81,6 @@ def running(
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         log.close()
-
-
-_LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
-_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def parse_wrk(output: str) -> Load:
-    latencies = {
-        m.group(1): float(m.group(2)) * _UNIT_MS[m.group(3)] for m in _LATENCY.finditer(output)
-    }
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    total = re.search(r"(\d+) requests in", output)
-    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    socket_errors = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
-    )
-    if not rps or not total or "50" not in latencies or "99" not in latencies:
-        raise BenchError(f"could not read wrk's output:\n{output}")
-    errors = int(non2xx.group(1)) if non2xx else 0
-    if socket_errors:
-        errors += sum(int(g) for g in socket_errors.groups())
-    return Load(float(rps.group(1)), latencies["50"], latencies["99"], errors, int(total.group(1)))
-
-
-def run_wrk(
-    wrk: str, url: str, row: Row, *, duration: float, connections: int, threads: int
-) -> Load:
-    with tempfile.TemporaryDirectory() as tmp:
-        command = [
-            wrk,
-            f"-t{threads}",
-            f"-c{connections}",
-            f"-d{max(1, round(duration))}s",
-            "--latency",
-            "--timeout",
-            "10s",
-        ]
-        if row.method == "POST":
-            script = Path(tmp) / "post.lua"
-            body = json.dumps(row.body)
-            script.write_text(
-                'wrk.method = "POST"\n'
-                f"wrk.body = {json.dumps(body)}\n"
-                'wrk.headers["Content-Type"] = "application/fhir+json"\n'
-            )
-            command += ["-s", str(script)]
-        command.append(url)
-        completed = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
-        return parse_wrk(completed.stdout)
 
 
 def sample(base: str, row: Row) -> str | None:

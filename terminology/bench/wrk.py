@@ -1,0 +1,97 @@
+"""The load generator: finding (or installing) wrk, running it at one row, reading its output."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from terminology.bench.rows import Row
+
+
+@dataclass
+class Load:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    requests: int
+
+
+class BenchError(Exception):
+    pass
+
+
+def find_wrk() -> str:
+    """The wrk binary, installing Debian's package when that is possible here."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    apt = shutil.which("apt-get")
+    if apt and os.geteuid() == 0:
+        print("wrk is missing; installing it with apt-get", file=sys.stderr, flush=True)
+        subprocess.run([apt, "install", "-y", "-q", "wrk"], capture_output=True, timeout=600)
+        found = shutil.which("wrk")
+        if found:
+            return found
+    raise BenchError(
+        "wrk (the load generator) is not installed and could not be installed here; "
+        "install it (Debian: apt-get install wrk) and run again"
+    )
+
+
+_LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+
+
+_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def parse_wrk(output: str) -> Load:
+    latencies = {
+        m.group(1): float(m.group(2)) * _UNIT_MS[m.group(3)] for m in _LATENCY.finditer(output)
+    }
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    total = re.search(r"(\d+) requests in", output)
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    if not rps or not total or "50" not in latencies or "99" not in latencies:
+        raise BenchError(f"could not read wrk's output:\n{output}")
+    errors = int(non2xx.group(1)) if non2xx else 0
+    if socket_errors:
+        errors += sum(int(g) for g in socket_errors.groups())
+    return Load(float(rps.group(1)), latencies["50"], latencies["99"], errors, int(total.group(1)))
+
+
+def run_wrk(
+    wrk: str, url: str, row: Row, *, duration: float, connections: int, threads: int
+) -> Load:
+    with tempfile.TemporaryDirectory() as tmp:
+        command = [
+            wrk,
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{max(1, round(duration))}s",
+            "--latency",
+            "--timeout",
+            "10s",
+        ]
+        if row.method == "POST":
+            script = Path(tmp) / "post.lua"
+            body = json.dumps(row.body)
+            script.write_text(
+                'wrk.method = "POST"\n'
+                f"wrk.body = {json.dumps(body)}\n"
+                'wrk.headers["Content-Type"] = "application/fhir+json"\n'
+            )
+            command += ["-s", str(script)]
+        command.append(url)
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
+        return parse_wrk(completed.stdout)
