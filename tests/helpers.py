@@ -52,3 +52,8 @@ def issues(body: dict[str, Any]) -> list[dict[str, Any]]:
 def issue_summary(body: dict[str, Any]) -> set[tuple[str, str | None, str | None]]:
     """{(severity, tx-issue-type, expression)} of a validate-code answer."""
     return {(i["severity"], tx_type(i), (i.get("expression") or [None])[0]) for i in issues(body)}
+
+
+def parameters(*items: dict[str, Any]) -> dict[str, Any]:
+    """A ``Parameters`` resource holding ``items``, as a POSTed body."""
+    return {"resourceType": "Parameters", "parameter": list(items)}

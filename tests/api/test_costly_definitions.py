@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from tests.conftest import RunningServer, start_server, stop_server
-from tests.helpers import param, single_issue, tx_type
+from tests.helpers import param, parameters, single_issue, tx_type
 
 TOY = "http://example.org/fhir/CodeSystem/hostile"
 CATASTROPHIC = "((a+)+)+$"
@@ -46,9 +46,6 @@ def regex_value_set(pattern: str) -> dict[str, Any]:
         },
     }
 
-
-def parameters(*items: dict[str, Any]) -> dict[str, Any]:
-    return {"resourceType": "Parameters", "parameter": list(items)}
 
 
 def post(

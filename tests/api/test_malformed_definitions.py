@@ -10,14 +10,11 @@ import pytest
 
 from terminology.uris import CPT, ICD10CM
 from tests.conftest import RunningServer
-from tests.helpers import single_issue
+from tests.helpers import parameters, single_issue
 
 TOY = "http://example.org/fhir/CodeSystem/toy"
 VS_URL = "http://example.org/fhir/ValueSet/toy"
 
-
-def parameters(*items: dict[str, Any]) -> dict[str, Any]:
-    return {"resourceType": "Parameters", "parameter": list(items)}
 
 
 def value_set(compose: Any, url: str = VS_URL) -> dict[str, Any]:

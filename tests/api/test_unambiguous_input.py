@@ -11,14 +11,14 @@ import pytest
 
 from terminology.uris import CPT, HCPCS, HCPCS_HTTPS, ICD10CM, PROJECT_BASE
 from tests.conftest import RunningServer
-from tests.helpers import issue_summary, issues, param, single_issue
+from tests.helpers import issue_summary, issues, param, parameters, single_issue
 
 PROCEDURES = f"{PROJECT_BASE}/ValueSet/chest-imaging-procedures"
 SCREENING = f"{PROJECT_BASE}/ValueSet/lung-cancer-screening-ldct"
 
 
 def post(server: RunningServer, path: str, *items: dict[str, Any]) -> Any:
-    return server.post(path, json={"resourceType": "Parameters", "parameter": list(items)})
+    return server.post(path, json=parameters(*items))
 
 
 @pytest.mark.parametrize("path", ["/CodeSystem/$validate-code", "/ValueSet/$validate-code"])

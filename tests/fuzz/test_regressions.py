@@ -16,6 +16,7 @@ import requests
 
 from terminology.uris import CPT
 from tests.conftest import RunningServer
+from tests.helpers import parameters
 
 FZ_CS = "http://fuzz.example.org/CodeSystem/fz"
 CT_VS = "https://chest-imaging-terminology.org/fhir/ValueSet/chest-ct-procedures"
@@ -29,9 +30,6 @@ def assert_fhir_answer(r: requests.Response) -> None:
         assert body["resourceType"] == "OperationOutcome"
         assert body["issue"]
 
-
-def parameters(*params: dict[str, Any]) -> dict[str, Any]:
-    return {"resourceType": "Parameters", "parameter": list(params)}
 
 
 def inline_value_set(compose: Any, **extra: Any) -> dict[str, Any]:
