@@ -31,7 +31,7 @@ from terminology.model import Coding
 from terminology.operations.expand_model import ExpandRequest
 from terminology.operations.lookup import LookupRequest
 from terminology.operations.search import MAX_PAGE_SIZE, SearchRequest
-from terminology.operations.validation_model import CanonicalRef, ValidateCodeRequest
+from terminology.operations.validate_code_model import CanonicalRef, ValidateCodeRequest
 from terminology.storage.repositories import EXACT_PARAMS, STRING_PARAMS, StringCriterion
 
 

@@ -13,7 +13,7 @@ from terminology.model import Coding, Designation, Issue
 from terminology.operations.expand_model import ExpandResult, ExpansionItem
 from terminology.operations.lookup import LookupResult, OutProperty
 from terminology.operations.search import SearchRequest, SearchResult
-from terminology.operations.validation_model import ValidateCodeResult
+from terminology.operations.validate_code_model import ValidateCodeResult
 
 _VALUE_KEY = {
     "code": "valueCode",

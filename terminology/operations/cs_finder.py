@@ -7,23 +7,18 @@ service, and the supplements the request asked for; reports unknown systems, ver
 
 from __future__ import annotations
 
-from terminology.messages import msg
-from terminology.operations.findings import Findings
-from terminology.operations.resolution import (
-    Resolved,
-    explain_missing,
-    select_on,
-    versions_with_periods,
-)
-from terminology.operations.scope import Scope
-from terminology.operations.validation_model import ValidateCodeRequest
-from terminology.operations.versions_in_vs import (
-    VersionRules,
-    is_pattern,
+from terminology.engine.version_policy import (
+    VersionPolicy,
     matches_pattern,
     more_detailed,
     present_versions,
+    select_on,
+    versions_with_periods,
 )
+from terminology.messages import msg
+from terminology.operations.findings import Findings
+from terminology.operations.resolution import Resolved, explain_missing
+from terminology.operations.scope import Scope
 from terminology.providers.base import CodeSystemVersion
 from terminology.providers.syntax import quote
 
@@ -32,24 +27,38 @@ def add_to_path(path: str, element: str) -> str:
     return f"{path}.{element}" if path else element
 
 
-class CodeSystemFinder(Findings):
+class CodeSystemFinder:
+    """The code-system versions one request sees (through its ``VersionPolicy``, with its
+    supplements and languages), and the findings that explain a missing system, version or
+    code. The findings belong to the caller; this only adds to them."""
+
     def __init__(
         self,
-        request: ValidateCodeRequest,
         scope: Scope,
-        rules: VersionRules,
+        policy: VersionPolicy,
+        findings: Findings,
         supplements: tuple[str, ...] = (),
         languages: tuple[str, ...] = (),
     ) -> None:
-        self.request = request
         self.scope = scope
-        self.rules = rules
+        self.policy = policy
+        self.findings = findings
         self.supplements = supplements
         self.languages = languages
         #: Systems already reported for the date of service (beyond the newest version, or
         #: before the oldest).
         self._dated_systems: set[str] = set()
-        super().__init__()
+        #: Versions already found in this request: membership, version checks and the
+        #: explanation of a failure all ask for the same (system, version).
+        self._found: dict[tuple[str, str | None], CodeSystemVersion | None] = {}
+        self._reported_codes: set[str] = set()
+
+    def quiet(self) -> CodeSystemFinder:
+        """A finder over the same versions whose findings are discarded (an exclude's imported
+        value set is checked for membership only)."""
+        return CodeSystemFinder(
+            self.scope, self.policy, Findings(), self.supplements, self.languages
+        )
 
     def canonical(self, system: str) -> str:
         """The system's own URL when it was given by another spelling (HCPCS with https)."""
@@ -61,40 +70,33 @@ class CodeSystemFinder(Findings):
         return provider.versions() if provider else []
 
     def find_cs(self, system: str, version: str | None) -> CodeSystemVersion | None:
-        cs = self._find_cs(system, version)
-        if cs is None:
-            return None
-        return self.scope.supplemented(cs, self.supplements, self.languages)
-
-    def _find_cs(self, system: str, version: str | None) -> CodeSystemVersion | None:
+        key = (system, version)
+        if key in self._found:
+            return self._found[key]
         provider = self.scope.registry.resolve(system)
-        if provider is None:
-            return None
-        if version:
-            if is_pattern(version):
-                match = next((v for v in provider.versions() if matches_pattern(v, version)), None)
-                return provider.select(version=match) if match else None
-            return provider.select(version=version)
-        if self.request.date is not None:
-            choice = select_on(provider, self.request.date)
+        cs: CodeSystemVersion | None = None
+        if provider is not None:
+            choice = self.policy.choose(provider, version)
             if choice.beyond_newest and choice.version is not None:
                 self._beyond_newest(provider.system, choice.version)
-            return choice.version
-        return provider.select()
+            if choice.version is not None:
+                cs = self.scope.supplemented(choice.version, self.supplements, self.languages)
+        self._found[key] = cs
+        return cs
 
     def _beyond_newest(self, system: str, cs: CodeSystemVersion) -> None:
         """Once per system: the date is after every loaded version, so the newest answered."""
         if system in self._dated_systems:
             return
         self._dated_systems.add(system)
-        assert self.request.date is not None
-        self.add(
+        assert self.policy.on is not None
+        self.findings.add(
             "warning",
             "business-rule",
             msg(
                 "VERSION_BEYOND_NEWEST",
                 system=system,
-                date=self.request.date.isoformat(),
+                date=self.policy.on.isoformat(),
                 version=cs.info.version,
                 end=cs.info.period.end or "…",
             ),
@@ -107,7 +109,7 @@ class CodeSystemFinder(Findings):
         """An error when the system is known but no loaded version covers the date of service
         (it is before the oldest); True when that is the case."""
         provider = self.scope.registry.resolve(system)
-        on = self.request.date
+        on = self.policy.on
         if provider is None or on is None or select_on(provider, on).version is not None:
             return False
         if system not in self._dated_systems:
@@ -118,16 +120,16 @@ class CodeSystemFinder(Findings):
                 date=on.isoformat(),
                 valid=versions_with_periods(provider),
             )
-            self.add("error", "not-found", text, "not-found", add_to_path(path, "system"))
+            self.findings.add("error", "not-found", text, "not-found", add_to_path(path, "system"))
         return True
 
     def find_cs_checked(
         self, path: str, system: str, version: str | None
     ) -> CodeSystemVersion | None:
         cs = self.find_cs(system, version)
-        required = self.rules.check_for(system)
+        required = self.policy.required(system)
         if cs is not None and required and not matches_pattern(cs.info.version, required):
-            self.add(
+            self.findings.add(
                 "error",
                 "exception",
                 msg(
@@ -157,7 +159,7 @@ class CodeSystemFinder(Findings):
             )
         else:
             text = msg("CS_UNKNOWN_QUOTED" if quoted else "CS_UNKNOWN_BARE", system=system)
-        self.add("error", "not-found", text, "not-found", add_to_path(path, "system"))
+        self.findings.add("error", "not-found", text, "not-found", add_to_path(path, "system"))
         return True
 
     def unknown_code(
@@ -181,23 +183,25 @@ class CodeSystemFinder(Findings):
         expression = add_to_path(path, "code")
         if rule_broken and located_message:
             if report:
-                self.add("error", "code-invalid", located_message, "invalid-code", expression)
+                self.findings.add(
+                    "error", "code-invalid", located_message, "invalid-code", expression
+                )
             return False
         provider = self.scope.registry.resolve(cs.info.url)
         if provider is not None and provider.history(code):
             if report:
                 text = explain_missing(Resolved(provider, cs), code, None)
-                self.add("error", "business-rule", text, "code-rule", expression)
+                self.findings.add("error", "business-rule", text, "code-rule", expression)
             return False
         gap = cs.range_gap(code)
         if gap is not None:
             # The version holds this whole range, so a fragment's benefit of the doubt is gone.
             if report:
-                self.add("error", "code-invalid", gap, "invalid-code", expression)
+                self.findings.add("error", "code-invalid", gap, "invalid-code", expression)
             return False
         if cs.info.content not in ("complete", "supplement"):
             if report:
-                self.add(
+                self.findings.add(
                     "warning",
                     "code-invalid",
                     msg(
@@ -221,13 +225,13 @@ class CodeSystemFinder(Findings):
                 if cs.info.version
                 else msg("UNKNOWN_CODE_NO_VERSION", code=quote(code), system=cs.info.url)
             )
-            self.add("error", "code-invalid", text, "invalid-code", expression)
+            self.findings.add("error", "code-invalid", text, "invalid-code", expression)
         return False
 
     def determine_version(
         self, path: str, system: str, version_vs: str | None, version_coding: str | None
     ) -> str | None:
-        result = self.rules.base(system, version_vs)
+        result = self.policy.base(system, version_vs)
         if not version_coding:
             return result
         if result and version_coding != result and more_detailed(result, version_coding):
@@ -242,7 +246,7 @@ class CodeSystemFinder(Findings):
             and not more_detailed(version_coding, cs.info.version or "")
         ):
             if not result:
-                self.add(
+                self.findings.add(
                     "warning",
                     "invalid",
                     msg(
@@ -255,7 +259,7 @@ class CodeSystemFinder(Findings):
                     expression,
                 )
             elif result != version_vs:
-                self.add(
+                self.findings.add(
                     "error",
                     "invalid",
                     msg(
@@ -269,7 +273,7 @@ class CodeSystemFinder(Findings):
                     expression,
                 )
             else:
-                self.add(
+                self.findings.add(
                     "error",
                     "invalid",
                     msg(
@@ -282,10 +286,10 @@ class CodeSystemFinder(Findings):
                     expression,
                 )
             if self.find_cs(system, version_coding) is None:
-                self.note_unknown(f"{system}|{version_coding}")
+                self.findings.note_unknown(f"{system}|{version_coding}")
                 self.unknown_system_issue(path, system, version_coding, quoted=True)
         elif cs is None and result != version_coding:
-            self.add(
+            self.findings.add(
                 "error",
                 "invalid",
                 msg(

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from terminology.engine.expansion import ExpansionEngine
+from terminology.engine.version_policy import VersionPolicy, matches_pattern, present_versions
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 from terminology.model import Concept
@@ -37,14 +38,7 @@ from terminology.operations.expansion_items import (
     echo_language,
     nest,
 )
-from terminology.operations.resolution import select_on
 from terminology.operations.scope import Scope, build_scope
-from terminology.operations.versions_in_vs import (
-    is_pattern,
-    matches_pattern,
-    present_versions,
-    rule_for,
-)
 from terminology.providers.base import CodeSystemVersion
 from terminology.providers.supplemented import supplements_used
 
@@ -59,6 +53,12 @@ class _Versions:
 
     def __init__(self, request: ExpandRequest, scope: Scope, supplements: tuple[str, ...]) -> None:
         self.request = request
+        self.policy = VersionPolicy(
+            request.force_system_versions,
+            request.system_versions,
+            request.check_system_versions,
+            request.date,
+        )
         self.scope = scope
         self.supplements = supplements
         self.languages: tuple[str, ...] = ()
@@ -79,24 +79,10 @@ class _Versions:
                 code="not-found",
                 tx_type="not-found",
             )
-        forced = rule_for(request.force_system_versions, system)
-        version = forced or include_version
-        if not version:
-            for name, values in (
-                ("system-version", request.system_versions),
-                ("check-system-version", request.check_system_versions),
-            ):
-                version = rule_for(values, system)
-                if version:
-                    self._applied(name, f"{system}|{version}")
-                    break
-        if version and is_pattern(version):
-            match = next((v for v in provider.versions() if matches_pattern(v, version)), None)
-            cs = provider.select(version=match) if match else None
-        elif version:
-            cs = provider.select(version=version)
-        else:
-            cs = select_on(provider, request.date).version if request.date else provider.select()
+        version, source = self.policy.base_and_source(system, include_version)
+        if source is not None:
+            self._applied(source, f"{system}|{version}")
+        cs = self.policy.choose(provider, version).version
         if cs is None:
             known = present_versions(provider.versions())
             if not version:
@@ -115,7 +101,7 @@ class _Versions:
                 code="not-found",
                 tx_type="not-found",
             )
-        required = rule_for(request.check_system_versions, system)
+        required = self.policy.required(system)
         if required and not matches_pattern(cs.info.version, required):
             raise TerminologyError(
                 msg(

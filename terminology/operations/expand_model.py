@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any, Literal
 
 from terminology.model import Designation
-from terminology.operations.validation_model import CanonicalRef
+from terminology.operations.validate_code_model import CanonicalRef
 
 #: The FHIR type an echoed expansion parameter is written with.
 ParamKind = Literal["boolean", "integer", "string", "code", "uri"]

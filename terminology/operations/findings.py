@@ -6,11 +6,12 @@ from terminology.model import Issue, Severity
 
 
 class Findings:
+    """Owned by the operation that asks; the checks it calls add to it."""
+
     def __init__(self) -> None:
         self.issues: list[Issue] = []
         self.messages: list[str] = []
         self.unknown_systems: list[str] = []
-        self._reported_codes: set[str] = set()
 
     def add(
         self,
@@ -27,6 +28,11 @@ class Findings:
             self.issues.append(issue)
         if in_message or severity == "error":
             self.messages.append(text)
+
+    def replace(self, old: Issue, new: Issue) -> None:
+        """Put ``new`` where ``old`` was; ``old``'s text no longer belongs in the summary."""
+        self.issues[self.issues.index(old)] = new
+        self.messages = [m for m in self.messages if m != old.text]
 
     def has_errors(self) -> bool:
         return any(i.severity in ("error", "fatal") for i in self.issues)

@@ -1,7 +1,7 @@
 """Which code-system version answers a question, and how to explain a code that is not there.
 
-Shared by ``$lookup`` and ``$validate-code``: an explicit version wins; otherwise the date of
-service picks the version in force; otherwise the latest version answers.
+``$lookup`` asks for one version by ``VersionPolicy`` and raises when there is none;
+``$validate-code`` shares the explanation of a code the chosen version lacks.
 """
 
 from __future__ import annotations
@@ -9,10 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from terminology.engine.version_policy import (
+    VersionPolicy,
+    present_versions,
+    versions_with_periods,
+)
 from terminology.errors import TerminologyError
-from terminology.messages import Whole, msg, shorten
+from terminology.messages import msg
 from terminology.model import Concept
-from terminology.operations.versions_in_vs import present_versions
 from terminology.providers.base import CodeSystemProvider, CodeSystemVersion
 from terminology.providers.registry import ProviderRegistry
 from terminology.providers.syntax import quote
@@ -22,44 +26,6 @@ from terminology.providers.syntax import quote
 class Resolved:
     provider: CodeSystemProvider
     version: CodeSystemVersion
-
-
-@dataclass(frozen=True, slots=True)
-class DatedChoice:
-    """The version that answers for a date of service. ``beyond_newest`` when the date is after
-    every loaded version: the newest answers, and the caller says the code set in force on that
-    date is not loaded."""
-
-    version: CodeSystemVersion | None
-    beyond_newest: bool = False
-
-
-def select_on(provider: CodeSystemProvider, on: date) -> DatedChoice:
-    """The version in force on ``on``. After the newest loaded version, the newest answers, so
-    that today's orders keep flowing when a new fiscal or calendar year starts before its code
-    set is loaded; before the oldest (or in a gap), none does."""
-    found = provider.select(on=on)
-    if found is not None:
-        return DatedChoice(found)
-    newest = provider.select()
-    if newest is not None:
-        start, end = newest.info.period.start, newest.info.period.end
-        if (end is not None and on > end) or (start is not None and end is None and on >= start):
-            return DatedChoice(newest, beyond_newest=True)
-    return DatedChoice(None)
-
-
-def versions_with_periods(provider: CodeSystemProvider) -> str:
-    """Each version with the dates it covers, for a date no version is in force on."""
-    parts = []
-    for v in provider.versions():
-        cs = provider.select(version=v)
-        label = shorten(v, 60) if v is not None else "(no version)"
-        if cs is not None:
-            period = cs.info.period
-            label += f" ({period.start or '…'} to {period.end or '…'})"
-        parts.append(label)
-    return Whole(", ".join(parts))
 
 
 def resolve(
@@ -80,7 +46,7 @@ def resolve(
             expression="system",
         )
     if version is not None:
-        selected = provider.select(version=version)
+        selected = VersionPolicy().choose(provider, version).version
         if selected is None:
             raise TerminologyError(
                 msg(
@@ -100,7 +66,7 @@ def resolve(
                 expression="date",
             )
         return Resolved(provider, selected)
-    selected = select_on(provider, on).version if on is not None else provider.select()
+    selected = VersionPolicy(on=on).choose(provider, None).version
     if selected is None:
         raise TerminologyError(
             msg(

@@ -11,11 +11,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from terminology.engine.version_policy import rule_for
 from terminology.errors import TerminologyError
 from terminology.messages import Whole, msg, shorten
 from terminology.operations.context import Services
-from terminology.operations.validation_model import CanonicalRef
-from terminology.operations.versions_in_vs import rule_for
+from terminology.operations.validate_code_model import CanonicalRef
 from terminology.providers.base import CodeSystemProvider, CodeSystemVersion
 from terminology.providers.registry import ALIASES, ProviderRegistry, build_version
 from terminology.providers.resource_backed import ResourceBackedProvider

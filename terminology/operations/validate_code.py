@@ -14,12 +14,12 @@ from terminology.model import Issue
 from terminology.operations.context import Services
 from terminology.operations.cs_finder import add_to_path
 from terminology.operations.scope import build_scope
-from terminology.operations.validation import Validation, coding_path
-from terminology.operations.validation_model import (
+from terminology.operations.validate_code_model import (
     CanonicalRef,
     ValidateCodeRequest,
     ValidateCodeResult,
 )
+from terminology.operations.verdict import Validation, coding_path
 
 
 def validate_in_value_set(request: ValidateCodeRequest, services: Services) -> ValidateCodeResult:

@@ -91,7 +91,7 @@ def test_inline_value_set_with_non_object_contained_is_400(server: RunningServer
 def test_validate_code_against_inline_value_set_with_null_filter_is_400(
     server: RunningServer,
 ) -> None:
-    # operations/vs_checker.py prepare
+    # operations/membership.py prepare
     body = parameters(
         inline_value_set({"include": [{"system": CPT, "filter": [None]}]}),
         {"name": "system", "valueUri": CPT},

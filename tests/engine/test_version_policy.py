@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from terminology.operations.versions_in_vs import (
-    VersionRules,
+from terminology.engine.version_policy import (
+    VersionPolicy,
     matches_pattern,
     more_detailed,
     present_versions,
@@ -37,13 +37,13 @@ def test_more_detailed_only_narrows_wildcards() -> None:
 
 
 def test_force_wins_default_fills_check_fills_last() -> None:
-    rules = VersionRules(force=(f"{SYSTEM}|2.0.0",), default=(f"{SYSTEM}|1.0.0",))
+    rules = VersionPolicy(force=(f"{SYSTEM}|2.0.0",), default=(f"{SYSTEM}|1.0.0",))
     assert rules.base(SYSTEM, "1.5.0") == "2.0.0"
-    rules = VersionRules(default=(f"{SYSTEM}|1.0.0",), check=(f"{SYSTEM}|1.x.x",))
+    rules = VersionPolicy(default=(f"{SYSTEM}|1.0.0",), check=(f"{SYSTEM}|1.x.x",))
     assert rules.base(SYSTEM, None) == "1.0.0"
     assert rules.base(SYSTEM, "1.2.0") == "1.2.0"
-    assert VersionRules(check=(f"{SYSTEM}|1.0.x",)).base(SYSTEM, None) == "1.0.x"
-    assert VersionRules().base("http://other", None) is None
+    assert VersionPolicy(check=(f"{SYSTEM}|1.0.x",)).base(SYSTEM, None) == "1.0.x"
+    assert VersionPolicy().base("http://other", None) is None
 
 
 @pytest.mark.parametrize(

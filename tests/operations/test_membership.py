@@ -8,12 +8,14 @@ from typing import Any
 
 import pytest
 
+from terminology.engine.version_policy import VersionPolicy
 from terminology.errors import TerminologyError
 from terminology.operations.context import Services
+from terminology.operations.cs_finder import CodeSystemFinder
+from terminology.operations.findings import Findings
+from terminology.operations.membership import CodingState, MembershipChecker, PrepareFailure
 from terminology.operations.scope import build_scope
-from terminology.operations.validation_model import ValidateCodeRequest
-from terminology.operations.versions_in_vs import VersionRules
-from terminology.operations.vs_checker import CodingState, PrepareFailure, ValueSetChecker
+from terminology.operations.validate_code_model import ValidateCodeRequest
 from terminology.providers.registry import ProviderRegistry, build_providers
 from terminology.storage.repositories import ResourceRepository
 from tests.conftest import CONTENT_DIR
@@ -34,12 +36,13 @@ LIBRARY: list[dict[str, Any]] = [
 REQUEST = ValidateCodeRequest(form="coding", codings=())
 
 
-def checker_for(services: Services) -> ValueSetChecker:
-    return ValueSetChecker(REQUEST, build_scope(services, ()), VersionRules())
+def checker_for(services: Services) -> MembershipChecker:
+    finder = CodeSystemFinder(build_scope(services, ()), VersionPolicy(), Findings())
+    return MembershipChecker(REQUEST, finder)
 
 
 @pytest.fixture()
-def checker() -> ValueSetChecker:
+def checker() -> MembershipChecker:
     registry = ProviderRegistry(build_providers([toy_code_system("1", "2020-01-01", "2030-12-31")]))
     services = Services(
         registry,
@@ -57,7 +60,7 @@ def vs(*include: dict, exclude: tuple[dict, ...] = ()) -> dict[str, Any]:
     }
 
 
-def check(checker: ValueSetChecker, value_set: Mapping[str, Any], system: str, code: str) -> Any:
+def check(checker: MembershipChecker, value_set: Mapping[str, Any], system: str, code: str) -> Any:
     checker.prepare(value_set)
     return checker.check(value_set, "Coding", system, None, code, CodingState())
 
@@ -123,38 +126,38 @@ def isa(value: str, op: str = "is-a") -> dict[str, Any]:
     ],
 )
 def test_compose_semantics(
-    checker: ValueSetChecker, value_set: dict, code: str, expected: bool
+    checker: MembershipChecker, value_set: dict, code: str, expected: bool
 ) -> None:
     assert check(checker, value_set, TOY, code) is expected
 
 
-def test_unknown_system_in_the_value_set_means_cannot_tell(checker: ValueSetChecker) -> None:
+def test_unknown_system_in_the_value_set_means_cannot_tell(checker: MembershipChecker) -> None:
     system = "http://example.org/unknown"
     assert check(checker, vs({"system": system}), system, "x") is None
-    assert checker.unknown_systems == [system]
-    assert [i.tx_type for i in checker.issues] == ["not-found"]
+    assert checker.findings.unknown_systems == [system]
+    assert [i.tx_type for i in checker.findings.issues] == ["not-found"]
 
 
-def test_unsupported_filter_is_refused(checker: ValueSetChecker) -> None:
+def test_unsupported_filter_is_refused(checker: MembershipChecker) -> None:
     value_set = vs({"system": TOY, "filter": [{"property": "flavour", "op": "=", "value": "x"}]})
     with pytest.raises(TerminologyError) as caught:
         check(checker, value_set, TOY, "A1")
     assert caught.value.tx_type == "vs-invalid"
 
 
-def test_missing_import_is_reported_not_raised(checker: ValueSetChecker) -> None:
+def test_missing_import_is_reported_not_raised(checker: MembershipChecker) -> None:
     with pytest.raises(PrepareFailure) as caught:
         check(checker, vs({"valueSet": ["http://example.org/vs/missing"]}), TOY, "A1")
     assert caught.value.issue.tx_type == "not-found"
 
 
-def test_circular_import_is_detected(checker: ValueSetChecker) -> None:
+def test_circular_import_is_detected(checker: MembershipChecker) -> None:
     with pytest.raises(TerminologyError) as caught:
         check(checker, LIBRARY[1], TOY, "A1")
     assert (caught.value.status, caught.value.tx_type) == (422, "vs-invalid")
 
 
-def test_contained_value_set_import(checker: ValueSetChecker) -> None:
+def test_contained_value_set_import(checker: MembershipChecker) -> None:
     value_set = vs({"valueSet": ["#inner"]})
     value_set["contained"] = [{"resourceType": "ValueSet", **LIBRARY[0], "id": "inner"}]
     assert check(checker, value_set, TOY, "A1") is True

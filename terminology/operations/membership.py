@@ -15,6 +15,7 @@ from typing import Any
 from terminology import budget
 from terminology.engine.cycles import enter
 from terminology.engine.filters import check_filter_value, filter_spec, matches
+from terminology.engine.version_policy import rule_for
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 from terminology.model import Concept, Issue
@@ -28,9 +29,7 @@ from terminology.operations.compose_reading import (
 )
 from terminology.operations.cs_finder import CodeSystemFinder, add_to_path
 from terminology.operations.displays import Candidate
-from terminology.operations.versions_in_vs import (
-    rule_for,
-)
+from terminology.operations.validate_code_model import ValidateCodeRequest
 from terminology.providers.base import CodeSystemVersion
 
 
@@ -55,11 +54,15 @@ class PrepareFailure(Exception):
         self.issue = issue
 
 
-class ValueSetChecker(CodeSystemFinder):
-    """Membership of one coding in one value set, with the findings that explain it."""
+class MembershipChecker:
+    """Membership of one coding in one value set, with the findings that explain it (added to
+    the caller's ``Findings``, through ``finder``)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, request: ValidateCodeRequest, finder: CodeSystemFinder) -> None:
+        self.request = request
+        self.finder = finder
+        self.scope = finder.scope
+        self.findings = finder.findings
         # Value sets already prepared, and import answers already known, in this request: a
         # definition that reaches one value set along many import paths (a "diamond") would
         # otherwise be worked through once per path, exponential in the depth of the imports.
@@ -130,13 +133,13 @@ class ValueSetChecker(CodeSystemFinder):
             if not inc_system:
                 result = True
             elif inc_system == system and use_this_version(include, version, includes, system):
-                v = self.determine_version(path, system, include.get("version"), version)
-                cs = self.find_cs_checked(path, system, v)
+                v = self.finder.determine_version(path, system, include.get("version"), version)
+                cs = self.finder.find_cs_checked(path, system, v)
                 if cs is None:
                     if self.request.membership_only:
                         return False
-                    if self.unknown_system_issue(path, system, v, quoted=True):
-                        self.note_unknown(f"{system}|{v}" if v else system)
+                    if self.finder.unknown_system_issue(path, system, v, quoted=True):
+                        self.findings.note_unknown(f"{system}|{v}" if v else system)
                     return None
                 result = self.check_concept_set(path, "in", cs, include, code, state, value_set)
                 if result:
@@ -189,7 +192,9 @@ class ValueSetChecker(CodeSystemFinder):
         if exclude.get("system") and exclude["system"] != system:
             return False
         if exclude.get("system"):
-            cs = self.find_cs(system, self.rules.base(system, exclude.get("version")) or version)
+            cs = self.finder.find_cs(
+                system, self.finder.policy.base(system, exclude.get("version")) or version
+            )
             if cs is None or not self.check_concept_set(
                 "", "not in", cs, exclude, code, CodingState(), owner
             ):
@@ -198,9 +203,7 @@ class ValueSetChecker(CodeSystemFinder):
             imported = self.resolve_import(ref, owner)
             if imported is None:
                 return False
-            quiet = ValueSetChecker(
-                self.request, self.scope, self.rules, self.supplements, self.languages
-            )
+            quiet = MembershipChecker(self.request, self.finder.quiet())
             if not quiet.check(imported, "", system, version, code, CodingState()):
                 return False
         return True
@@ -227,7 +230,7 @@ class ValueSetChecker(CodeSystemFinder):
                 state.include_displays += entry_displays(entry, owner)
                 status = entry_status(entry)
                 if status:
-                    self.add(
+                    self.findings.add(
                         "warning",
                         "business-rule",
                         msg(
@@ -242,7 +245,9 @@ class ValueSetChecker(CodeSystemFinder):
                     )
         elif concept is None:
             if role == "in" and not self.request.membership_only and not filters:
-                return self.unknown_code(path, cs, code, located.message, located.rule_broken)
+                return self.finder.unknown_code(
+                    path, cs, code, located.message, located.rule_broken
+                )
             return False
         if filters:
             for raw in filters:
@@ -265,7 +270,7 @@ class ValueSetChecker(CodeSystemFinder):
             return True
         state.concept = concept
         if self.request.abstract is False and concept.not_selectable:
-            self.add(
+            self.findings.add(
                 "error",
                 "business-rule",
                 msg("ABSTRACT_CODE", system=cs.info.url, code=code),
@@ -277,7 +282,7 @@ class ValueSetChecker(CodeSystemFinder):
             state.inactive = True
             state.status = concept.status
             if self.request.active_only or owner.get("compose", {}).get("inactive") is False:
-                self.add(
+                self.findings.add(
                     "error",
                     "business-rule",
                     msg("NOT_ACTIVE", code=code),

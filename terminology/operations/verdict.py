@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from terminology.engine.version_policy import VersionPolicy, matches_pattern
 from terminology.errors import TerminologyError
 from terminology.messages import Whole, msg, shorten
 from terminology.model import Coding, Issue
@@ -20,28 +21,25 @@ from terminology.operations.compose_reading import (
     required_supplements,
     vs_label,
 )
+from terminology.operations.cs_finder import CodeSystemFinder, add_to_path
 from terminology.operations.displays import (
     check_display,
     parse_languages,
     preferred_display,
     valid_language_list,
 )
+from terminology.operations.findings import Findings
+from terminology.operations.membership import (
+    CodingState,
+    MembershipChecker,
+    PrepareFailure,
+)
 from terminology.operations.scope import Scope
-from terminology.operations.validation_model import (
+from terminology.operations.validate_code_model import (
     ValidateCodeRequest,
     ValidateCodeResult,
 )
-from terminology.operations.versions_in_vs import (
-    VersionRules,
-    includes_for,
-    matches_pattern,
-)
-from terminology.operations.vs_checker import (
-    CodingState,
-    PrepareFailure,
-    ValueSetChecker,
-    add_to_path,
-)
+from terminology.operations.versions_in_vs import includes_for
 
 
 @dataclass(slots=True)
@@ -92,14 +90,19 @@ class Validation:
         self.scope = scope
         self.value_set = value_set
         self.internal = internal
-        rules = VersionRules(
-            request.force_system_versions, request.system_versions, request.check_system_versions
+        policy = VersionPolicy(
+            request.force_system_versions,
+            request.system_versions,
+            request.check_system_versions,
+            request.date,
         )
         self.languages = _languages(request, value_set)
         self.required_supplements = required_supplements(request.use_supplements, value_set)
-        self.checker = ValueSetChecker(
-            request, scope, rules, self.required_supplements, tuple(self.languages)
+        self.findings = Findings()
+        self.finder = CodeSystemFinder(
+            scope, policy, self.findings, self.required_supplements, tuple(self.languages)
         )
+        self.checker = MembershipChecker(request, self.finder)
         self.vs_label = vs_label(value_set)
 
     def run(self) -> ValidateCodeResult:
@@ -118,10 +121,10 @@ class Validation:
             path = coding_path(request.form, index)
             state = CodingState()
             verdict = self._check_one(path, coding, state)
-            system = state.implied_system or self.checker.canonical(coding.system or "")
+            system = state.implied_system or self.finder.canonical(coding.system or "")
             entries.append(_entry(system, coding))
             if verdict is False and not self.internal and request.form == "codeableConcept":
-                checker.add(
+                self.findings.add(
                     "information",
                     "code-invalid",
                     msg("NOT_IN_VS_ONE", codes=_entry(system, coding), vs=self.vs_label),
@@ -159,9 +162,9 @@ class Validation:
             self._status_issue(path, state)
         if ok is True and request.form == "codeableConcept":
             self._downgrade_unknown_systems(unmatched)
-        if ok is False and not (self.internal and checker.has_errors()):
+        if ok is False and not (self.internal and self.findings.has_errors()):
             if request.form == "codeableConcept":
-                checker.add(
+                self.findings.add(
                     "error",
                     "code-invalid",
                     msg("NO_VALID_CODING", vs=self.vs_label),
@@ -169,7 +172,7 @@ class Validation:
                     None,
                 )
             else:
-                checker.add(
+                self.findings.add(
                     "error",
                     "code-invalid",
                     msg("NOT_IN_VS_ONE", codes=_entries(entries), vs=self.vs_label),
@@ -181,22 +184,19 @@ class Validation:
     def _downgrade_unknown_systems(self, unmatched: set[int]) -> None:
         """Another coding is in the value set, so an unknown system elsewhere in the
         CodeableConcept only means that coding was not checked."""
-        checker = self.checker
-        for index, issue in enumerate(checker.issues):
-            expression = issue.expression or ""
-            if issue.severity != "error" or issue.tx_type != "not-found":
-                continue
-            if not (
-                expression.startswith("CodeableConcept.coding[") and expression.endswith(".system")
-            ):
-                continue
-            position = int(expression.split("[")[1].split("]")[0])
-            if position not in unmatched:
-                continue
+        findings = self.findings
+        for position in sorted(unmatched):
+            where = add_to_path(coding_path(self.request.form, position), "system")
             system = self.request.codings[position].system
-            text = msg("UNKNOWN_SYSTEM_NOT_CHECKED", system=system)
-            checker.issues[index] = Issue("warning", "not-found", text, "not-found", expression)
-            checker.messages = [m for m in checker.messages if m != issue.text]
+            for issue in list(findings.issues):
+                if (
+                    issue.expression == where
+                    and issue.severity == "error"
+                    and issue.tx_type == "not-found"
+                ):
+                    text = msg("UNKNOWN_SYSTEM_NOT_CHECKED", system=system)
+                    new = Issue("warning", "not-found", text, "not-found", where)
+                    findings.replace(issue, new)
 
     # -- one coding ---------------------------------------------------------------------
     def _check_one(self, path: str, coding: Coding, state: CodingState) -> bool | None:
@@ -205,7 +205,7 @@ class Validation:
         system = coding.system
         if not system:
             if not self.request.infer_system:
-                checker.add(
+                self.findings.add(
                     "warning",
                     "invalid",
                     msg("NO_SYSTEM"),
@@ -218,7 +218,7 @@ class Validation:
             if system is None:
                 return False
             state.implied_system = system
-        system = checker.canonical(system)
+        system = self.finder.canonical(system)
         return checker.check(self.value_set, path, system, coding.version, code, state)
 
     def _infer_system(self, code: str) -> str | None:
@@ -232,7 +232,7 @@ class Validation:
                 if any(c.get("code") == code for c in listed):
                     systems.append(system)
                 continue
-            cs = self.checker.find_cs(system, include.get("version"))
+            cs = self.finder.find_cs(system, include.get("version"))
             if cs is not None and cs.locate(code).concept is not None:
                 systems.append(system)
         if len(systems) == 1:
@@ -242,7 +242,7 @@ class Validation:
             if systems
             else msg("CANNOT_INFER_NONE", code=code, vs=self.vs_label)
         )
-        self.checker.add("error", "not-found", text, "cannot-infer", "code")
+        self.findings.add("error", "not-found", text, "cannot-infer", "code")
         return None
 
     def _check_display(self, path: str, coding: Coding, system: str, state: CodingState) -> None:
@@ -260,7 +260,7 @@ class Validation:
         )
         if finding is not None:
             i = finding.issue
-            self.checker.add(
+            self.findings.add(
                 i.severity, i.code, i.text, i.tx_type, i.expression, in_message=finding.in_message
             )
 
@@ -268,9 +268,8 @@ class Validation:
         self, path: str, coding: Coding, system: str, verdict: bool | None, state: CodingState
     ) -> _Match | None:
         """Why a coding is not in the value set: its system, its code, its display."""
-        checker = self.checker
         if not _absolute(system):
-            checker.add(
+            self.findings.add(
                 "error",
                 "invalid",
                 msg("LOCAL_SYSTEM"),
@@ -278,23 +277,27 @@ class Validation:
                 add_to_path(path, "system") if path else "system",
             )
         pinned = self._pinned_version(system)
-        cs = checker.find_cs(system, coding.version or pinned)
+        cs = self.finder.find_cs(system, coding.version or pinned)
         if cs is None and pinned and not coding.version:
-            cs = checker.find_cs(system, self._within_partial_pin(system, pinned))
+            cs = self.finder.find_cs(system, self._within_partial_pin(system, pinned))
         if cs is None:
             reason = self.scope.not_a_code_system(system)
             if reason is not None:
-                checker.add("error", "invalid", reason, "invalid-data", add_to_path(path, "system"))
+                self.findings.add(
+                    "error", "invalid", reason, "invalid-data", add_to_path(path, "system")
+                )
                 return None
-            known = checker.unknown_systems
+            known = self.findings.unknown_systems
             if not any(k == system or k.startswith(system + "|") for k in known):
                 quoted = not (verdict is False and _absolute(system))
-                if checker.unknown_system_issue(path, system, coding.version, quoted=quoted):
-                    checker.note_unknown(system)
+                if self.finder.unknown_system_issue(path, system, coding.version, quoted=quoted):
+                    self.findings.note_unknown(system)
             return None
         located = cs.locate(coding.code or "")
         if located.concept is None:
-            checker.unknown_code(path, cs, coding.code or "", located.message, located.rule_broken)
+            self.finder.unknown_code(
+                path, cs, coding.code or "", located.message, located.rule_broken
+            )
             return _Match(system, coding.code or "", cs.info.version, None, state)
         concept = located.concept
         if not state.inactive and concept.inactive:
@@ -312,7 +315,7 @@ class Validation:
     def _within_partial_pin(self, system: str, pinned: str) -> str:
         """A partial pin such as "1" stands for 1.x; a version rule inside it narrows it."""
         partial = f"{pinned}.x"
-        ruled = self.checker.rules.base(system, None)
+        ruled = self.finder.policy.base(system, None)
         if ruled and (matches_pattern(ruled, partial) or ruled.startswith(pinned + ".")):
             return ruled
         return partial
@@ -334,11 +337,11 @@ class Validation:
                 if status in (None, "inactive")
                 else msg("INACTIVE_CONCEPT_STATUS", code=concept.code, status=status)
             )
-            self.checker.add(
+            self.findings.add(
                 "warning", "business-rule", text, "code-comment", where, in_message=True
             )
         elif state.status == "deprecated":
-            self.checker.add(
+            self.findings.add(
                 "warning",
                 "business-rule",
                 msg("DEPRECATED_CONCEPT", code=concept.code),
@@ -368,9 +371,9 @@ class Validation:
     def _result(
         self, ok: bool | None, match: _Match | None, looked_up: _Match | None
     ) -> ValidateCodeResult:
-        checker, request = self.checker, self.request
-        valid = ok is True and not checker.has_errors()
-        result = ValidateCodeResult(valid, list(checker.issues))
+        request = self.request
+        valid = ok is True and not self.findings.has_errors()
+        result = ValidateCodeResult(valid, list(self.findings.issues))
         cc = request.form == "codeableConcept"
         if cc:
             result.codeable_concept, result.cc_text = request.codings, request.cc_text
@@ -388,10 +391,10 @@ class Validation:
             result.code = coding.code
             result.version = coding.version
         if ok is False:
-            result.unknown_systems = list(checker.unknown_systems)
+            result.unknown_systems = list(self.findings.unknown_systems)
         elif not valid:
-            result.caused_by_unknown_system = list(checker.unknown_systems)
-        texts = list(dict.fromkeys(checker.messages))
+            result.caused_by_unknown_system = list(self.findings.unknown_systems)
+        texts = list(dict.fromkeys(self.findings.messages))
         result.message = "; ".join(texts) if texts else None
         return result
 
