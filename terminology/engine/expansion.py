@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from terminology import budget
+from terminology.engine.compose import ComposePlan, Part, Plans, ResolveValueSet, import_of
 from terminology.engine.cycles import enter, vs_key
-from terminology.engine.filters import FilterSpec, check_filter_value, filter_spec, matches
+from terminology.engine.filters import FilterSpec, matches
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 from terminology.model import Concept
@@ -24,8 +25,6 @@ from terminology.providers.base import CodeSystemVersion
 
 #: Picks the code-system version an include uses: (system, include version, where) -> version.
 SelectVersion = Callable[[str, str | None, str], CodeSystemVersion]
-#: Finds a value set by canonical url and optional version; None when unknown.
-ResolveValueSet = Callable[[str, str | None], Mapping[str, Any] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +57,14 @@ class ExpansionEngine:
         select: SelectVersion,
         resolve_value_set: ResolveValueSet,
         *,
+        plans: Plans | None = None,
         text_filter: Callable[[Concept], bool] | None = None,
         drop_inactive: bool = False,
         drop_abstract: bool = False,
     ) -> None:
         self.select = select
         self.resolve_value_set = resolve_value_set
+        self.plans = plans if plans is not None else Plans()
         self.text_filter = text_filter
         self.drop_inactive = drop_inactive
         self.drop_abstract = drop_abstract
@@ -86,35 +87,28 @@ class ExpansionEngine:
         """The codes of ``value_set``; raises on circular imports or broken definitions."""
         stack = enter(value_set, stack)
         budget.spend()
-        compose = value_set.get("compose", {})
-        inactive_allowed = compose.get("inactive") is not False
+        plan = self.plans.of(value_set)
         result: dict[tuple[str, str | None, str], Entry] = {}
-        for i, include in enumerate(compose.get("include", ())):
-            for entry in self._part(include, f"include[{i}]", value_set, stack, including=True):
-                if entry.key not in result and (inactive_allowed or not entry.concept.inactive):
+        for include in plan.includes:
+            for entry in self._part(include, plan, stack, including=True):
+                if entry.key not in result and (
+                    plan.inactive_allowed or not entry.concept.inactive
+                ):
                     result[entry.key] = entry
         excluded: set[tuple[str, str]] = set()
-        for i, exclude in enumerate(compose.get("exclude", ())):
-            part = self._part(exclude, f"exclude[{i}]", value_set, stack, including=False)
-            excluded.update(e.member for e in part)
+        for exclude in plan.excludes:
+            excluded.update(e.member for e in self._part(exclude, plan, stack, including=False))
         if excluded:
             result = {k: e for k, e in result.items() if e.member not in excluded}
         return result
 
     # -- one include or exclude -------------------------------------------------------------
     def _part(
-        self,
-        part: Mapping[str, Any],
-        where: str,
-        owner: Mapping[str, Any],
-        stack: tuple[str, ...],
-        *,
-        including: bool,
+        self, part: Part, owner: ComposePlan, stack: tuple[str, ...], *, including: bool
     ) -> list[Entry]:
-        imported = [self._imported(ref, owner, stack) for ref in part.get("valueSet", ())]
-        system = part.get("system")
-        if system:
-            selected = self._from_system(part, system, where, including=including)
+        imported = [self._imported(ref, owner, stack) for ref in part.value_sets]
+        if part.system:
+            selected = self._from_system(part, part.system, including=including)
         elif imported:
             selected = list(imported[0].values())
             imported = imported[1:]
@@ -130,13 +124,9 @@ class ExpansionEngine:
         return selected
 
     def _imported(
-        self, ref: str, owner: Mapping[str, Any], stack: tuple[str, ...]
+        self, ref: str, owner: ComposePlan, stack: tuple[str, ...]
     ) -> dict[tuple[str, str | None, str], Entry]:
-        if ref.startswith("#"):
-            found = next((c for c in owner.get("contained", ()) if c.get("id") == ref[1:]), None)
-        else:
-            url, _, version = ref.partition("|")
-            found = self.resolve_value_set(url, version or None)
+        found = import_of(owner, ref, self.resolve_value_set)
         if found is None:
             raise TerminologyError(
                 msg("VS_NOT_FOUND", url=ref), status=404, code="not-found", tx_type="not-found"
@@ -153,16 +143,13 @@ class ExpansionEngine:
         self._imports[id(found)] = (found, result)
         return result
 
-    def _from_system(
-        self, part: Mapping[str, Any], system: str, where: str, *, including: bool
-    ) -> list[Entry]:
-        filters = _filters(part, system, where)
-        cs = self.select(system, part.get("version"), where)
-        listed = part.get("concept")
+    def _from_system(self, part: Part, system: str, *, including: bool) -> list[Entry]:
+        filters = part.checked_filters()
+        cs = self.select(system, part.version, part.where)
         found: list[Entry] = []
-        if listed:
-            budget.spend(len(listed))
-            for item in listed:
+        if part.listed:
+            budget.spend(len(part.listed))
+            for item in part.listed:
                 concept = cs.locate(str(item.get("code", ""))).concept
                 if concept is None:
                     continue  # codes the code system lacks are left out, not an error
@@ -176,7 +163,7 @@ class ExpansionEngine:
                     found.append(Entry(system, concept, cs))
             budget.spend(visited * max(len(filters), 1))
         if including and self.text_filter is not None:
-            self.flattened = self.flattened or not (listed or filters)
+            self.flattened = self.flattened or not (part.listed or filters)
             found = [e for e in found if self.text_filter(e.concept)]
         if including:
             found = self._cap(cs, found)
@@ -195,25 +182,6 @@ class ExpansionEngine:
                 self.capped.append(cs.info.url)
         self._counts[cs.info.url] = used + len(found)
         return found
-
-
-def _filters(part: Mapping[str, Any], system: str, where: str) -> list[FilterSpec]:
-    specs = []
-    for j, raw in enumerate(part.get("filter", ())):
-        value = raw.get("value")
-        if value in (None, ""):
-            raise TerminologyError(
-                msg(
-                    "FILTER_NO_VALUE", system=system, property=raw.get("property"), op=raw.get("op")
-                ),
-                code="invalid",
-                tx_type="vs-invalid",
-                expression=f"ValueSet.compose.{where}.filter[{j}]",
-            )
-        spec = filter_spec(raw)
-        check_filter_value(spec, f"ValueSet.compose.{where}.filter[{j}]")
-        specs.append(spec)
-    return specs
 
 
 def _passes(cs: CodeSystemVersion, concept: Concept, spec: FilterSpec) -> bool:

@@ -1,8 +1,6 @@
-"""Reading a ValueSet's compose quickly and uniformly: keys, include order, concept entries.
-
-Compose elements of stored value sets never change, so what is derived from them (the order
-in which includes are tried, an index of enumerated concepts) is derived once per element.
-"""
+"""What a ValueSet says beside its compose's codes: its label, the displays and status it gives
+an enumerated concept, the supplements and display language it asks for. (The compose itself
+is read by ``engine/compose.py``.)"""
 
 from __future__ import annotations
 
@@ -11,7 +9,6 @@ from typing import Any
 
 from terminology.engine.cycles import vs_key
 from terminology.operations.displays import Candidate
-from terminology.versions import version_sort_key
 
 EXT_EXPANSION_PARAMETER = "http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter"
 EXT_VS_SUPPLEMENT = "http://hl7.org/fhir/StructureDefinition/valueset-supplement"
@@ -23,58 +20,6 @@ EXT_VS_DEPRECATED = "http://hl7.org/fhir/StructureDefinition/valueset-deprecated
 
 def vs_label(value_set: Mapping[str, Any]) -> str:
     return vs_key(value_set) or "(unidentified)"
-
-
-class _IdentityMemo:
-    """Derived data for a compose element, keyed by the element's identity. The element is kept
-    with its entry, so its id cannot be reused while cached; the memo is bounded."""
-
-    def __init__(self, limit: int = 4096) -> None:
-        self.limit = limit
-        self.entries: dict[int, tuple[Any, Any]] = {}
-
-    def get(self, element: Any, build: Any) -> Any:
-        found = self.entries.get(id(element))
-        if found is not None and found[0] is element:
-            return found[1]
-        value = build(element)
-        if len(self.entries) >= self.limit:
-            self.entries.clear()
-        self.entries[id(element)] = (element, value)
-        return value
-
-
-_ORDERED = _IdentityMemo()
-_CONCEPT_INDEX = _IdentityMemo()
-
-
-def ordered_includes(includes: Any) -> list[Mapping[str, Any]]:
-    """Includes in order, except that for one system the higher versions come first."""
-    return _ORDERED.get(includes, _order)
-
-
-def concept_entry(listed: Any, code: str) -> Mapping[str, Any] | None:
-    index = _CONCEPT_INDEX.get(listed, lambda items: {c.get("code"): c for c in reversed(items)})
-    return index.get(code)
-
-
-def _order(includes: Any) -> list[Mapping[str, Any]]:
-    items = list(includes)
-    if len({i.get("system") for i in items}) == len(items):
-        return items
-    first: dict[str | None, int] = {}
-    for index, include in enumerate(items):
-        first.setdefault(include.get("system"), index)
-    items.sort(key=lambda inc: version_sort_key(inc.get("version"), None), reverse=True)
-    return sorted(items, key=lambda inc: first[inc.get("system")])
-
-
-def use_this_version(
-    include: Mapping[str, Any], version: str | None, includes: list[Mapping[str, Any]], system: str
-) -> bool:
-    if not version or version == include.get("version"):
-        return True
-    return not any(i.get("system") == system and i.get("version") == version for i in includes)
 
 
 def entry_displays(entry: Mapping[str, Any], owner: Mapping[str, Any]) -> list[Candidate]:

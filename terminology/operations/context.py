@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from terminology.engine.compose import Plans
 from terminology.providers.registry import ProviderRegistry
 from terminology.storage.repositories import ResourceRepository
 
@@ -14,6 +15,8 @@ class Services:
     code_systems: ResourceRepository
     value_sets: ResourceRepository
     concept_maps: ResourceRepository
+    #: Compose plans of the value sets read so far (stored ones stay; request-borne ones churn).
+    plans: Plans = field(default_factory=Plans)
 
     def repository(self, resource_type: str) -> ResourceRepository:
         return {

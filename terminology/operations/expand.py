@@ -163,15 +163,6 @@ def _text_matcher(text: str | None) -> Callable[[Concept], bool] | None:
     return matches
 
 
-def _versioned_systems(value_set: Mapping[str, Any]) -> frozenset[str]:
-    """Systems the compose names in more than one version: their codes say which version."""
-    versions: dict[str, set[str | None]] = {}
-    for include in value_set.get("compose", {}).get("include", ()):
-        if include.get("system"):
-            versions.setdefault(include["system"], set()).add(include.get("version"))
-    return frozenset(s for s, v in versions.items() if len(v) > 1)
-
-
 def _echo(request: ExpandRequest, language: str | None) -> list[EchoedParameter]:
     echoed: list[EchoedParameter] = []
 
@@ -214,7 +205,8 @@ def expand(request: ExpandRequest, services: Services) -> ExpandResult:
     versions.languages = prefs.tags
     engine = ExpansionEngine(
         versions.select,
-        scope.value_set,
+        scope.import_resolver(request.default_valueset_versions),
+        plans=services.plans,
         text_filter=_text_matcher(request.text_filter),
         drop_inactive=bool(request.active_only),
         drop_abstract=bool(request.exclude_not_for_ui),
@@ -242,7 +234,7 @@ def expand(request: ExpandRequest, services: Services) -> ExpandResult:
         and bool(request.include_designations or request.designations),
         designation_filters=request.designations,
         properties=request.properties,
-        versioned_systems=_versioned_systems(value_set),
+        versioned_systems=services.plans.of(value_set).several_versions(),
     )
     items = [build_item(e, options, uris) for e in page]
     if not (request.exclude_nested or paged or engine.flattened):

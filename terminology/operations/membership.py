@@ -13,18 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from terminology import budget
+from terminology.engine.compose import ComposePlan, Part, import_of
 from terminology.engine.cycles import enter
-from terminology.engine.filters import check_filter_value, filter_spec, matches
-from terminology.engine.version_policy import rule_for
+from terminology.engine.filters import matches
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 from terminology.model import Concept, Issue
 from terminology.operations.compose_reading import (
-    concept_entry,
     entry_displays,
     entry_status,
-    ordered_includes,
-    use_this_version,
     vs_label,
 )
 from terminology.operations.cs_finder import CodeSystemFinder, add_to_path
@@ -63,6 +60,8 @@ class MembershipChecker:
         self.finder = finder
         self.scope = finder.scope
         self.findings = finder.findings
+        self.plans = finder.scope.services.plans
+        self.resolve = finder.scope.import_resolver(request.default_valueset_versions)
         # Value sets already prepared, and import answers already known, in this request: a
         # definition that reaches one value set along many import paths (a "diamond") would
         # otherwise be worked through once per path, exponential in the depth of the imports.
@@ -77,42 +76,17 @@ class MembershipChecker:
         if self._prepared.get(id(value_set)) is value_set:
             return
         self._prepared[id(value_set)] = value_set
-        compose = value_set.get("compose", {})
-        for part_name in ("include", "exclude"):
-            for i, part in enumerate(compose.get(part_name, ())):
-                for ref in part.get("valueSet", ()):
-                    imported = self.resolve_import(ref, value_set)
-                    if imported is None:
-                        raise PrepareFailure(
-                            Issue("error", "not-found", msg("VS_NOT_FOUND", url=ref), "not-found")
-                        )
-                    self.prepare(imported, stack)
-                system = part.get("system")
-                if not system:
-                    continue
-                for j, raw in enumerate(part.get("filter", ())):
-                    if raw.get("value") in (None, ""):
-                        raise TerminologyError(
-                            msg(
-                                "FILTER_NO_VALUE",
-                                system=system,
-                                property=raw.get("property"),
-                                op=raw.get("op"),
-                            ),
-                            code="invalid",
-                            tx_type="vs-invalid",
-                            expression=f"ValueSet.compose.{part_name}[{i}].filter[{j}]",
-                        )
-                    check_filter_value(
-                        filter_spec(raw), f"ValueSet.compose.{part_name}[{i}].filter[{j}]"
+        plan = self.plans.of(value_set)
+        for part in (*plan.includes, *plan.excludes):
+            for ref in part.value_sets:
+                imported = import_of(plan, ref, self.resolve)
+                if imported is None:
+                    raise PrepareFailure(
+                        Issue("error", "not-found", msg("VS_NOT_FOUND", url=ref), "not-found")
                     )
+                self.prepare(imported, stack)
+            part.checked_filters()
 
-    def resolve_import(self, ref: str, owner: Mapping[str, Any]) -> Mapping[str, Any] | None:
-        if ref.startswith("#"):
-            return next((c for c in owner.get("contained", ()) if c.get("id") == ref[1:]), None)
-        url, _, version = ref.partition("|")
-        version = version or rule_for(self.request.default_valueset_versions, url)
-        return self.scope.value_set(url, version or None)
 
     # -- membership -----------------------------------------------------------------------
     def check(
@@ -125,15 +99,13 @@ class MembershipChecker:
         state: CodingState,
     ) -> bool | None:
         budget.spend()
-        compose = value_set.get("compose", {})
-        includes = ordered_includes(compose.get("include", ()))
+        plan = self.plans.of(value_set)
         result: bool | None = False
-        for include in includes:
-            inc_system = include.get("system")
-            if not inc_system:
+        for part in plan.by_priority:
+            if not part.system:
                 result = True
-            elif inc_system == system and use_this_version(include, version, includes, system):
-                v = self.finder.determine_version(path, system, include.get("version"), version)
+            elif part.system == system and plan.use_for_version(part, version):
+                v = self.finder.determine_version(path, system, part.version, version)
                 cs = self.finder.find_cs_checked(path, system, v)
                 if cs is None:
                     if self.request.membership_only:
@@ -141,14 +113,14 @@ class MembershipChecker:
                     if self.finder.unknown_system_issue(path, system, v, quoted=True):
                         self.findings.note_unknown(f"{system}|{v}" if v else system)
                     return None
-                result = self.check_concept_set(path, "in", cs, include, code, state, value_set)
+                result = self.check_concept_set(path, "in", cs, part, code, state, plan)
                 if result:
                     state.cs = cs
             else:
                 result = False
             if result:
-                for ref in include.get("valueSet", ()):
-                    imported = self.resolve_import(ref, value_set)
+                for ref in part.value_sets:
+                    imported = import_of(plan, ref, self.resolve)
                     result = imported is not None and self._check_import(
                         imported, path, system, version, code, state
                     )
@@ -157,8 +129,8 @@ class MembershipChecker:
             if result:
                 break
         if result:
-            for exclude in compose.get("exclude", ()):
-                if self._excluded(exclude, value_set, system, version, code):
+            for exclude in plan.excludes:
+                if self._excluded(exclude, plan, system, version, code):
                     return False
         return result
 
@@ -182,25 +154,19 @@ class MembershipChecker:
         return answer
 
     def _excluded(
-        self,
-        exclude: Mapping[str, Any],
-        owner: Mapping[str, Any],
-        system: str,
-        version: str | None,
-        code: str,
+        self, exclude: Part, owner: ComposePlan, system: str, version: str | None, code: str
     ) -> bool:
-        if exclude.get("system") and exclude["system"] != system:
+        if exclude.system and exclude.system != system:
             return False
-        if exclude.get("system"):
-            cs = self.finder.find_cs(
-                system, self.finder.policy.base(system, exclude.get("version")) or version
-            )
+        if exclude.system:
+            wanted = self.finder.policy.base(system, exclude.version) or version
+            cs = self.finder.find_cs(system, wanted)
             if cs is None or not self.check_concept_set(
                 "", "not in", cs, exclude, code, CodingState(), owner
             ):
                 return False
-        for ref in exclude.get("valueSet", ()):
-            imported = self.resolve_import(ref, owner)
+        for ref in exclude.value_sets:
+            imported = import_of(owner, ref, self.resolve)
             if imported is None:
                 return False
             quiet = MembershipChecker(self.request, self.finder.quiet())
@@ -213,17 +179,17 @@ class MembershipChecker:
         path: str,
         role: str,
         cs: CodeSystemVersion,
-        part: Mapping[str, Any],
+        part: Part,
         code: str,
         state: CodingState,
-        owner: Mapping[str, Any],
+        plan: ComposePlan,
     ) -> bool:
-        listed = part.get("concept")
-        filters = part.get("filter")
+        owner = plan.value_set
+        filters = part.filters
         located = cs.locate(code)
         concept = located.concept
-        if listed:
-            entry = concept_entry(listed, code)
+        if part.listed:
+            entry = part.entry(code)
             if entry is None or concept is None:
                 return False
             if role == "in":
@@ -250,8 +216,7 @@ class MembershipChecker:
                 )
             return False
         if filters:
-            for raw in filters:
-                spec = filter_spec(raw)
+            for spec in filters:
                 verdict = matches(cs, concept, spec)
                 if verdict is None:
                     raise TerminologyError(
@@ -281,7 +246,7 @@ class MembershipChecker:
         if concept.inactive:
             state.inactive = True
             state.status = concept.status
-            if self.request.active_only or owner.get("compose", {}).get("inactive") is False:
+            if self.request.active_only or not plan.inactive_allowed:
                 self.findings.add(
                     "error",
                     "business-rule",

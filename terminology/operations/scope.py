@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from terminology.engine.compose import ResolveValueSet
 from terminology.engine.version_policy import rule_for
 from terminology.errors import TerminologyError
 from terminology.messages import Whole, msg, shorten
@@ -42,6 +43,14 @@ class Scope:
         if version is None:
             return candidates[-1]
         return next((r for r in candidates if r.get("version") == version), None)
+
+    def import_resolver(self, default_versions: tuple[str, ...]) -> ResolveValueSet:
+        """Finds imported value sets; a ``default-valueset-version`` fills a missing version."""
+
+        def resolve(url: str, version: str | None) -> Mapping[str, Any] | None:
+            return self.value_set(url, version or rule_for(default_versions, url))
+
+        return resolve
 
     def target_value_set(
         self, ref: CanonicalRef, default_versions: tuple[str, ...] = ()

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from terminology.engine.compose import includes_naming
 from terminology.engine.version_policy import VersionPolicy, matches_pattern
 from terminology.errors import TerminologyError
 from terminology.messages import Whole, msg, shorten
@@ -39,7 +40,6 @@ from terminology.operations.validate_code_model import (
     ValidateCodeRequest,
     ValidateCodeResult,
 )
-from terminology.operations.versions_in_vs import includes_for
 
 
 @dataclass(slots=True)
@@ -223,16 +223,15 @@ class Validation:
 
     def _infer_system(self, code: str) -> str | None:
         systems: list[str] = []
-        for include in self.value_set.get("compose", {}).get("include", ()):
-            system = include.get("system")
+        for part in self.scope.services.plans.of(self.value_set).includes:
+            system = part.system
             if not system or system in systems:
                 continue
-            listed = include.get("concept")
-            if listed is not None:
-                if any(c.get("code") == code for c in listed):
+            if part.listed:
+                if part.entry(code) is not None:
                     systems.append(system)
                 continue
-            cs = self.finder.find_cs(system, include.get("version"))
+            cs = self.finder.find_cs(system, part.version)
             if cs is not None and cs.locate(code).concept is not None:
                 systems.append(system)
         if len(systems) == 1:
@@ -321,8 +320,9 @@ class Validation:
         return partial
 
     def _pinned_version(self, system: str) -> str | None:
-        includes = includes_for(self.value_set, system, self.scope.value_set)
-        versions = [i["version"] for i in includes if i.get("version")]
+        plans = self.scope.services.plans
+        includes = includes_naming(plans, self.value_set, system, self.checker.resolve)
+        versions = [p.version for p in includes if p.version]
         return max(versions) if versions else None
 
     def _status_issue(self, path: str, state: CodingState) -> None:

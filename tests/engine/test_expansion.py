@@ -167,5 +167,9 @@ def test_two_versions_of_one_system_are_both_listed() -> None:
     )
     engine = ExpansionEngine(pick, LIBRARY.get)
     assert list(engine.evaluate(value_set)) == [(TOY, "1", "A1"), (TOY, "2", "A1")]
-    value_set["compose"]["exclude"] = [{"system": TOY, "concept": listed}]
-    assert list(engine.evaluate(value_set)) == []
+    # Definitions are immutable once read (plans are kept by identity): a new one, not an edit.
+    excluding = {
+        **value_set,
+        "compose": {**value_set["compose"], "exclude": [{"system": TOY, "concept": listed}]},
+    }
+    assert list(engine.evaluate(excluding)) == []
