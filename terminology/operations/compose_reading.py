@@ -8,7 +8,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from terminology.engine.cycles import vs_key
-from terminology.operations.displays import Candidate
+from terminology.errors import TerminologyError
+from terminology.messages import msg
+from terminology.operations.displays import Candidate, valid_language_list
 
 EXT_EXPANSION_PARAMETER = "http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter"
 EXT_VS_SUPPLEMENT = "http://hl7.org/fhir/StructureDefinition/valueset-supplement"
@@ -68,3 +70,20 @@ def display_language_parameter(value_set: Mapping[str, Any]) -> str | None:
             if language:
                 return language
     return None
+
+
+def requested_language(
+    display_language: str | None, accept_language: str | None, value_set: Mapping[str, Any]
+) -> str | None:
+    """The language a request asks displays in: the ``displayLanguage`` parameter (refused
+    when malformed), else the value set's own ``displayLanguage`` expansion parameter, else
+    the Accept-Language header. Callers fall back to the value set's ``language``."""
+    if display_language is not None:
+        if not valid_language_list(display_language):
+            raise TerminologyError(
+                msg("INVALID_DISPLAY_LANGUAGE", value=display_language[:40]),
+                code="processing",
+                tx_type="invalid-display",
+            )
+        return display_language
+    return display_language_parameter(value_set) or accept_language or None

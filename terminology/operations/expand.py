@@ -20,11 +20,10 @@ from terminology.errors import TerminologyError
 from terminology.messages import msg
 from terminology.model import Concept
 from terminology.operations.compose_reading import (
-    display_language_parameter,
+    requested_language,
     required_supplements,
 )
 from terminology.operations.context import Services
-from terminology.operations.displays import valid_language_list
 from terminology.operations.expand_model import (
     EchoedParameter,
     ExpandRequest,
@@ -131,21 +130,6 @@ class _Versions:
             self.applied.append(parameter)
 
 
-def _language_setting(request: ExpandRequest, value_set: Mapping[str, Any]) -> str | None:
-    """The effective ``displayLanguage``: the parameter, else the value set's own expansion
-    parameter, else Accept-Language."""
-    if request.display_language:
-        if not valid_language_list(request.display_language):
-            raise TerminologyError(
-                msg("INVALID_DISPLAY_LANGUAGE", value=request.display_language[:40]),
-                code="processing",
-                tx_type="invalid-display",
-                expression="displayLanguage",
-            )
-        return request.display_language
-    return display_language_parameter(value_set) or request.accept_language or None
-
-
 def _text_matcher(text: str | None) -> Callable[[Concept], bool] | None:
     """Our text filter: every word of the filter starts a word of the display or of a
     designation, or the whole filter starts the code (case-insensitive)."""
@@ -193,13 +177,8 @@ def expand(request: ExpandRequest, services: Services) -> ExpandResult:
     scope = build_scope(services, (*request.tx_resources, *inline))
     value_set = scope.target_value_set(request.value_set, request.default_valueset_versions)
     supplements = required_supplements(request.use_supplements, value_set)
-    missing = scope.missing_supplements(supplements)
-    if missing:
-        key = "SUPPLEMENT_NOT_FOUND" if len(missing) == 1 else "SUPPLEMENTS_NOT_FOUND"
-        raise TerminologyError(
-            msg(key, url=",".join(missing)), status=422, code="not-found", tx_type="not-found"
-        )
-    language = _language_setting(request, value_set)
+    scope.require_supplements(supplements)
+    language = requested_language(request.display_language, request.accept_language, value_set)
     prefs = LanguagePreference.parse(language or value_set.get("language"))
     versions = _Versions(request, scope, supplements)
     versions.languages = prefs.tags

@@ -14,7 +14,6 @@ from functools import lru_cache
 from typing import Any
 
 from terminology.errors import TerminologyError
-from terminology.messages import msg
 from terminology.model import Coding, Concept, Designation, PropertyValue
 from terminology.operations.context import Services
 from terminology.operations.resolution import Resolved, explain_missing, resolve
@@ -109,12 +108,7 @@ def _properties(
 
 def lookup(request: LookupRequest, services: Services) -> LookupResult:
     scope = build_scope(services, request.tx_resources)
-    missing = scope.missing_supplements(request.use_supplements)
-    if missing:
-        key = "SUPPLEMENT_NOT_FOUND" if len(missing) == 1 else "SUPPLEMENTS_NOT_FOUND"
-        raise TerminologyError(
-            msg(key, url=",".join(missing)), status=422, code="not-found", tx_type="not-found"
-        )
+    scope.require_supplements(request.use_supplements)
     resolved = resolve(scope.registry, request.system, request.version, request.date)
     version = scope.supplemented(resolved.version, request.use_supplements)
     used = supplements_used(version)

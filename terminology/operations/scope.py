@@ -89,8 +89,15 @@ class Scope:
             return msg("SYSTEM_IS_SUPPLEMENT", system=label)
         return None
 
-    def missing_supplements(self, required: Iterable[str]) -> list[str]:
-        return [c for c in required if self.supplement(*_split(c)) is None]
+    def require_supplements(self, required: Iterable[str]) -> None:
+        """A 422 naming every supplement asked for (``useSupplement``, or the value set's own
+        ``valueset-supplement``) that neither the request nor the store holds."""
+        missing = [c for c in required if self.supplement(*_split(c)) is None]
+        if missing:
+            key = "SUPPLEMENT_NOT_FOUND" if len(missing) == 1 else "SUPPLEMENTS_NOT_FOUND"
+            raise TerminologyError(
+                msg(key, url=",".join(missing)), status=422, code="not-found", tx_type="not-found"
+            )
 
     def supplemented(
         self, cs: CodeSystemVersion, required: Iterable[str], languages: Iterable[str] = ()

@@ -14,11 +14,10 @@ from typing import Any
 
 from terminology.engine.compose import includes_naming
 from terminology.engine.version_policy import VersionPolicy, matches_pattern
-from terminology.errors import TerminologyError
 from terminology.messages import Whole, msg, shorten
 from terminology.model import Coding, Issue
 from terminology.operations.compose_reading import (
-    display_language_parameter,
+    requested_language,
     required_supplements,
     vs_label,
 )
@@ -27,7 +26,6 @@ from terminology.operations.displays import (
     check_display,
     parse_languages,
     preferred_display,
-    valid_language_list,
 )
 from terminology.operations.findings import Findings
 from terminology.operations.membership import (
@@ -96,7 +94,8 @@ class Validation:
             request.check_system_versions,
             request.date,
         )
-        self.languages = _languages(request, value_set)
+        setting = requested_language(request.display_language, request.accept_language, value_set)
+        self.languages = parse_languages(setting or value_set.get("language"))
         self.required_supplements = required_supplements(request.use_supplements, value_set)
         self.findings = Findings()
         self.finder = CodeSystemFinder(
@@ -109,7 +108,7 @@ class Validation:
         request, checker = self.request, self.checker
         try:
             checker.prepare(self.value_set)
-            self._check_supplements()
+            self.scope.require_supplements(self.required_supplements)
         except PrepareFailure as failure:
             return self._prepare_failure(failure.issue)
         ok: bool | None = False
@@ -350,14 +349,6 @@ class Validation:
                 in_message=True,
             )
 
-    def _check_supplements(self) -> None:
-        missing = self.scope.missing_supplements(self.required_supplements)
-        if missing:
-            key = "SUPPLEMENT_NOT_FOUND" if len(missing) == 1 else "SUPPLEMENTS_NOT_FOUND"
-            raise TerminologyError(
-                msg(key, url=",".join(missing)), status=422, code="not-found", tx_type="not-found"
-            )
-
     # -- output -------------------------------------------------------------------------
     def _prepare_failure(self, issue: Issue) -> ValidateCodeResult:
         result = ValidateCodeResult(False, [issue], message=issue.text)
@@ -397,19 +388,3 @@ class Validation:
         texts = list(dict.fromkeys(self.findings.messages))
         result.message = "; ".join(texts) if texts else None
         return result
-
-
-def _languages(request: ValidateCodeRequest, value_set: Mapping[str, Any]) -> list[str]:
-    """displayLanguage, else Accept-Language, else the value set's own setting or language."""
-    if request.display_language is not None:
-        if not valid_language_list(request.display_language):
-            raise TerminologyError(
-                msg("INVALID_DISPLAY_LANGUAGE", value=request.display_language[:40]),
-                code="processing",
-                tx_type="invalid-display",
-            )
-        return parse_languages(request.display_language)
-    if request.accept_language:
-        return parse_languages(request.accept_language)
-    own = display_language_parameter(value_set) or value_set.get("language")
-    return parse_languages(own)
