@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from terminology.errors import TerminologyError
 from terminology.model import Coding, Concept, Designation, PropertyValue
@@ -26,9 +25,6 @@ PREFERRED_FOR_LANGUAGE = Coding(
     "preferredForLanguage",
     display="Preferred For Language",
 )
-
-#: Properties every look-up may report besides the code system's own.
-STANDARD_PROPERTIES = ("parent", "child", "inactive")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +121,16 @@ def lookup(request: LookupRequest, services: Services) -> LookupResult:
         )
     if request.tx_resources or used:
         return _result(version, concept, request.display_language, request.properties, used)
-    return _stored_result(version, concept.code, request.display_language, request.properties)
+    # Keyed by the version's identity: the registry keeps every stored version alive, so an id
+    # is never reused while the memo holds it.
+    key = (id(resolved.version), concept.code, request.display_language, request.properties)
+    return cast(
+        LookupResult,
+        services.lookups.get(
+            key,
+            lambda: _result(version, concept, request.display_language, request.properties),
+        ),
+    )
 
 
 def _result(
@@ -149,17 +154,6 @@ def _result(
         properties=tuple(_properties(wanted, version, concept)),
         used_supplements=used,
     )
-
-
-@lru_cache(maxsize=4096)
-def _stored_result(
-    version: CodeSystemVersion, code: str, language: str | None, properties: tuple[str, ...]
-) -> LookupResult:
-    """Stored content never changes while serving, so the answer for one code of one stored
-    version is computed once (bounded: the look-ups clients repeat are few)."""
-    concept = version.locate(code).concept
-    assert concept is not None
-    return _result(version, concept, language, properties)
 
 
 def _designations(concept: Concept, language: str | None) -> tuple[Designation, ...]:
