@@ -19,7 +19,7 @@ from terminology.operations.validate_code_model import (
     ValidateCodeRequest,
     ValidateCodeResult,
 )
-from terminology.operations.verdict import Validation, coding_path
+from terminology.operations.verdict import Verdict, coding_path
 
 
 def validate_in_value_set(request: ValidateCodeRequest, services: Services) -> ValidateCodeResult:
@@ -29,7 +29,7 @@ def validate_in_value_set(request: ValidateCodeRequest, services: Services) -> V
     inline = (request.value_set.resource,) if request.value_set.resource is not None else ()
     scope = build_scope(services, (*request.tx_resources, *inline))
     value_set = scope.target_value_set(request.value_set, request.default_valueset_versions)
-    return Validation(request, scope, value_set, internal=False).run()
+    return Verdict(request, scope, value_set, internal=False).run()
 
 
 def validate_in_code_system(request: ValidateCodeRequest, services: Services) -> ValidateCodeResult:
@@ -52,4 +52,4 @@ def validate_in_code_system(request: ValidateCodeRequest, services: Services) ->
         code = request.codings[0].code
         return ValidateCodeResult(False, [issue], system=system, code=code, message=reason)
     value_set = {"url": f"{system}/vs" if system else "", "compose": {"include": [include]}}
-    return Validation(request, scope, value_set, internal=True).run()
+    return Verdict(request, scope, value_set, internal=True).run()

@@ -74,7 +74,7 @@ def _absolute(system: str) -> bool:
     return ":" in system
 
 
-class Validation:
+class Verdict:
     """One request: the scope it sees, its value set, its languages and its findings."""
 
     def __init__(
