@@ -127,6 +127,9 @@ class CodeSystemInfo:
     status: str
     content: str
     resource_id: str | None = None
+    experimental: bool = False
+    #: The standards-status extension on the resource (``deprecated``, ``withdrawn``, ...).
+    standards_status: str | None = None
     publisher: str | None = None
     copyright: str | None = None
     language: str | None = None

@@ -88,6 +88,10 @@ class MembershipChecker:
             part.checked_filters()
 
 
+    def prepared(self) -> list[Mapping[str, Any]]:
+        """The value set and those it imports, in the order first prepared."""
+        return list(self._prepared.values())
+
     # -- membership -----------------------------------------------------------------------
     def check(
         self,
@@ -189,7 +193,8 @@ class MembershipChecker:
         located = cs.locate(code)
         concept = located.concept
         if part.listed:
-            entry = part.entry(code)
+            # The stored code: in a case-insensitive code system the coding's may differ.
+            entry = part.entry(concept.code if concept is not None else code)
             if entry is None or concept is None:
                 return False
             if role == "in":

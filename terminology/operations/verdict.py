@@ -15,7 +15,7 @@ from typing import Any
 from terminology.engine.compose import includes_naming
 from terminology.engine.version_policy import VersionPolicy, matches_pattern
 from terminology.messages import Whole, msg, shorten
-from terminology.model import Coding, Issue
+from terminology.model import Coding, Concept, Issue
 from terminology.operations.compose_reading import (
     requested_language,
     required_supplements,
@@ -34,6 +34,7 @@ from terminology.operations.membership import (
     PrepareFailure,
 )
 from terminology.operations.scope import Scope
+from terminology.operations.status_notes import StatusNotes
 from terminology.operations.validate_code_model import (
     ValidateCodeRequest,
     ValidateCodeResult,
@@ -102,12 +103,16 @@ class Verdict:
             scope, policy, self.findings, self.required_supplements, tuple(self.languages)
         )
         self.checker = MembershipChecker(request, self.finder)
+        self.status_notes = StatusNotes(self.findings)
         self.vs_label = vs_label(value_set)
 
     def run(self) -> ValidateCodeResult:
         request, checker = self.request, self.checker
         try:
             checker.prepare(self.value_set)
+            for value_set in checker.prepared():
+                if value_set is not self.value_set or not self.internal:
+                    self.status_notes.value_set(value_set)
             self.scope.require_supplements(self.required_supplements)
         except PrepareFailure as failure:
             return self._prepare_failure(failure.issue)
@@ -137,11 +142,12 @@ class Verdict:
             elif verdict is None and ok is False:
                 ok = None
             if verdict is True and state.concept is not None and state.cs is not None:
+                self._check_case(path, coding, state.concept, system)
                 self._check_display(path, coding, system, state)
                 if match is None:
                     match = _Match(
                         system,
-                        coding.code or "",
+                        state.concept.code,
                         state.cs.info.version,
                         preferred_display(state.concept, state.cs.info, self.languages),
                         state,
@@ -159,6 +165,8 @@ class Verdict:
                 if looked_up is None and found is not None:
                     looked_up = found
             self._status_issue(path, state)
+            if state.cs is not None:
+                self.status_notes.code_system(state.cs.info)
         if ok is True and request.form == "codeableConcept":
             self._downgrade_unknown_systems(unmatched)
         if ok is False and not (self.internal and self.findings.has_errors()):
@@ -242,6 +250,17 @@ class Verdict:
         )
         self.findings.add("error", "not-found", text, "cannot-infer", "code")
         return None
+
+    def _check_case(self, path: str, coding: Coding, concept: Concept, system: str) -> None:
+        """A case-insensitive code system found the code in another case: valid, but said."""
+        if coding.code is not None and concept.code != coding.code:
+            self.findings.add(
+                "warning",
+                "business-rule",
+                msg("CODE_CASE_DIFFERENCE", code=coding.code, correct=concept.code, system=system),
+                "code-rule",
+                add_to_path(path, "code") if path else "code",
+            )
 
     def _check_display(self, path: str, coding: Coding, system: str, state: CodingState) -> None:
         if not coding.display or state.concept is None or state.cs is None:

@@ -32,7 +32,20 @@ class ResourceBackedVersion:
         concept = self.table.concepts.get(code)
         if concept is not None:
             return Located(concept)
+        if not self.info.case_sensitive:
+            # caseSensitive = false: a code in another case is this concept (the caller sees
+            # from ``concept.code`` that the case differs, and says so).
+            folded = self._folded.get(code.casefold())
+            if folded is not None:
+                return Located(folded)
         return self._locate_missing(code)
+
+    @cached_property
+    def _folded(self) -> dict[str, Concept]:
+        folded: dict[str, Concept] = {}
+        for code, concept in self.table.concepts.items():
+            folded.setdefault(code.casefold(), concept)
+        return folded
 
     def _locate_missing(self, code: str) -> Located:
         """A code the table lacks: malformed (it cannot exist) or simply not held."""

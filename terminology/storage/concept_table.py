@@ -106,6 +106,11 @@ def _complete_ranges(resource: Mapping[str, Any]) -> tuple[CodeRange, ...]:
     return tuple(ranges)
 
 
+def _standards_status(resource: Mapping[str, Any]) -> str | None:
+    value = extension_value(resource, EXT_STANDARDS_STATUS)
+    return value if isinstance(value, str) else None
+
+
 def read_info(resource: Mapping[str, Any]) -> CodeSystemInfo:
     period_raw = extension_value(resource, EXT_EFFECTIVE_PERIOD) or {}
     algorithm = extension_value(resource, EXT_VERSION_ALGORITHM) or extension_value(
@@ -121,6 +126,8 @@ def read_info(resource: Mapping[str, Any]) -> CodeSystemInfo:
         status=resource.get("status", "unknown"),
         content=resource.get("content", "complete"),
         resource_id=resource.get("id"),
+        experimental=resource.get("experimental") is True,
+        standards_status=_standards_status(resource),
         publisher=resource.get("publisher"),
         copyright=resource.get("copyright"),
         language=resource.get("language"),

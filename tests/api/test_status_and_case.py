@@ -1,0 +1,147 @@
+"""Two behaviours of the HL7 ecosystem servers the shared cases do not cover: notes on draft,
+experimental, retired, deprecated and withdrawn resources (tx-issue-type ``status-check``),
+and codes of a case-insensitive code system given in another case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import RunningServer
+from tests.helpers import param, parameters
+
+SYSTEM = "http://example.org/fhir/CodeSystem/status"
+VS_URL = "http://example.org/fhir/ValueSet/status"
+EXT_STANDARDS = "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status"
+
+
+def code_system(**extra: Any) -> dict[str, Any]:
+    return {
+        "resourceType": "CodeSystem",
+        "url": SYSTEM,
+        "version": "1.0",
+        "status": "active",
+        "content": "complete",
+        "concept": [{"code": "ABC", "display": "Alpha"}, {"code": "Def", "display": "Delta"}],
+        **extra,
+    }
+
+
+def value_set(**extra: Any) -> dict[str, Any]:
+    return {
+        "resourceType": "ValueSet",
+        "url": VS_URL,
+        "version": "2",
+        "status": "active",
+        "compose": {"include": [{"system": SYSTEM, "concept": [{"code": "ABC"}]}]},
+        **extra,
+    }
+
+
+def validate(
+    server: RunningServer, code: str, cs: dict[str, Any], vs: dict[str, Any]
+) -> dict[str, Any]:
+    body = parameters(
+        {"name": "url", "valueUri": VS_URL},
+        {"name": "system", "valueUri": SYSTEM},
+        {"name": "code", "valueCode": code},
+        {"name": "tx-resource", "resource": cs},
+        {"name": "tx-resource", "resource": vs},
+    )
+    response = server.post(
+        "/ValueSet/$validate-code",
+        json=body,
+        headers={"Content-Type": "application/fhir+json"},
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def outcome_issues(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    outcome = param(answer, "issues")
+    return list(outcome["issue"]) if outcome else []
+
+
+def status_texts(answer: dict[str, Any]) -> list[str]:
+    return [
+        i["details"]["text"]
+        for i in outcome_issues(answer)
+        if i["details"].get("coding", [{}])[0].get("code") == "status-check"
+    ]
+
+
+def test_active_resources_get_no_status_note(server: RunningServer) -> None:
+    answer = validate(server, "ABC", code_system(), value_set())
+    assert param(answer, "result") is True
+    assert status_texts(answer) == []
+
+
+@pytest.mark.parametrize(
+    ("cs_extra", "vs_extra", "texts"),
+    [
+        ({"status": "draft"}, {}, [f"Reference to draft CodeSystem {SYSTEM}|1.0"]),
+        ({"experimental": True}, {}, [f"Reference to experimental CodeSystem {SYSTEM}|1.0"]),
+        ({}, {"status": "retired"}, [f"Reference to retired ValueSet {VS_URL}|2"]),
+        (
+            {},
+            {"extension": [{"url": EXT_STANDARDS, "valueCode": "deprecated"}]},
+            [f"Reference to deprecated ValueSet {VS_URL}|2"],
+        ),
+        (
+            {"extension": [{"url": EXT_STANDARDS, "valueCode": "withdrawn"}]},
+            {"status": "draft"},
+            [
+                f"Reference to draft ValueSet {VS_URL}|2",
+                f"Reference to withdrawn CodeSystem {SYSTEM}|1.0",
+            ],
+        ),
+    ],
+)
+def test_status_notes_inform_once_without_changing_the_result(
+    server: RunningServer, cs_extra: dict[str, Any], vs_extra: dict[str, Any], texts: list[str]
+) -> None:
+    answer = validate(server, "ABC", code_system(**cs_extra), value_set(**vs_extra))
+    assert param(answer, "result") is True
+    assert status_texts(answer) == texts
+    notes = [i for i in outcome_issues(answer) if i["details"]["text"] in texts]
+    assert {i["severity"] for i in notes} == {"information"}
+    assert "message" not in {p["name"] for p in answer["parameter"]}
+
+
+def test_case_insensitive_code_in_another_case_is_valid_with_a_warning(
+    server: RunningServer,
+) -> None:
+    answer = validate(server, "abc", code_system(caseSensitive=False), value_set())
+    assert param(answer, "result") is True
+    assert param(answer, "code") == "ABC"
+    assert param(answer, "display") == "Alpha"
+    [issue] = outcome_issues(answer)
+    assert issue["severity"] == "warning"
+    assert issue["details"]["coding"][0]["code"] == "code-rule"
+    assert issue["details"]["text"] == (
+        "The code 'abc' differs from the correct code 'ABC' by case. Although the code system "
+        f"'{SYSTEM}' is case insensitive, implementers are strongly encouraged to use the "
+        "correct case anyway"
+    )
+    assert issue["expression"] == ["code"]
+
+
+def test_case_sensitive_code_in_another_case_is_unknown(server: RunningServer) -> None:
+    answer = validate(server, "abc", code_system(caseSensitive=True), value_set())
+    assert param(answer, "result") is False
+    assert "abc" in param(answer, "message")
+
+
+def test_case_insensitive_lookup_answers_with_the_stored_code(server: RunningServer) -> None:
+    body = parameters(
+        {"name": "system", "valueUri": SYSTEM},
+        {"name": "code", "valueCode": "def"},
+        {"name": "tx-resource", "resource": code_system(caseSensitive=False)},
+    )
+    response = server.post(
+        "/CodeSystem/$lookup", json=body, headers={"Content-Type": "application/fhir+json"}
+    )
+    assert response.status_code == 200, response.text
+    assert param(response.json(), "code") == "Def"
+    assert param(response.json(), "display") == "Delta"
