@@ -26,6 +26,7 @@ import requests
 
 from terminology.bench.rotation import check_answer, spread
 from terminology.bench.rows import Row, Target, rows
+from terminology.bench.verdict import render_verdicts, verdict
 from terminology.bench.wrk import BenchError, Load, find_wrk, run_wrk
 from terminology.config import Settings
 
@@ -234,10 +235,14 @@ def bench(
             "wsgi_server": "granian",
             "response_cache": response_cache,
         },
-        "rows": [asdict(r) for r in results],
+        "rows": [_with_verdict(asdict(r)) for r in results],
         "server_memory_bytes": memory,
         "server_memory_kind": memory_kind,
     }
+
+
+def _with_verdict(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "verdict": asdict(verdict(row))}
 
 
 def render(figures: dict[str, Any]) -> str:
@@ -272,6 +277,8 @@ def render(figures: dict[str, Any]) -> str:
         )
     memory = figures["server_memory_bytes"] / (1024 * 1024)
     lines += [
+        "",
+        *render_verdicts(figures["rows"]),
         "",
         f"server memory after the run: {memory:.1f} MiB "
         f"({figures['server_memory_kind']}, summed over all server processes)",
