@@ -247,7 +247,7 @@ def test_questions_follow_the_content_they_are_generated_from(tmp_path: Path) ->
 
 
 def test_answers_are_checked_against_the_expected_result() -> None:
-    def answer(result: object) -> dict[str, Any]:
+    def answer(result: dict[str, Any]) -> dict[str, Any]:
         return {"resourceType": "Parameters", "parameter": [{"name": "result", **result}]}
 
     member = Question("/fhir/ValueSet/$validate-code?code=A", True)
