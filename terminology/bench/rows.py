@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from terminology.bench.rotation import (
+    Question,
+    code_system_questions,
+    read_content,
+    value_set_questions,
+)
 
 CPT = "http://www.ama-assn.org/go/cpt"
 
@@ -20,6 +28,22 @@ CT_VS = "https://chest-imaging-terminology.org/fhir/ValueSet/chest-ct-procedures
 
 
 @dataclass(frozen=True)
+class Target:
+    """What a row must reach against the ceiling measured in the same run (issue 8)."""
+
+    #: Least requests/s as a fraction of the ceiling's.
+    rps_ratio: float
+    #: Most p99 latency as a multiple of the ceiling's p99.
+    p99_ratio: float = 2.0
+
+
+#: The acceptance of issue 8 for $validate-code: GETs at 0.7x the ceiling, POSTs (a body to
+#: parse, several codings) at 0.5x, and p99 at most twice the ceiling's.
+VALIDATE_GET = Target(0.7)
+VALIDATE_POST = Target(0.5)
+
+
+@dataclass(frozen=True)
 class Row:
     name: str
     method: str
@@ -27,6 +51,10 @@ class Row:
     body: dict[str, Any] | None = None
     #: Checks one response of the real server; returns why it is wrong, or None.
     check: Callable[[dict[str, Any]], str | None] | None = None
+    target: Target | None = None
+    #: When not empty, wrk cycles through these GETs (``path`` is the first) instead of
+    #: repeating one request, and a spread of them is checked.
+    rotation: tuple[Question, ...] = ()
 
 
 def _param(body: dict[str, Any], name: str) -> Any:
@@ -67,12 +95,14 @@ ROWS = [
         "GET",
         f"/fhir/CodeSystem/$validate-code?url={CPT}&code=71250&display=Diagnostic%20chest%20CT,%20no%20IV%20contrast",
         check=_expect(result=True),
+        target=VALIDATE_GET,
     ),
     Row(
         "ValueSet/$validate-code GET",
         "GET",
         f"/fhir/ValueSet/$validate-code?url={CT_VS}&system={CPT}&code=71260",
         check=_expect(result=True),
+        target=VALIDATE_GET,
     ),
     Row(
         "ValueSet/$validate-code POST (3 codings)",
@@ -95,6 +125,7 @@ ROWS = [
             ],
         },
         check=_expect(result=True),
+        target=VALIDATE_POST,
     ),
     Row("/metadata", "GET", "/fhir/metadata", check=_expect_type("CapabilityStatement")),
     Row(
@@ -104,3 +135,31 @@ ROWS = [
         check=_expect_type("TerminologyCapabilities"),
     ),
 ]
+
+
+def rotating(name: str, questions: list[Question], target: Target | None) -> Row:
+    return Row(
+        name,
+        "GET",
+        questions[0].path,
+        target=target,
+        rotation=tuple(questions),
+    )
+
+
+def rows(content_dir: Path) -> list[Row]:
+    """The fixed rows, then the rotating ones generated from the content the server loads."""
+    content = read_content(content_dir)
+    return [
+        *ROWS,
+        rotating(
+            "ValueSet/$validate-code GET rotating",
+            value_set_questions(content),
+            VALIDATE_GET,
+        ),
+        rotating(
+            "CodeSystem/$validate-code GET rotating",
+            code_system_questions(content),
+            VALIDATE_GET,
+        ),
+    ]

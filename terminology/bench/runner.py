@@ -24,8 +24,14 @@ from typing import Any
 
 import requests
 
-from terminology.bench.rows import ROWS, Row
+from terminology.bench.rotation import check_answer, spread
+from terminology.bench.rows import Row, Target, rows
+from terminology.bench.verdict import render_verdicts, verdict
 from terminology.bench.wrk import BenchError, Load, find_wrk, run_wrk
+from terminology.config import Settings
+
+#: Questions of a rotating row whose answers are checked before its load runs.
+ROTATION_SAMPLE = 60
 
 
 @dataclass
@@ -36,6 +42,9 @@ class RowResult:
     single: Load
     wrong_answer: str | None = None
     ratios: dict[str, float] = field(default_factory=dict)
+    target: Target | None = None
+    #: Distinct requests wrk cycled through (0 for a row that repeats one request).
+    distinct: int = 0
 
 
 def free_port() -> int:
@@ -84,7 +93,18 @@ def running(
 
 
 def sample(base: str, row: Row) -> str | None:
-    """Why one answer of the real server is wrong, or None."""
+    """Why one answer of the real server is wrong (for a rotating row, any answer of a spread
+    of its questions), or None."""
+    if row.rotation:
+        with requests.Session() as session:
+            for question in spread(row.rotation, ROTATION_SAMPLE):
+                response = session.get(base + question.path, timeout=10)
+                if response.status_code != 200:
+                    return f"{question.path}: HTTP {response.status_code}: {response.text[:200]}"
+                wrong = check_answer(question, response.json())
+                if wrong:
+                    return wrong
+        return None
     url = base + row.path
     response = (
         requests.post(url, json=row.body, timeout=10)
@@ -140,6 +160,7 @@ def bench(
 ) -> dict[str, Any]:
     """Run every row against the server and the ceiling; the figures as a plain dict."""
     wrk = find_wrk()
+    table = rows(Settings.from_env().content_dir)
     server_port, ceiling_port = free_port(), free_port()
     server_cmd = [
         *terminology_command(),
@@ -168,7 +189,7 @@ def bench(
         running(server_cmd, server_port, server_env) as server,
         running(ceiling_cmd, ceiling_port),
     ):
-        for row in ROWS:
+        for row in table:
             wrong = sample(server_base, row)
             load = run_wrk(
                 wrk,
@@ -198,7 +219,11 @@ def bench(
                 "rps_vs_ceiling": load.requests_per_second / ceiling.requests_per_second,
                 "p99_vs_ceiling": load.p99_ms / ceiling.p99_ms if ceiling.p99_ms else float("inf"),
             }
-            results.append(RowResult(row.name, load, ceiling, single, wrong, ratios))
+            results.append(
+                RowResult(
+                    row.name, load, ceiling, single, wrong, ratios, row.target, len(row.rotation)
+                )
+            )
         memory, memory_kind = memory_of(server.pid)
     return {
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
@@ -210,34 +235,50 @@ def bench(
             "wsgi_server": "granian",
             "response_cache": response_cache,
         },
-        "rows": [asdict(r) for r in results],
+        "rows": [_with_verdict(asdict(r)) for r in results],
         "server_memory_bytes": memory,
         "server_memory_kind": memory_kind,
     }
 
 
+def _with_verdict(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "verdict": asdict(verdict(row))}
+
+
 def render(figures: dict[str, Any]) -> str:
     s = figures["settings"]
+    width = max([len("operation"), *(len(r["name"]) for r in figures["rows"])]) + 2
     lines = [
         f"terminology bench: {s['workers']} workers under {s['wsgi_server']}, wrk -t{s['threads']} "
         f"-c{s['connections']} -d{s['duration_s']:g}s per row, {figures['machine']['cpus']} CPUs, "
         f"response cache {'on' if s['response_cache'] else 'off'}",
         "",
-        f"{'operation':<42}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+        f"{'operation':<{width}}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
         f"{'ceil req/s':>12}{'ceil p99':>10}{'x req/s':>9}{'x p99':>8}{'1c p50':>9}"
         f"{'1c p99':>9}  answer",
     ]
     for r in figures["rows"]:
         load, ceiling, single, ratios = r["load"], r["ceiling"], r["single"], r["ratios"]
         lines.append(
-            f"{r['name']:<42}{load['requests_per_second']:>9.0f}{load['p50_ms']:>9.2f}"
+            f"{r['name']:<{width}}{load['requests_per_second']:>9.0f}{load['p50_ms']:>9.2f}"
             f"{load['p99_ms']:>9.2f}{load['errors'] + single['errors']:>8}"
             f"{ceiling['requests_per_second']:>12.0f}{ceiling['p99_ms']:>10.2f}"
             f"{ratios['rps_vs_ceiling']:>9.2f}{ratios['p99_vs_ceiling']:>8.2f}"
             f"{single['p50_ms']:>9.2f}{single['p99_ms']:>9.2f}  {r['wrong_answer'] or 'ok'}"
         )
+    rotating = [r for r in figures["rows"] if r.get("distinct")]
+    if rotating:
+        lines.append("")
+    for r in rotating:
+        passes = r["load"]["requests"] / r["distinct"]
+        lines.append(
+            f"{r['name']}: {r['distinct']} distinct questions (codes x dates of service), "
+            f"each asked {passes:.1f} times on average under load"
+        )
     memory = figures["server_memory_bytes"] / (1024 * 1024)
     lines += [
+        "",
+        *render_verdicts(figures["rows"]),
         "",
         f"server memory after the run: {memory:.1f} MiB "
         f"({figures['server_memory_kind']}, summed over all server processes)",

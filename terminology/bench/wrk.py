@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from terminology.bench.rotation import lua_script
 from terminology.bench.rows import Row
 
 
@@ -70,6 +71,25 @@ def parse_wrk(output: str) -> Load:
     return Load(float(rps.group(1)), latencies["50"], latencies["99"], errors, int(total.group(1)))
 
 
+def write_script(row: Row, directory: Path) -> Path | None:
+    """The wrk Lua script a row needs (a POST body, or the paths to cycle through), if any."""
+    script = directory / "row.lua"
+    if row.rotation:
+        paths = directory / "paths.txt"
+        paths.write_text("".join(f"{q.path}\n" for q in row.rotation))
+        script.write_text(lua_script(paths))
+        return script
+    if row.method == "POST":
+        body = json.dumps(row.body)
+        script.write_text(
+            'wrk.method = "POST"\n'
+            f"wrk.body = {json.dumps(body)}\n"
+            'wrk.headers["Content-Type"] = "application/fhir+json"\n'
+        )
+        return script
+    return None
+
+
 def run_wrk(
     wrk: str, url: str, row: Row, *, duration: float, connections: int, threads: int
 ) -> Load:
@@ -83,14 +103,8 @@ def run_wrk(
             "--timeout",
             "10s",
         ]
-        if row.method == "POST":
-            script = Path(tmp) / "post.lua"
-            body = json.dumps(row.body)
-            script.write_text(
-                'wrk.method = "POST"\n'
-                f"wrk.body = {json.dumps(body)}\n"
-                'wrk.headers["Content-Type"] = "application/fhir+json"\n'
-            )
+        script = write_script(row, Path(tmp))
+        if script is not None:
             command += ["-s", str(script)]
         command.append(url)
         completed = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
