@@ -13,6 +13,7 @@ CATALOGUE: dict[str, str] = {
     "NO_VERSION_ON_DATE": "CodeSystem '{system}' is known, but no version of it in force on {date} is loaded, so the code cannot be validated for that date. Versions loaded and the dates they cover: {valid}",
     "CODE_DELETED_ON": "Code '{code}' is not in version {version} of {system}: it was deleted after {end} (last in force in version {last})",
     "CODE_NOT_YET": "Code '{code}' is not in version {version} of {system}: it is in force from {start} (version {first})",
+    "CODE_IN_OTHER_VERSIONS": "Unknown code '{code}' in the CodeSystem '{system}' version '{version}'; the code is defined in version {versions}",
     "CODE_REPLACED_BY": "Replaced by: {replacements}",
     "CODE_REPLACED_IN": "(in {system})",
     "REPLACEMENT_UNVERIFIED": "{code} (unverified: {note})",

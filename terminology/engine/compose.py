@@ -28,6 +28,18 @@ from terminology.versions import version_sort_key
 ResolveValueSet = Callable[[str, str | None], Mapping[str, Any] | None]
 
 
+def pinned(ref: str, default_versions: tuple[str, ...]) -> str:
+    """``ref`` as the canonical actually looked for: a ``default-valueset-version`` fills a
+    missing version (so a message can name ``url|version``)."""
+    if ref.startswith("#") or "|" in ref:
+        return ref
+    for value in default_versions:
+        url, _, version = value.partition("|")
+        if url == ref and version:
+            return f"{ref}|{version}"
+    return ref
+
+
 @dataclass(frozen=True, slots=True)
 class Part:
     """One ``compose.include`` or ``compose.exclude``."""

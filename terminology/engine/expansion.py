@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from terminology import budget
-from terminology.engine.compose import ComposePlan, Part, Plans, ResolveValueSet, import_of
+from terminology.engine.compose import (
+    ComposePlan,
+    Part,
+    Plans,
+    ResolveValueSet,
+    import_of,
+    pinned,
+)
 from terminology.engine.cycles import enter, vs_key
 from terminology.engine.filters import FilterSpec, matches
 from terminology.errors import TerminologyError
@@ -58,6 +65,7 @@ class ExpansionEngine:
         resolve_value_set: ResolveValueSet,
         *,
         plans: Plans | None = None,
+        default_versions: tuple[str, ...] = (),
         text_filter: Callable[[Concept], bool] | None = None,
         drop_inactive: bool = False,
         drop_abstract: bool = False,
@@ -65,6 +73,9 @@ class ExpansionEngine:
         self.select = select
         self.resolve_value_set = resolve_value_set
         self.plans = plans if plans is not None else Plans()
+        #: ``default-valueset-version`` values, to name the version a missing import was
+        #: looked for in (``resolve_value_set`` applies them).
+        self.default_versions = default_versions
         self.text_filter = text_filter
         self.drop_inactive = drop_inactive
         self.drop_abstract = drop_abstract
@@ -129,7 +140,10 @@ class ExpansionEngine:
         found = import_of(owner, ref, self.resolve_value_set)
         if found is None:
             raise TerminologyError(
-                msg("VS_NOT_FOUND", url=ref), status=404, code="not-found", tx_type="not-found"
+                msg("VS_NOT_FOUND", url=pinned(ref, self.default_versions)),
+                status=404,
+                code="not-found",
+                tx_type="not-found",
             )
         if not ref.startswith("#"):
             label = vs_key(found)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from terminology import budget
-from terminology.engine.compose import ComposePlan, Part, import_of
+from terminology.engine.compose import ComposePlan, Part, import_of, pinned
 from terminology.engine.cycles import enter
 from terminology.engine.filters import matches
 from terminology.errors import TerminologyError
@@ -82,11 +82,18 @@ class MembershipChecker:
                 imported = import_of(plan, ref, self.resolve)
                 if imported is None:
                     raise PrepareFailure(
-                        Issue("error", "not-found", msg("VS_NOT_FOUND", url=ref), "not-found")
+                        Issue(
+                            "error",
+                            "not-found",
+                            msg(
+                                "VS_NOT_FOUND",
+                                url=pinned(ref, self.request.default_valueset_versions),
+                            ),
+                            "not-found",
+                        )
                     )
                 self.prepare(imported, stack)
             part.checked_filters()
-
 
     def prepared(self) -> list[Mapping[str, Any]]:
         """The value set and those it imports, in the order first prepared."""
@@ -105,6 +112,11 @@ class MembershipChecker:
         budget.spend()
         plan = self.plans.of(value_set)
         result: bool | None = False
+        # A coding without a version, and a value set that includes its system in several
+        # versions: the code may be in any of them, so a version that lacks it is not yet an
+        # error. Only when none has it is the code unknown (in the version tried first).
+        several = not version and len(plan.versions_by_system.get(system, ())) > 1
+        first_tried: CodeSystemVersion | None = None
         for part in plan.by_priority:
             if not part.system:
                 result = True
@@ -117,7 +129,10 @@ class MembershipChecker:
                     if self.finder.unknown_system_issue(path, system, v, quoted=True):
                         self.findings.note_unknown(f"{system}|{v}" if v else system)
                     return None
-                result = self.check_concept_set(path, "in", cs, part, code, state, plan)
+                first_tried = first_tried or cs
+                result = self.check_concept_set(
+                    path, "in", cs, part, code, state, plan, report_unknown=not several
+                )
                 if result:
                     state.cs = cs
             else:
@@ -132,6 +147,13 @@ class MembershipChecker:
                         break
             if result:
                 break
+        if several and not result and first_tried is not None:
+            located = first_tried.locate(code)
+            if located.concept is None and not self.request.membership_only:
+                # True for a fragment: an unknown code may be valid in another fragment.
+                result = self.finder.unknown_code(
+                    path, first_tried, code, located.message, located.rule_broken
+                )
         if result:
             for exclude in plan.excludes:
                 if self._excluded(exclude, plan, system, version, code):
@@ -187,6 +209,8 @@ class MembershipChecker:
         code: str,
         state: CodingState,
         plan: ComposePlan,
+        *,
+        report_unknown: bool = True,
     ) -> bool:
         owner = plan.value_set
         filters = part.filters
@@ -215,7 +239,7 @@ class MembershipChecker:
                         add_to_path(path, "code"),
                     )
         elif concept is None:
-            if role == "in" and not self.request.membership_only and not filters:
+            if role == "in" and report_unknown and not self.request.membership_only and not filters:
                 return self.finder.unknown_code(
                     path, cs, code, located.message, located.rule_broken
                 )

@@ -135,6 +135,17 @@ def explain_missing(resolved: Resolved, code: str, rule_message: str | None) -> 
     first_info = resolved.provider.select(version=first.version)
     if begin is None and first_info is not None:
         begin = first_info.info.period.start
+    if begin is None:
+        # Versions without dates of their own: say which versions define the code rather
+        # than when it came into force.
+        versions = present_versions([a.version for a in appearances])
+        return msg(
+            "CODE_IN_OTHER_VERSIONS",
+            code=quote(code),
+            system=info.url,
+            version=info.version,
+            versions=versions,
+        )
     return msg(
         "CODE_NOT_YET",
         code=code,
