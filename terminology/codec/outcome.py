@@ -1,4 +1,9 @@
-"""OperationOutcome dicts, with the tx-issue-type coding the HL7 validator reads."""
+"""OperationOutcome dicts, with the tx-issue-type coding the HL7 validator reads.
+
+Issues carry ``expression`` (the FHIRPath of the input at fault), not ``location``: R4 marks
+``location`` deprecated in favour of ``expression``, and HL7's terminology-ecosystem tests forbid
+it in some expected answers while never requiring it.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +25,6 @@ def issue(
         details = {"coding": [{"system": TX_ISSUE_TYPE, "code": tx_type}], "text": text}
     out: dict[str, Any] = {"severity": severity, "code": code, "details": details}
     if expression:
-        out["location"] = [expression]
         out["expression"] = [expression]
     return out
 
