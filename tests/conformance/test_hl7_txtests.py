@@ -22,14 +22,6 @@ from tests.conftest import ROOT, RunningServer
 
 OPS = "lookup,validate-code,cs-validate-code,metadata,term-caps"
 
-#: Cases that require the ``operationoutcome-message-id`` extension on their issues (it is
-#: optional in every other expected answer), which the server does not emit yet. The test fails
-#: if any of them starts passing (so the list cannot go stale) or anything else fails.
-KNOWN_FAILURES = {
-    "validation/validation-contained-good": "expects the operationoutcome-message-id extension",
-    "validation/validation-contained-bad": "expects the operationoutcome-message-id extension",
-}
-
 
 def txtests_dir() -> Path:
     """``TERMINOLOGY_TXTESTS``, else the nearest ``shared/txtests`` beside the repository or
@@ -105,9 +97,6 @@ def test_hl7_terminology_ecosystem_cases(server: RunningServer, tmp_path: Path) 
     ran = [r for r in results if r["status"] != "skip"]
     table = completed.stdout[completed.stdout.find("\nsuite") :]
     print(table)
-    unexpected = {name: why for name, why in failed.items() if name not in KNOWN_FAILURES}
-    now_passing = sorted(set(KNOWN_FAILURES) - set(failed))
-    listing = "\n".join(f"{k}: {v}" for k, v in unexpected.items())
-    assert not unexpected, f"conformance failures:\n{listing}"
-    assert not now_passing, f"listed as failing but now passing, remove them: {now_passing}"
+    listing = "\n".join(f"{k}: {v}" for k, v in failed.items())
+    assert not failed, f"conformance failures:\n{listing}"
     assert len(ran) == 325
