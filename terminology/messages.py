@@ -25,7 +25,8 @@ def ours(key: str) -> str:
     return OWN_ID_PREFIX + key
 
 
-# One entry a line, so a text can be searched for as a whole.
+# One entry a line, so a text can be searched for as a whole. ``ours(KEY)`` marks a message of
+# our own with no HL7 equivalent; every other id is one tx.fhir.org sends for the same message.
 # fmt: off
 CATALOGUE: dict[str, tuple[str, str]] = {
     # Look-ups
@@ -44,6 +45,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "CS_VERSION_UNKNOWN": ("UNKNOWN_CODESYSTEM_VERSION", "A definition for CodeSystem '{system}' version '{version}' could not be found, so the code cannot be validated. Valid versions: {valid}"),
     "CS_VERSION_UNKNOWN_NONE": ("UNKNOWN_CODESYSTEM_VERSION_NONE", "A definition for CodeSystem '{system}' version '{version}' could not be found, so the code cannot be validated. No versions of this code system are known"),
     "NOT_IN_VS_ONE": ("None_of_the_provided_codes_are_in_the_value_set_one", "The provided code {codes} was not found in the value set '{vs}'"),
+    # The validator's key for an unknown system's coding left unchecked (no suite case pins it).
     "UNKNOWN_SYSTEM_NOT_CHECKED": ("UNKNOWN_CODESYSTEM_CODING_NOT_CHECKED", "A definition for the code system '{system}' could not be found, so this coding was not checked. The CodeableConcept is still valid: another coding is in the value set"),
     "NO_VALID_CODING": ("TX_GENERAL_CC_ERROR_MESSAGE", "No valid coding was found for the value set '{vs}'"),
     "UNKNOWN_CODE_VERSION": ("Unknown_Code_in_Version", "Unknown code '{code}' in the CodeSystem '{system}' version '{version}'"),
@@ -84,6 +86,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "WRONG_DISPLAY_WS": ("Display_Name_WS_for__should_be_one_of__instead_of", "Wrong whitespace in Display Name '{display}' for {system}#{code}. Valid display is {valid} (for the language(s) '{languages}')"),
     "WRONG_DISPLAY_WS_CHOICES": ("Display_Name_WS_for__should_be_one_of__instead_of", "Wrong whitespace in Display Name '{display}' for {system}#{code}. Valid display is one of {count} choices: {valid} (for the language(s) '{languages}')"),
     "DISPLAY_NOT_OFFICIAL": (ours("DISPLAY_NOT_OFFICIAL"), "The display '{display}' for {system}#{code} differs from this server's description '{ours}'; the server holds its own descriptions, not the official ones (official descriptors are not loaded), so the display was not checked"),
+    # The id the suite expects for this text (language2/validation-wrong-de-en-bad).
     "INVALID_DISPLAY_LANGUAGE": ("INVALID_DISPLAY_NAME", "Invalid displayLanguage: '{value}'"),
     "VS_INCLUDE_VERSION_MISMATCH": ("VALUESET_VALUE_MISMATCH", "The code system '{system}' version '{pinned}' in the ValueSet include is different to the one in the value ('{given}')"),
     "VS_INCLUDE_WILDCARD_MISMATCH": ("VALUESET_VALUE_MISMATCH_CHANGED", "The code system '{system}' version '{resolved}' resulting from the version '{pattern}' in the ValueSet include is different to the one in the value ('{given}')"),
@@ -93,6 +96,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "SUPPLEMENTS_NOT_FOUND": ("VALUESET_SUPPLEMENT_MISSING", "Required supplements not found: {url}"),
     "FILTER_NO_VALUE": ("UNABLE_TO_HANDLE_SYSTEM_FILTER_WITH_NO_VALUE", "The system {system} filter with property = {property}, op = {op} has no value"),
     "VS_CIRCULAR": ("VALUESET_CIRCULAR_REFERENCE", "Found a circularity pointing to {url} processing ValueSet with pathway {path}"),
+    # tx.fhir.org sends this text with no message id, so the id is ours.
     "VALIDATE_NO_CODE": (ours("VALIDATE_NO_CODE"), "Unable to find code to validate (looked for coding | codeableConcept | code)"),
     "VALIDATE_NO_VALUE_SET": (ours("VALIDATE_NO_VALUE_SET"), "No value set was given: provide url, valueSet or call ValueSet/[id]/$validate-code"),
     "VALIDATE_SEVERAL_FORMS": (ours("VALIDATE_SEVERAL_FORMS"), "Provide only one of code, coding and codeableConcept"),
@@ -105,6 +109,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "REGEX_TOO_LONG": (ours("REGEX_TOO_LONG"), "The regex filter value '{pattern}' is {length} characters long; the limit is {limit}"),
     "REQUEST_TOO_COSTLY": (ours("REQUEST_TOO_COSTLY"), "The request needs more work than one request may take (a budget of {limit} steps): simplify the value set definition (fewer imports or filters), or ask about fewer codes"),
     "VALUESET_TOO_COSTLY": ("VALUESET_TOO_COSTLY", "The value set '{vs}' has {total} codes, more than the {limit} one answer may list: page through it with count and offset, or narrow it with filter"),
+    # valueset-unclosed texts of an expansion, not issues: ours.
     "EXPANSION_FRAGMENT": (ours("EXPANSION_FRAGMENT"), "This extension is based on a fragment of the code system {system}"),
     "EXPANSION_FRAGMENTS": (ours("EXPANSION_FRAGMENTS"), "This expansion is based on fragments of the code systems {systems}"),
     "UNKNOWN_CODESYSTEM_FOR_DATE_EXP": (ours("UNKNOWN_CODESYSTEM_FOR_DATE_EXP"), "CodeSystem '{system}' has no version in force on {date}, so the value set cannot be expanded. Valid versions: {valid}"),
