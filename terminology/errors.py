@@ -7,13 +7,17 @@ OperationOutcome with ``status`` as the HTTP status.
 
 from __future__ import annotations
 
+from terminology.messages import message_id_of
+
 
 class TerminologyError(Exception):
     """A request that cannot be answered, rendered as one OperationOutcome issue.
 
     ``code`` is the R4 IssueType (``invalid``, ``not-found``, ``not-supported``, ...);
     ``tx_type`` a code from ``http://hl7.org/fhir/tools/CodeSystem/tx-issue-type``;
-    ``expression`` a FHIRPath relative to the input (``code``, ``Coding.system``, ...).
+    ``expression`` a FHIRPath relative to the input (``code``, ``Coding.system``, ...);
+    ``message_id`` the catalogue message id of ``message``, taken from ``message`` itself when
+    that is a ``Message`` (what ``msg`` returns) and not given.
     """
 
     def __init__(
@@ -25,6 +29,7 @@ class TerminologyError(Exception):
         tx_type: str | None = None,
         expression: str | None = None,
         headers: dict[str, str] | None = None,
+        message_id: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -33,3 +38,4 @@ class TerminologyError(Exception):
         self.tx_type = tx_type
         self.expression = expression
         self.headers = headers or {}
+        self.message_id = message_id or message_id_of(message)

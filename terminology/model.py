@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from terminology.messages import message_id_of
+
 PropertyType = Literal["code", "Coding", "string", "integer", "boolean", "dateTime", "decimal"]
 Severity = Literal["fatal", "error", "warning", "information"]
 
@@ -146,10 +148,21 @@ class CodeSystemInfo:
 
 @dataclass(frozen=True, slots=True)
 class Issue:
-    """One finding of an operation, rendered as an OperationOutcome issue at the edge."""
+    """One finding of an operation, rendered as an OperationOutcome issue at the edge.
+
+    ``message_id`` is the catalogue message id of ``text`` (see ``terminology.messages``),
+    written as the issue's ``operationoutcome-message-id`` extension. Left out, it is taken from
+    ``text`` when that is a ``Message`` (what ``msg`` returns), so operations need not pass it.
+    """
 
     severity: Severity
     code: str  # R4 IssueType
     text: str
     tx_type: str | None = None  # http://hl7.org/fhir/tools/CodeSystem/tx-issue-type
     expression: str | None = None
+    # Derived from the text, so not part of equality (two equal texts are the same finding).
+    message_id: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.message_id is None:
+            object.__setattr__(self, "message_id", message_id_of(self.text))

@@ -22,6 +22,8 @@ EXT_STANDARDS_STATUS = (
 )
 
 TX_ISSUE_TYPE = "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type"
+#: The extension naming an OperationOutcome issue's message id (tx.fhir.org's message ids).
+MESSAGE_ID = "http://hl7.org/fhir/StructureDefinition/operationoutcome-message-id"
 SUBSETTED_TAG = "http://terminology.hl7.org/CodeSystem/v3-ObservationValue"
 
 CPT = "http://www.ama-assn.org/go/cpt"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from terminology.uris import TX_ISSUE_TYPE
+from terminology.uris import MESSAGE_ID, TX_ISSUE_TYPE
 
 
 def param(body: dict[str, Any], name: str) -> Any:
@@ -40,6 +40,29 @@ def tx_type(issue: dict[str, Any]) -> str | None:
     for coding in issue.get("details", {}).get("coding", []):
         if coding.get("system") == TX_ISSUE_TYPE:
             return coding.get("code")
+    return None
+
+
+def message_id(issue: dict[str, Any]) -> str | None:
+    """The issue's ``operationoutcome-message-id`` (None when it has none)."""
+    found = [e for e in issue.get("extension", []) if e.get("url") == MESSAGE_ID]
+    assert len(found) <= 1, issue
+    return found[0]["valueString"] if found else None
+
+
+def outcome_shape_problem(outcome: Any) -> str | None:
+    """What is wrong with the issues of an OperationOutcome we sent, None when nothing: each
+    carries one message id and no (deprecated) ``location``."""
+    for index, item in enumerate(outcome.get("issue", []) if isinstance(outcome, dict) else []):
+        ids = [
+            e.get("valueString")
+            for e in item.get("extension", [])
+            if isinstance(e, dict) and e.get("url") == MESSAGE_ID
+        ]
+        if len(ids) != 1 or not isinstance(ids[0], str) or not ids[0]:
+            return f"issue[{index}] has message ids {ids}"
+        if "location" in item:
+            return f"issue[{index}] has a location"
     return None
 
 

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from terminology.api.http import discard_unread_body, fhir_json
 from terminology.codec.outcome import from_error
 from terminology.errors import TerminologyError
-from terminology.messages import msg
+from terminology.messages import Whole, msg
 
 log = logging.getLogger("terminology")
 
@@ -40,7 +40,7 @@ def _http_error(exc: HTTPException) -> Response:
     elif status == 413:
         text = msg("BODY_TOO_LARGE", limit=request.max_content_length)
     else:
-        text = exc.description or exc.name
+        text = msg("HTTP_ERROR", description=Whole(exc.description or exc.name))
     code = _HTTP_ISSUE_CODES.get(status, "processing" if status >= 500 else "invalid")
     return _render(TerminologyError(text, status=status, code=code, headers=headers))
 

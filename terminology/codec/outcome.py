@@ -1,11 +1,19 @@
-"""OperationOutcome dicts, with the tx-issue-type coding the HL7 validator reads."""
+"""OperationOutcome dicts, with the tx-issue-type coding and message id the HL7 validator reads.
+
+Issues carry ``expression`` (the FHIRPath of the input at fault), not ``location``: R4 marks
+``location`` deprecated in favour of ``expression``, and HL7's terminology-ecosystem tests forbid
+it in some expected answers while never requiring it. Each issue carries the
+``operationoutcome-message-id`` extension with the catalogue message id of its text (see
+``terminology.messages``), as tx.fhir.org does.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from terminology.errors import TerminologyError
-from terminology.uris import TX_ISSUE_TYPE
+from terminology.messages import message_id_of
+from terminology.uris import MESSAGE_ID, TX_ISSUE_TYPE
 
 
 def issue(
@@ -14,13 +22,18 @@ def issue(
     text: str,
     tx_type: str | None = None,
     expression: str | None = None,
+    message_id: str | None = None,
 ) -> dict[str, Any]:
-    details: dict[str, Any] = {"text": text}
+    """One OperationOutcome issue; ``message_id`` defaults to the id ``text`` carries."""
+    out: dict[str, Any] = {}
+    message_id = message_id or message_id_of(text)
+    if message_id:
+        out["extension"] = [{"url": MESSAGE_ID, "valueString": message_id}]
+    details: dict[str, Any] = {"text": str(text)}
     if tx_type:
-        details = {"coding": [{"system": TX_ISSUE_TYPE, "code": tx_type}], "text": text}
-    out: dict[str, Any] = {"severity": severity, "code": code, "details": details}
+        details = {"coding": [{"system": TX_ISSUE_TYPE, "code": tx_type}], "text": str(text)}
+    out.update(severity=severity, code=code, details=details)
     if expression:
-        out["location"] = [expression]
         out["expression"] = [expression]
     return out
 
@@ -30,6 +43,5 @@ def operation_outcome(issues: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def from_error(error: TerminologyError) -> dict[str, Any]:
-    return operation_outcome(
-        [issue("error", error.code, error.message, error.tx_type, error.expression)]
-    )
+    fields = (error.code, error.message, error.tx_type, error.expression, error.message_id)
+    return operation_outcome([issue("error", *fields)])

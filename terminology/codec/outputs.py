@@ -149,7 +149,7 @@ def read_body(
 
 def issues_outcome(issues: list[Issue]) -> dict[str, Any]:
     return operation_outcome(
-        [issue(i.severity, i.code, i.text, i.tx_type, i.expression) for i in issues]
+        [issue(i.severity, i.code, i.text, i.tx_type, i.expression, i.message_id) for i in issues]
     )
 
 

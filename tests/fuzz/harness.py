@@ -5,6 +5,8 @@ Invariants, for every reply:
 - no 5xx;
 - FHIR JSON (``application/fhir+json`` or ``application/json``) that parses, whatever the
   status; an error (>= 400) is an OperationOutcome with at least one issue;
+- every OperationOutcome issue (of an error, or a validate-code's ``issues``) carries one
+  ``operationoutcome-message-id`` and no deprecated ``location``;
 - within the time bound (the requests timeout, so a hung worker cannot hang the campaign);
 - within the size bound: 1 MiB (a search page of every CodeSystem with ``_count=1000`` and no
   summary is about 0.4 MiB) plus twice the request, since an answer may echo what it was sent;
@@ -34,6 +36,7 @@ import requests
 
 from tests.conftest import RunningServer, start_server, stop_server
 from tests.fuzz.grammar import FuzzRequest, abbreviate
+from tests.helpers import outcome_shape_problem
 
 TIME_BOUND = float(os.environ.get("TERMINOLOGY_FUZZ_TIMEOUT", "5"))
 SIZE_BOUND = 1024 * 1024
@@ -442,6 +445,8 @@ class Campaign:
             issues = document.get("issue") if rtype == "OperationOutcome" else None
             if not (isinstance(issues, list) and issues):
                 record("error not an OperationOutcome", f"HTTP {status}", request, str(rtype))
+            elif problem := outcome_shape_problem(document):
+                record("issue without message id", f"HTTP {status}", request, problem)
             return
         if not 200 <= status < 300:
             record("unexpected status", f"HTTP {status}", request, str(rtype))
@@ -458,6 +463,10 @@ class Campaign:
             ]
             if len(results) != 1 or not isinstance(results[0], bool):
                 record("validate-code without one boolean result", family, request, str(results))
+            for p in document.get("parameter", []):
+                if isinstance(p, dict) and p.get("name") == "issues":
+                    if problem := outcome_shape_problem(p.get("resource")):
+                        record("issue without message id", family, request, problem)
 
     def _compare(self, request: FuzzRequest, first: Reply, second: Reply) -> None:
         if first.status != second.status:
