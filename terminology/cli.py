@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from terminology.config import Settings
@@ -147,8 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.set_defaults(run=_serve)
     check.set_defaults(run=_check)
     args = parser.parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
     try:
-        return args.run(args)
+        return run(args)
     except TerminologyError as exc:
         print(f"terminology: {exc.message}", file=sys.stderr)
         return 1

@@ -11,7 +11,7 @@ import re
 _PART = re.compile(r"(\d+)|([^\d]+)")
 
 
-def version_sort_key(version: str | None, algorithm: str | None) -> tuple:
+def version_sort_key(version: str | None, algorithm: str | None) -> tuple[object, ...]:
     """A key that sorts versions oldest first; ``None`` (no version) sorts before everything."""
     if version is None:
         return (0,)

@@ -40,7 +40,8 @@ _DRAIN_LIMIT = 64 * 1024 * 1024
 
 
 def services() -> Services:
-    return current_app.extensions["terminology"]
+    found: Services = current_app.extensions["terminology"]
+    return found
 
 
 def _media_and_params(value: str) -> tuple[str, dict[str, str]]:
@@ -203,7 +204,8 @@ def body() -> bytes | None:
     if environ["REQUEST_METHOD"] != "POST":
         return None
     if "terminology.body" in environ:
-        return environ["terminology.body"]
+        read: bytes | None = environ["terminology.body"]
+        return read
     data = _read_body(environ)
     environ["terminology.body"] = data
     return data
@@ -254,7 +256,8 @@ def fhir_json(
 
 
 def base_url() -> str:
-    return request.host_url.rstrip("/") + current_app.config["FHIR_BASE_PATH"]
+    base_path: str = current_app.config["FHIR_BASE_PATH"]
+    return request.host_url.rstrip("/") + base_path
 
 
 def stored_instance(resource_type: str, resource_id: str | None) -> Mapping[str, Any] | None:

@@ -20,7 +20,8 @@ _ENCODED_LIMIT = 64  # distinct base URLs (host names) a deployment answers unde
 
 
 def _bodies() -> dict[str, Any]:
-    return current_app.extensions["terminology.metadata"]
+    bodies: dict[str, Any] = current_app.extensions["terminology.metadata"]
+    return bodies
 
 
 def _encoded(kind: str) -> bytes:

@@ -146,7 +146,7 @@ def _alignment_map(map_id: str, name: str, target: str, target_name: str,
     )
 
 
-_REPLACEMENT_COMMENTS: dict[tuple[str, str], tuple[str, str]] = {
+_REPLACEMENT_COMMENTS: dict[tuple[str, str], tuple[str, str | None]] = {
     # (deleted, replacement): (equivalence, comment). Equivalence from the old meaning: the new
     # codes count views of any projection, so most are wider than the old specific series.
     ("71010", "71045"): ("wider", "71045 is one view of any projection."),

@@ -146,7 +146,7 @@ def in_force(code: CptCode, year: int) -> bool:
     )
 
 
-def _procedure_concept(c: CptCode) -> dict:
+def _procedure_concept(c: CptCode) -> Resource:
     props = [prop("modality", m) for m in c.modality]
     props.append(prop("contrast", c.contrast))
     if c.views:
@@ -163,7 +163,7 @@ def _procedure_concept(c: CptCode) -> dict:
     return concept(c.code, c.display, props)
 
 
-def _modifier_concept(code: str, display: str) -> dict:
+def _modifier_concept(code: str, display: str) -> Resource:
     props = [
         prop("status", "active"),
         prop("modifier", True),

@@ -75,7 +75,7 @@ def in_force(code: HcpcsCode, year: int) -> bool:
     )
 
 
-def _concept(c: HcpcsCode) -> dict:
+def _concept(c: HcpcsCode) -> Resource:
     props = []
     if c.modality:
         props.append(prop("modality", c.modality))

@@ -226,13 +226,13 @@ TABULAR: tuple[tuple[str, str | None, str], ...] = (
 DISPLAYS: dict[str, str] = {code: title for code, _, title in TABULAR}
 
 
-def _nested() -> list[dict]:
+def _nested() -> list[Resource]:
     billable = set(BILLABLE)
     children: dict[str | None, list[str]] = {}
     for code, parent, _ in TABULAR:
         children.setdefault(parent, []).append(code)
 
-    def node(code: str) -> dict:
+    def node(code: str) -> Resource:
         # Headers (categories and subcategories one may not bill) are notSelectable.
         props = [] if code in billable else [prop("notSelectable", True)]
         kids = [node(c) for c in sorted(children.get(code, ()))]

@@ -50,7 +50,7 @@ DISPLAYS: dict[str, str] = {code: name for code, name, _, _ in TERMS}
 FLUOROSCOPY = "30631-6"
 
 
-def _concept(code: str, name: str, modality: str, contrast: str | None) -> dict:
+def _concept(code: str, name: str, modality: str, contrast: str | None) -> Resource:
     props = [prop("modality", modality)]
     if contrast:
         props.append(prop("contrast", contrast))

@@ -45,7 +45,7 @@ DISPLAYS: dict[str, str] = {rpid: name for rpid, name, _, _ in PLAYBOOK}
 FLUOROSCOPY = "RPID6168"
 
 
-def _concept(rpid: str, name: str, modality: str, contrast: str | None) -> dict:
+def _concept(rpid: str, name: str, modality: str, contrast: str | None) -> Resource:
     props = [prop("modality", modality)]
     if contrast:
         props.append(prop("contrast", contrast))

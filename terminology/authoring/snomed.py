@@ -53,7 +53,7 @@ NOTES: dict[str, str] = {c[0]: c[4] for c in CONCEPTS if c[4]}
 
 def _concept(
     sctid: str, display: str, modality: str, contrast: str | None, note: str | None
-) -> dict:
+) -> Resource:
     props = [prop("modality", modality)]
     if contrast:
         props.append(prop("contrast", contrast))

@@ -108,7 +108,9 @@ def _procedures(
     )
 
 
-def _vs(resource_id: str, name: str, title: str, description: str, items: list[Member]):
+def _vs(
+    resource_id: str, name: str, title: str, description: str, items: list[Member]
+) -> Resource:
     return value_set(
         resource_id=resource_id,
         name=name,
