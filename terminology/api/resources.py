@@ -7,6 +7,7 @@ import re
 from flask import Blueprint, Response, request
 
 from terminology.api.http import base_url, fhir_json, parameters, services
+from terminology.api.memos import memos
 from terminology.codec import inputs, outputs
 from terminology.errors import TerminologyError
 from terminology.messages import msg
@@ -31,7 +32,8 @@ def search_type(rtype: str) -> Response:
         ]
     search_req = inputs.search_request(rtype, query)
     result = search(search_req, services())
-    return fhir_json(outputs.searchset(search_req, result, base_url(), query))
+    bundle = outputs.searchset(search_req, result, base_url(), query, memos().concept_counts)
+    return fhir_json(bundle)
 
 
 @bp.get(f"/<{_TYPES}:rtype>/<rid>")

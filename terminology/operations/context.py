@@ -14,6 +14,9 @@ class Services:
     code_systems: ResourceRepository
     value_sets: ResourceRepository
     concept_maps: ResourceRepository
+    #: Which content this is: memos of values derived from the content key on it, so that
+    #: content replaced while serving (a new generation) is never answered from old values.
+    generation: int = 0
 
     def repository(self, resource_type: str) -> ResourceRepository:
         return {
