@@ -9,6 +9,7 @@ then its content (400).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -61,11 +62,6 @@ def _check_fhir_version(params: Mapping[str, str]) -> None:
         )
 
 
-#: Accept headers already negotiated (clients send the same few over and over).
-_ACCEPTED: dict[str, str] = {}
-_ACCEPTED_LIMIT = 256
-
-
 def negotiate() -> str:
     """The media type of the reply; 406 when the client accepts nothing we produce."""
     environ = request.environ
@@ -84,15 +80,14 @@ def negotiate() -> str:
     accept = environ.get("HTTP_ACCEPT", "").strip()
     if not accept:
         return FHIR_JSON
-    known = _ACCEPTED.get(accept)
-    if known is not None:
-        return known
-    media_type = _negotiate_accept(accept)
-    if len(_ACCEPTED) < _ACCEPTED_LIMIT:
-        _ACCEPTED[accept] = media_type
-    return media_type
+    return _negotiate_accept(accept)
 
 
+# Memoised process-wide on purpose: the media type is a pure function of the Accept header (no
+# app, no content), so every app may share it, and clients send the same few headers over and
+# over. Bounded, since the header is the client's: the least recently used entry goes first.
+# A header that is refused (406) raises and is not memoised.
+@functools.lru_cache(maxsize=256)
 def _negotiate_accept(accept: str) -> str:
     candidates = []
     for item in accept.split(","):
