@@ -25,7 +25,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def check_content(content_dir: Path) -> list[str]:
     """Problems that would make the server serve wrong content; empty when all is well."""
-    from terminology.codec.validation import validate_directory
+    from terminology.codec.content_checks import validate_directory
 
     return validate_directory(content_dir)
 

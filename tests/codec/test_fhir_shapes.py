@@ -13,9 +13,9 @@ from terminology.codec.capabilities import (
     terminology_capabilities,
     versions_parameters,
 )
+from terminology.codec.fhir_models import validate_resource
 from terminology.codec.outcome import from_error
 from terminology.codec.outputs import lookup_parameters, searchset
-from terminology.codec.resources import validate_resource
 from terminology.codec.summary import SUMMARY_ELEMENTS, apply_summary
 from terminology.errors import TerminologyError
 from terminology.operations.context import Services

@@ -1,4 +1,5 @@
-"""Read and search of the served resource types: CodeSystem, ValueSet, ConceptMap."""
+"""The read and search interactions on the served resource types: CodeSystem, ValueSet,
+ConceptMap (``GET [type]/[id]``, ``GET [type]``, ``POST [type]/_search``)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from terminology.errors import TerminologyError
 from terminology.messages import msg
 from terminology.operations.search import search
 
-bp = Blueprint("resources", __name__)
+bp = Blueprint("read_search", __name__)
 
 _TYPES = "any(CodeSystem, ValueSet, ConceptMap)"
 _ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
