@@ -4,9 +4,10 @@ target means more than the source, ``narrower`` = less, ``inexact`` = overlappin
 from __future__ import annotations
 
 from terminology.authoring import cpt, hcpcs
-from terminology.authoring.common import CPT, HCPCS, LOINC, RADLEX, SNOMED, url_for
+from terminology.authoring.common import url_for
 from terminology.authoring.fhir import Element, Group, Resource, Target, concept_map
 from terminology.authoring.valuesets import COPYRIGHTS, DISPLAYS, NOTES
+from terminology.uris import CPT, HCPCS, LOINC, RADLEX, SNOMED
 
 #: Reference §3: "The CPT column is our own alignment (no official LOINC↔CPT map was
 #: found) — unverified as a mapping." The same holds for our SNOMED CT and RadLex alignments.

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from terminology.authoring.common import CPT, CPT_OWN_WORDS, cpt_copyright
+from terminology.authoring.common import CPT_OWN_WORDS, cpt_copyright
 from terminology.authoring.fhir import Resource, code_system, concept, prop
+from terminology.uris import CPT
 
 YEARS = range(2017, 2027)
 

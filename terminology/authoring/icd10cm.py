@@ -12,8 +12,9 @@ S22.5XXA's is S22.5 (as simple_icd_10_cm.get_parent reports).
 
 from __future__ import annotations
 
-from terminology.authoring.common import ICD10CM, ICD10CM_COPYRIGHT
+from terminology.authoring.common import ICD10CM_COPYRIGHT
 from terminology.authoring.fhir import Resource, code_system, concept, prop
+from terminology.uris import ICD10CM
 
 VERSION = "2026"
 PERIOD = ("2025-10-01", "2026-09-30")  # fiscal year 2026

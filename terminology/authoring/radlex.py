@@ -8,8 +8,9 @@ included: no value set or map uses them.
 
 from __future__ import annotations
 
-from terminology.authoring.common import RADLEX, RADLEX_COPYRIGHT
+from terminology.authoring.common import RADLEX_COPYRIGHT
 from terminology.authoring.fhir import Resource, code_system, concept, prop
+from terminology.uris import RADLEX
 
 # THO's RadLex CodeSystem (HL7/UTG cs-RadLex.xml) says "As of RadLex Playbook version 2.5";
 # which Playbook release the JP Core copy (dated 2024-12-27) was taken from is not stated.

@@ -7,16 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-CPT = "http://www.ama-assn.org/go/cpt"
+from terminology.uris import CPT, LOINC, PROJECT_BASE, SNOMED
 
-
-LOINC = "http://loinc.org"
-
-
-SNOMED = "http://snomed.info/sct"
-
-
-CT_VS = "https://chest-imaging-terminology.org/fhir/ValueSet/chest-ct-procedures"
+CT_VS = f"{PROJECT_BASE}/ValueSet/chest-ct-procedures"
 
 
 @dataclass(frozen=True)
