@@ -72,4 +72,5 @@ def test_summary_elements_match_the_r4_definitions(model) -> None:
 
 def test_summary_of_a_stored_resource_is_still_valid(services: Services) -> None:
     resource = services.code_systems.read("icd10cm-2026")
+    assert resource is not None
     assert validate_resource(apply_summary(resource, "true", None)) == []
