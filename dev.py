@@ -2,7 +2,7 @@
 """Set up and run the project with nothing but Python 3.11+, pip and venv.
 
     python3 dev.py serve [terminology serve options]   # serve the built-in content on :8080
-    python3 dev.py test [pytest options]                # lint, architecture check, whole test suite
+    python3 dev.py test [pytest options]                # lint, architecture, types, all tests
 
 Each command creates ``.venv`` when it is missing and reinstalls the project only when
 ``pyproject.toml`` changed since the last install, so running it again is cheap and safe.
@@ -53,6 +53,7 @@ def test(args: list[str]) -> int:
     steps = [
         [BIN / "ruff", "check", "terminology", "tests", "dev.py"],
         [BIN / "lint-imports"],
+        [BIN / "mypy"],
         [BIN / "python", "-m", "pytest", *args],
     ]
     for step in steps:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response
 
 from terminology import __version__
-from terminology.api import codesystem, metadata, resources, valueset
+from terminology.api import codesystem, memos, metadata, read_search, valueset
 from terminology.api.errors import register_error_handlers
 from terminology.api.http import check_request
 from terminology.api.response_cache import ResponseCache
@@ -74,6 +74,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     services = build_services(settings)
     app.extensions["terminology"] = services
+
+    def generation() -> int:
+        """The generation of the content this app serves now."""
+        current: Services = app.extensions["terminology"]
+        return current.generation
+
+    app.extensions[memos.EXTENSION] = memos.AppMemos.build(generation)
     app.extensions["terminology.metadata"] = {
         "capability": capability_statement(settings.base_path, __version__),
         "terminology": terminology_capabilities(_system_entries(services), __version__),
@@ -82,7 +89,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.response_cache_entries > 0:
         app.extensions["terminology.responses"] = ResponseCache(settings.response_cache_entries)
     app.before_request(check_request)
-    for blueprint in (metadata.bp, codesystem.bp, valueset.bp, resources.bp):
+    for blueprint in (metadata.bp, codesystem.bp, valueset.bp, read_search.bp):
         app.register_blueprint(blueprint, url_prefix=settings.base_path)
     register_error_handlers(app)
     return app

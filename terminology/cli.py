@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from terminology.config import Settings
@@ -24,7 +25,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def check_content(content_dir: Path) -> list[str]:
     """Problems that would make the server serve wrong content; empty when all is well."""
-    from terminology.codec.validation import validate_directory
+    from terminology.codec.content_checks import validate_directory
 
     return validate_directory(content_dir)
 
@@ -147,8 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.set_defaults(run=_serve)
     check.set_defaults(run=_check)
     args = parser.parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
     try:
-        return args.run(args)
+        return run(args)
     except TerminologyError as exc:
         print(f"terminology: {exc.message}", file=sys.stderr)
         return 1

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any, Literal
 
 from terminology.messages import message_id_of
+from terminology.uris import TERM_MAINT_INFRA
 
 PropertyType = Literal["code", "Coding", "string", "integer", "boolean", "dateTime", "decimal"]
 Severity = Literal["fatal", "error", "warning", "information"]
@@ -22,6 +23,12 @@ class Coding:
     code: str | None
     version: str | None = None
     display: str | None = None
+
+
+#: The designation use of a concept's display, the preferred term in the code system's language.
+PREFERRED_FOR_LANGUAGE = Coding(
+    TERM_MAINT_INFRA, "preferredForLanguage", display="Preferred For Language"
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,6 @@
-"""Canonical URIs the server reads or writes, in one place."""
+"""Canonical URIs the server reads or writes, and the content generator writes, in one place:
+every URI has one declaration here (extensions: valuesets/README.md "Conventions the server
+relies on")."""
 
 from __future__ import annotations
 
@@ -21,11 +23,20 @@ EXT_STANDARDS_STATUS = (
     "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status"
 )
 
+#: FHIR's standard concept properties (``parent``, ``status``, ...).
+CONCEPT_PROPERTIES = "http://hl7.org/fhir/concept-properties"
+#: The project's own concept properties (``modality``, ``contrast``, ...).
+PROJECT_CONCEPT_PROPERTY = f"{PROJECT_BASE}/concept-property"
+VERSION_ALGORITHM_SYSTEM = "http://hl7.org/fhir/version-algorithm"
+#: HL7 terminology maintenance codes (designation use ``preferredForLanguage``).
+TERM_MAINT_INFRA = "http://terminology.hl7.org/CodeSystem/hl7TermMaintInfra"
+
 TX_ISSUE_TYPE = "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type"
 #: The extension naming an OperationOutcome issue's message id (tx.fhir.org's message ids).
 MESSAGE_ID = "http://hl7.org/fhir/StructureDefinition/operationoutcome-message-id"
 SUBSETTED_TAG = "http://terminology.hl7.org/CodeSystem/v3-ObservationValue"
 
+# External code systems keep their official URIs (valuesets/README.md).
 CPT = "http://www.ama-assn.org/go/cpt"
 HCPCS = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
 HCPCS_HTTPS = "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"

@@ -11,7 +11,7 @@ import re
 _PART = re.compile(r"(\d+)|([^\d]+)")
 
 
-def version_sort_key(version: str | None, algorithm: str | None) -> tuple:
+def version_sort_key(version: str | None, algorithm: str | None) -> tuple[object, ...]:
     """A key that sorts versions oldest first; ``None`` (no version) sorts before everything."""
     if version is None:
         return (0,)
@@ -22,7 +22,3 @@ def version_sort_key(version: str | None, algorithm: str | None) -> tuple:
     for number, text in _PART.findall(version):
         parts.append((1, int(number)) if number else (0, text))
     return (1, tuple(parts))
-
-
-def latest(versions: list[str], algorithm: str | None = None) -> str | None:
-    return max(versions, key=lambda v: version_sort_key(v, algorithm), default=None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import shutil
 import socketserver
 import subprocess
 import threading
@@ -114,7 +115,7 @@ def test_failed_requests_and_wrong_answers_fail_the_run() -> None:
 
 
 def test_missing_wrk_that_cannot_be_installed_is_a_clear_error(monkeypatch) -> None:
-    monkeypatch.setattr(wrk.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(wrk.BenchError, match="wrk"):
         wrk.find_wrk()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from terminology.api.http import fhir_json, parameters, services, stored_instance
+from terminology.api.memos import memos
 from terminology.api.response_cache import cached
 from terminology.codec import inputs, outputs
 from terminology.operations.lookup import lookup
@@ -18,7 +19,8 @@ bp = Blueprint("codesystem", __name__)
 def lookup_view(cs_id: str | None = None) -> Response:
     def compute() -> Response:
         req = inputs.lookup_request(parameters(), stored_instance("CodeSystem", cs_id))
-        return fhir_json(outputs.lookup_parameters(lookup(req, services())))
+        result = lookup(req, services())
+        return fhir_json(outputs.lookup_parameters(result, memos().lookups))
 
     return cached(compute)
 

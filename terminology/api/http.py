@@ -9,6 +9,7 @@ then its content (400).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,7 +41,8 @@ _DRAIN_LIMIT = 64 * 1024 * 1024
 
 
 def services() -> Services:
-    return current_app.extensions["terminology"]
+    found: Services = current_app.extensions["terminology"]
+    return found
 
 
 def _media_and_params(value: str) -> tuple[str, dict[str, str]]:
@@ -58,11 +60,6 @@ def _check_fhir_version(params: Mapping[str, str]) -> None:
         raise TerminologyError(
             msg("NOT_ACCEPTABLE_VERSION", asked=asked[:20]), status=406, code="not-supported"
         )
-
-
-#: Accept headers already negotiated (clients send the same few over and over).
-_ACCEPTED: dict[str, str] = {}
-_ACCEPTED_LIMIT = 256
 
 
 def negotiate() -> str:
@@ -83,15 +80,14 @@ def negotiate() -> str:
     accept = environ.get("HTTP_ACCEPT", "").strip()
     if not accept:
         return FHIR_JSON
-    known = _ACCEPTED.get(accept)
-    if known is not None:
-        return known
-    media_type = _negotiate_accept(accept)
-    if len(_ACCEPTED) < _ACCEPTED_LIMIT:
-        _ACCEPTED[accept] = media_type
-    return media_type
+    return _negotiate_accept(accept)
 
 
+# Memoised process-wide on purpose: the media type is a pure function of the Accept header (no
+# app, no content), so every app may share it, and clients send the same few headers over and
+# over. Bounded, since the header is the client's: the least recently used entry goes first.
+# A header that is refused (406) raises and is not memoised.
+@functools.lru_cache(maxsize=256)
 def _negotiate_accept(accept: str) -> str:
     candidates = []
     for item in accept.split(","):
@@ -203,7 +199,8 @@ def body() -> bytes | None:
     if environ["REQUEST_METHOD"] != "POST":
         return None
     if "terminology.body" in environ:
-        return environ["terminology.body"]
+        read: bytes | None = environ["terminology.body"]
+        return read
     data = _read_body(environ)
     environ["terminology.body"] = data
     return data
@@ -254,7 +251,8 @@ def fhir_json(
 
 
 def base_url() -> str:
-    return request.host_url.rstrip("/") + current_app.config["FHIR_BASE_PATH"]
+    base_path: str = current_app.config["FHIR_BASE_PATH"]
+    return request.host_url.rstrip("/") + base_path
 
 
 def stored_instance(resource_type: str, resource_id: str | None) -> Mapping[str, Any] | None:

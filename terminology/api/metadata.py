@@ -1,7 +1,8 @@
 """``/metadata`` (CapabilityStatement or TerminologyCapabilities) and ``$versions``.
 
 The bodies depend only on the loaded content (and, for the CapabilityStatement, on the base URL
-the client used), so they are built at start-up and encoded once per base URL.
+the client used), so they are built at start-up and encoded once per base URL, in the app's
+memo (keyed on the content generation).
 """
 
 from __future__ import annotations
@@ -12,15 +13,14 @@ import orjson
 from flask import Blueprint, Response, current_app, request
 
 from terminology.api.http import base_url, fhir_bytes
+from terminology.api.memos import memos
 
 bp = Blueprint("metadata", __name__)
 
-_ENCODED: dict[tuple[str, ...], bytes] = {}
-_ENCODED_LIMIT = 64  # distinct base URLs (host names) a deployment answers under
-
 
 def _bodies() -> dict[str, Any]:
-    return current_app.extensions["terminology.metadata"]
+    bodies: dict[str, Any] = current_app.extensions["terminology.metadata"]
+    return bodies
 
 
 def _encoded(kind: str) -> bytes:
@@ -36,15 +36,15 @@ def _encoded(kind: str) -> bytes:
         if kind == "capability"
         else (kind,)
     )
-    found = _ENCODED.get(key)
+    encoded = memos().metadata
+    found = encoded.get(key)
     if found is None:
         base = base_url()
         body = _bodies()[kind]
         if kind == "capability":
             body = {**body, "implementation": {**body["implementation"], "url": base}}
         found = orjson.dumps(body)
-        if len(_ENCODED) < _ENCODED_LIMIT:
-            _ENCODED[key] = found
+        encoded.put(key, found)
     return found
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from flask import Response, current_app, request
 
-from terminology.api.http import body
+from terminology.api.http import body, services
 
 #: Requests with bodies larger than this (inline resources, say) are answered afresh.
 MAX_KEY_BODY = 16 * 1024
@@ -55,6 +55,7 @@ def _key() -> tuple[object, ...] | None:
     if payload is not None and len(payload) > MAX_KEY_BODY:
         return None
     return (
+        services().generation,  # an answer about replaced content is never sent again
         environ.get("PATH_INFO"),
         environ.get("QUERY_STRING"),
         environ.get("terminology.media"),

@@ -1,5 +1,6 @@
-"""Constants shared by every generated resource: canonical base, publisher, dates, system URIs,
-extension URLs and the copyright sentences of each terminology.
+"""Constants shared by every generated resource: publisher, dates, the canonical URLs of our
+resources and the copyright sentences of each terminology. System URIs, extension URLs and our
+canonical base are the server's too: they live in ``terminology/uris.py``.
 
 The date is fixed (not today's date) so that regenerating the content is byte-for-byte
 reproducible and the "committed JSON equals generated JSON" test is meaningful.
@@ -7,41 +8,18 @@ reproducible and the "committed JSON equals generated JSON" test is meaningful.
 
 from __future__ import annotations
 
-#: Our canonical base; our resources have url ``<BASE>/<ResourceType>/<id>``.
-BASE = "https://chest-imaging-terminology.org/fhir"
+from terminology.uris import PROJECT_BASE
+
 PUBLISHER = "Chest Imaging Terminology Project"
 #: Fixed publication date of this content release (see module docstring).
 DATE = "2026-11-29"
 #: Version of our own ValueSets and ConceptMaps.
 CONTENT_VERSION = "1.0.0"
 
-# External code systems keep their official URIs (valuesets/README.md, reference §7a).
-CPT = "http://www.ama-assn.org/go/cpt"
-HCPCS = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
-ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
-LOINC = "http://loinc.org"
-SNOMED = "http://snomed.info/sct"
-RADLEX = "http://radlex.org"
-
-# Extensions (valuesets/README.md "Conventions the server relies on").
-EXT_EFFECTIVE_PERIOD = (
-    "http://hl7.org/fhir/5.0/StructureDefinition/extension-CodeSystem.effectivePeriod"
-)
-EXT_VERSION_ALGORITHM = "http://hl7.org/fhir/StructureDefinition/artifact-versionAlgorithm"
-VERSION_ALGORITHM_SYSTEM = "http://hl7.org/fhir/version-algorithm"
-EXT_UNVERIFIED = f"{BASE}/StructureDefinition/unverified"
-EXT_DISPLAY_NOT_OFFICIAL = f"{BASE}/StructureDefinition/display-not-official"
-EXT_COMPLETE_RANGE = f"{BASE}/StructureDefinition/complete-code-range"
-
-#: Standard concept properties (http://hl7.org/fhir/concept-properties).
-HL7_CONCEPT_PROPERTIES = "http://hl7.org/fhir/concept-properties"
-#: Our own concept properties.
-OUR_CONCEPT_PROPERTY = f"{BASE}/concept-property"
-
 
 def url_for(resource_type: str, resource_id: str) -> str:
     """Canonical URL of one of our own resources."""
-    return f"{BASE}/{resource_type}/{resource_id}"
+    return f"{PROJECT_BASE}/{resource_type}/{resource_id}"
 
 
 # --- Copyright sentences --------------------------------------------------------------------

@@ -4,9 +4,10 @@ target means more than the source, ``narrower`` = less, ``inexact`` = overlappin
 from __future__ import annotations
 
 from terminology.authoring import cpt, hcpcs
-from terminology.authoring.common import CPT, HCPCS, LOINC, RADLEX, SNOMED, url_for
+from terminology.authoring.common import url_for
 from terminology.authoring.fhir import Element, Group, Resource, Target, concept_map
 from terminology.authoring.valuesets import COPYRIGHTS, DISPLAYS, NOTES
+from terminology.uris import CPT, HCPCS, LOINC, RADLEX, SNOMED
 
 #: Reference §3: "The CPT column is our own alignment (no official LOINC↔CPT map was
 #: found) — unverified as a mapping." The same holds for our SNOMED CT and RadLex alignments.
@@ -146,7 +147,7 @@ def _alignment_map(map_id: str, name: str, target: str, target_name: str,
     )
 
 
-_REPLACEMENT_COMMENTS: dict[tuple[str, str], tuple[str, str]] = {
+_REPLACEMENT_COMMENTS: dict[tuple[str, str], tuple[str, str | None]] = {
     # (deleted, replacement): (equivalence, comment). Equivalence from the old meaning: the new
     # codes count views of any projection, so most are wider than the old specific series.
     ("71010", "71045"): ("wider", "71045 is one view of any projection."),

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from terminology.authoring.common import CPT, CPT_OWN_WORDS, cpt_copyright
+from terminology.authoring.common import CPT_OWN_WORDS, cpt_copyright
 from terminology.authoring.fhir import Resource, code_system, concept, prop
+from terminology.uris import CPT
 
 YEARS = range(2017, 2027)
 
@@ -146,7 +147,7 @@ def in_force(code: CptCode, year: int) -> bool:
     )
 
 
-def _procedure_concept(c: CptCode) -> dict:
+def _procedure_concept(c: CptCode) -> Resource:
     props = [prop("modality", m) for m in c.modality]
     props.append(prop("contrast", c.contrast))
     if c.views:
@@ -163,7 +164,7 @@ def _procedure_concept(c: CptCode) -> dict:
     return concept(c.code, c.display, props)
 
 
-def _modifier_concept(code: str, display: str) -> dict:
+def _modifier_concept(code: str, display: str) -> Resource:
     props = [
         prop("status", "active"),
         prop("modifier", True),

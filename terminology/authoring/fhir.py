@@ -11,19 +11,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from terminology.authoring.common import (
-    CONTENT_VERSION,
-    DATE,
+from terminology.authoring.common import CONTENT_VERSION, DATE, PUBLISHER, url_for
+from terminology.uris import (
+    CONCEPT_PROPERTIES,
     EXT_COMPLETE_RANGE,
     EXT_DISPLAY_NOT_OFFICIAL,
     EXT_EFFECTIVE_PERIOD,
     EXT_UNVERIFIED,
     EXT_VERSION_ALGORITHM,
-    HL7_CONCEPT_PROPERTIES,
-    OUR_CONCEPT_PROPERTY,
-    PUBLISHER,
+    PROJECT_CONCEPT_PROPERTY,
     VERSION_ALGORITHM_SYSTEM,
-    url_for,
 )
 
 Resource = dict[str, Any]
@@ -37,8 +34,8 @@ class PropertyDef:
     description: str
 
 
-_OURS = OUR_CONCEPT_PROPERTY
-_HL7 = HL7_CONCEPT_PROPERTIES
+_OURS = PROJECT_CONCEPT_PROPERTY
+_HL7 = CONCEPT_PROPERTIES
 
 #: Every concept property we use, in the order CodeSystem.property lists them. HL7's CPT
 #: properties (modifier, modified, kind) have no published URI (https://build.fhir.org/ig/HL7/UTG/CPT.html

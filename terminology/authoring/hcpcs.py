@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from terminology.authoring.common import CPT, HCPCS, HCPCS_COPYRIGHT, HCPCS_OWN_WORDS
+from terminology.authoring.common import HCPCS_COPYRIGHT, HCPCS_OWN_WORDS
 from terminology.authoring.fhir import Resource, code_system, concept, prop
+from terminology.uris import CPT, HCPCS
 
 YEARS = range(2017, 2027)
 
@@ -75,7 +76,7 @@ def in_force(code: HcpcsCode, year: int) -> bool:
     )
 
 
-def _concept(c: HcpcsCode) -> dict:
+def _concept(c: HcpcsCode) -> Resource:
     props = []
     if c.modality:
         props.append(prop("modality", c.modality))

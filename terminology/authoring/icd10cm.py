@@ -12,8 +12,9 @@ S22.5XXA's is S22.5 (as simple_icd_10_cm.get_parent reports).
 
 from __future__ import annotations
 
-from terminology.authoring.common import ICD10CM, ICD10CM_COPYRIGHT
+from terminology.authoring.common import ICD10CM_COPYRIGHT
 from terminology.authoring.fhir import Resource, code_system, concept, prop
+from terminology.uris import ICD10CM
 
 VERSION = "2026"
 PERIOD = ("2025-10-01", "2026-09-30")  # fiscal year 2026
@@ -226,13 +227,13 @@ TABULAR: tuple[tuple[str, str | None, str], ...] = (
 DISPLAYS: dict[str, str] = {code: title for code, _, title in TABULAR}
 
 
-def _nested() -> list[dict]:
+def _nested() -> list[Resource]:
     billable = set(BILLABLE)
     children: dict[str | None, list[str]] = {}
     for code, parent, _ in TABULAR:
         children.setdefault(parent, []).append(code)
 
-    def node(code: str) -> dict:
+    def node(code: str) -> Resource:
         # Headers (categories and subcategories one may not bill) are notSelectable.
         props = [] if code in billable else [prop("notSelectable", True)]
         kids = [node(c) for c in sorted(children.get(code, ()))]

@@ -7,8 +7,9 @@ unspecified)", "(fluoroscopy)") are ours and are not part of the names.
 
 from __future__ import annotations
 
-from terminology.authoring.common import LOINC, LOINC_COPYRIGHT
+from terminology.authoring.common import LOINC_COPYRIGHT
 from terminology.authoring.fhir import Resource, code_system, concept, prop
+from terminology.uris import LOINC
 
 # 2.82 and 2.83 both exist; 2.83 is the newest release seen (public repositories reference
 # Loinc_2.83.zip). Its release date was not found, so no effectivePeriod is given, and the
@@ -50,7 +51,7 @@ DISPLAYS: dict[str, str] = {code: name for code, name, _, _ in TERMS}
 FLUOROSCOPY = "30631-6"
 
 
-def _concept(code: str, name: str, modality: str, contrast: str | None) -> dict:
+def _concept(code: str, name: str, modality: str, contrast: str | None) -> Resource:
     props = [prop("modality", modality)]
     if contrast:
         props.append(prop("contrast", contrast))

@@ -8,8 +8,9 @@ included: no value set or map uses them.
 
 from __future__ import annotations
 
-from terminology.authoring.common import RADLEX, RADLEX_COPYRIGHT
+from terminology.authoring.common import RADLEX_COPYRIGHT
 from terminology.authoring.fhir import Resource, code_system, concept, prop
+from terminology.uris import RADLEX
 
 # THO's RadLex CodeSystem (HL7/UTG cs-RadLex.xml) says "As of RadLex Playbook version 2.5";
 # which Playbook release the JP Core copy (dated 2024-12-27) was taken from is not stated.
@@ -45,7 +46,7 @@ DISPLAYS: dict[str, str] = {rpid: name for rpid, name, _, _ in PLAYBOOK}
 FLUOROSCOPY = "RPID6168"
 
 
-def _concept(rpid: str, name: str, modality: str, contrast: str | None) -> dict:
+def _concept(rpid: str, name: str, modality: str, contrast: str | None) -> Resource:
     props = [prop("modality", modality)]
     if contrast:
         props.append(prop("contrast", contrast))

@@ -8,8 +8,9 @@ procedures and in none of our value sets).
 
 from __future__ import annotations
 
-from terminology.authoring.common import SNOMED, SNOMED_COPYRIGHT, SNOMED_OWN_WORDS
+from terminology.authoring.common import SNOMED_COPYRIGHT, SNOMED_OWN_WORDS
 from terminology.authoring.fhir import Resource, code_system, concept, prop
+from terminology.uris import SNOMED
 
 # The US Edition module URI (reference §4, §7a). US releases up to .../version/20260301 are
 # referenced publicly, but nobody checked that these concepts are active in that release, so
@@ -53,7 +54,7 @@ NOTES: dict[str, str] = {c[0]: c[4] for c in CONCEPTS if c[4]}
 
 def _concept(
     sctid: str, display: str, modality: str, contrast: str | None, note: str | None
-) -> dict:
+) -> Resource:
     props = [prop("modality", modality)]
     if contrast:
         props.append(prop("contrast", contrast))

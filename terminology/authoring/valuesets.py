@@ -7,21 +7,16 @@ from collections.abc import Iterable
 
 from terminology.authoring import cpt, hcpcs, icd10cm, loinc, radlex, snomed
 from terminology.authoring.common import (
-    CPT,
     CPT_OWN_WORDS,
-    HCPCS,
     HCPCS_COPYRIGHT,
-    ICD10CM,
     ICD10CM_COPYRIGHT,
-    LOINC,
     LOINC_COPYRIGHT,
-    RADLEX,
     RADLEX_COPYRIGHT,
-    SNOMED,
     SNOMED_COPYRIGHT,
     cpt_copyright,
 )
 from terminology.authoring.fhir import Member, Resource, value_set
+from terminology.uris import CPT, HCPCS, ICD10CM, LOINC, RADLEX, SNOMED
 
 DISPLAYS: dict[str, dict[str, str]] = {
     CPT: cpt.DISPLAYS,
@@ -108,7 +103,9 @@ def _procedures(
     )
 
 
-def _vs(resource_id: str, name: str, title: str, description: str, items: list[Member]):
+def _vs(
+    resource_id: str, name: str, title: str, description: str, items: list[Member]
+) -> Resource:
     return value_set(
         resource_id=resource_id,
         name=name,

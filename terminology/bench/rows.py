@@ -14,17 +14,9 @@ from terminology.bench.rotation import (
     read_content,
     value_set_questions,
 )
+from terminology.uris import CPT, LOINC, PROJECT_BASE, SNOMED
 
-CPT = "http://www.ama-assn.org/go/cpt"
-
-
-LOINC = "http://loinc.org"
-
-
-SNOMED = "http://snomed.info/sct"
-
-
-CT_VS = "https://chest-imaging-terminology.org/fhir/ValueSet/chest-ct-procedures"
+CT_VS = f"{PROJECT_BASE}/ValueSet/chest-ct-procedures"
 
 
 @dataclass(frozen=True)

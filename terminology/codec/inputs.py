@@ -30,7 +30,7 @@ from terminology.messages import msg
 from terminology.model import Coding
 from terminology.operations.expand_model import ExpandRequest
 from terminology.operations.lookup import LookupRequest
-from terminology.operations.search import MAX_PAGE_SIZE, SearchRequest
+from terminology.operations.search import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SearchRequest
 from terminology.operations.validate_code_model import CanonicalRef, ValidateCodeRequest
 from terminology.storage.repositories import EXACT_PARAMS, STRING_PARAMS, StringCriterion
 
@@ -80,7 +80,7 @@ def search_request(resource_type: str, query: Iterable[tuple[str, str]]) -> Sear
     """Search parameters from the query string; unknown ones are ignored (lenient handling)."""
     exact: dict[str, list[str]] = {}
     strings: dict[str, list[StringCriterion]] = {}
-    count, offset = 50, 0
+    count, offset = DEFAULT_PAGE_SIZE, 0
     summary: str | None = None
     elements: list[str] | None = None
     for raw_name, value in query:

@@ -7,7 +7,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from terminology.codec.outcome import issue, operation_outcome
-from terminology.codec.summary import apply_summary, search_entry
+from terminology.codec.summary import ConceptCountMemo, apply_summary, search_entry
+from terminology.memo import IdentityMemo
 from terminology.messages import msg
 from terminology.model import Coding, Designation, Issue
 from terminology.operations.expand_model import ExpandResult, ExpansionItem
@@ -65,20 +66,20 @@ def _property(p: OutProperty) -> dict[str, Any]:
     return {"name": "property", "part": parts}
 
 
-#: Rendered look-ups by the identity of their (cached, immutable) result.
-_RENDERED: dict[int, tuple[LookupResult, dict[str, Any]]] = {}
-_RENDERED_LIMIT = 4096
+#: Rendered look-ups, by the identity of their (cached, immutable) result.
+LookupMemo = IdentityMemo[LookupResult, dict[str, Any]]
 
 
-def lookup_parameters(result: LookupResult) -> dict[str, Any]:
-    """The ``Parameters`` of a look-up; a result the operation cached is rendered once."""
-    known = _RENDERED.get(id(result))
-    if known is not None and known[0] is result:
-        return known[1]
+def lookup_parameters(result: LookupResult, memo: LookupMemo | None = None) -> dict[str, Any]:
+    """The ``Parameters`` of a look-up; with the app's ``memo``, a result the operation cached
+    is rendered once."""
+    if memo is None:
+        return _render_lookup(result)
+    known = memo.get(result)
+    if known is not None:
+        return known
     rendered = _render_lookup(result)
-    if len(_RENDERED) >= _RENDERED_LIMIT:
-        _RENDERED.clear()
-    _RENDERED[id(result)] = (result, rendered)
+    memo.put(result, rendered)
     return rendered
 
 
@@ -106,8 +107,10 @@ def searchset(
     result: SearchResult,
     base_url: str,
     query: list[tuple[str, str]],
+    concept_counts: ConceptCountMemo | None = None,
 ) -> dict[str, Any]:
-    """A searchset Bundle with self/next/previous links that page with ``_offset``."""
+    """A searchset Bundle with self/next/previous links that page with ``_offset``
+    (``concept_counts``: the app's memo of code systems' sizes)."""
     rtype = request.resource_type
     kept = [(k, v) for k, v in query if k != "_offset"]
 
@@ -125,7 +128,9 @@ def searchset(
     entries = [
         {
             "fullUrl": f"{base_url}/{rtype}/{resource['id']}",
-            "resource": search_entry(resource, request.summary, request.elements),
+            "resource": search_entry(
+                resource, request.summary, request.elements, concept_counts
+            ),
             "search": {"mode": "match"},
         }
         for resource in result.matches

@@ -67,12 +67,13 @@ def boolean(bag: ParamBag, name: str) -> bool | None:
     param = bag.one(name)
     if param is None:
         return None
-    if isinstance(param.value, bool):
-        return param.value
-    if param.kind == "query" and param.value in ("true", "false"):
-        return param.value == "true"
+    value: object = param.value
+    if isinstance(value, bool):
+        return value
+    if param.kind == "query" and value in ("true", "false"):
+        return value == "true"
     raise TerminologyError(
-        msg("BAD_BOOLEAN", name=name, value=str(param.value)[:40]), expression=name
+        msg("BAD_BOOLEAN", name=name, value=str(value)[:40]), expression=name
     )
 
 
@@ -188,8 +189,9 @@ def resource_of(bag: ParamBag, name: str, rtype: str) -> Mapping[str, Any] | Non
         raise TerminologyError(
             msg("BAD_PARAMETER_TYPE", name=name, expected=f"{rtype} resource"), expression=name
         )
-    check_resource(param.value, name)
-    return param.value
+    resource: Mapping[str, Any] = param.value
+    check_resource(resource, name)
+    return resource
 
 
 def integer(bag: ParamBag, name: str) -> int | None:

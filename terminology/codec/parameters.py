@@ -68,9 +68,6 @@ class ParamBag:
                 )
         return first
 
-    def names(self) -> set[str]:
-        return set(self._by_name)
-
 
 #: Deepest ``part`` nesting read. Operations use two or three levels; the bound keeps a small
 #: hostile body from exhausting the stack.

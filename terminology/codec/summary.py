@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from terminology.memo import IdentityMemo
 from terminology.uris import SUBSETTED_TAG
 
 _COMMON = ("resourceType", "id", "meta", "implicitRules")
@@ -110,29 +111,33 @@ def _keep(resource: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
 #: small when ICD-10-CM's 74,000 codes are loaded. A read returns the whole resource.
 SEARCH_CONCEPT_LIMIT = 100
 
-_CONCEPT_COUNTS: dict[int, tuple[Mapping[str, Any], int]] = {}
+#: Concept counts of stored CodeSystems, by the identity of the (immutable) resource.
+ConceptCountMemo = IdentityMemo[Mapping[str, Any], int]
 
 
-def concept_count(resource: Mapping[str, Any]) -> int:
-    """Every concept of a CodeSystem, nested ones included (memoised: stored resources never
-    change)."""
-    known = _CONCEPT_COUNTS.get(id(resource))
-    if known is not None and known[0] is resource:
-        return known[1]
+def concept_count(resource: Mapping[str, Any], memo: ConceptCountMemo | None = None) -> int:
+    """Every concept of a CodeSystem, nested ones included (with the app's ``memo``, counted
+    once per stored resource)."""
+    if memo is not None:
+        known = memo.get(resource)
+        if known is not None:
+            return known
     count = 0
     pending = list(resource.get("concept", ()))
     while pending:
         concept = pending.pop()
         count += 1
         pending.extend(concept.get("concept", ()))
-    if len(_CONCEPT_COUNTS) > 4096:
-        _CONCEPT_COUNTS.clear()
-    _CONCEPT_COUNTS[id(resource)] = (resource, count)
+    if memo is not None:
+        memo.put(resource, count)
     return count
 
 
 def search_entry(
-    resource: Mapping[str, Any], summary: str | None, elements: list[str] | None
+    resource: Mapping[str, Any],
+    summary: str | None,
+    elements: list[str] | None,
+    concept_counts: ConceptCountMemo | None = None,
 ) -> Mapping[str, Any]:
     """A resource as a search result lists it: as ``_summary``/``_elements`` ask, and without
     the concepts of a large code system when the client asked for neither."""
@@ -140,7 +145,7 @@ def search_entry(
         summary is None
         and not elements
         and resource.get("resourceType") == "CodeSystem"
-        and concept_count(resource) > SEARCH_CONCEPT_LIMIT
+        and concept_count(resource, concept_counts) > SEARCH_CONCEPT_LIMIT
     ):
         return _tagged({k: v for k, v in resource.items() if k != "concept"})
     return apply_summary(resource, summary, elements)

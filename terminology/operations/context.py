@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
 from terminology.engine.compose import Plans
+from terminology.memo import ContentMemo
 from terminology.providers.registry import ProviderRegistry
 from terminology.storage.repositories import ResourceRepository
-
-
-class Memo:
-    """Answers computed from stored content, which does not change while it is served. Bounded:
-    emptied when full (the questions clients repeat are few)."""
-
-    def __init__(self, limit: int = 4096) -> None:
-        self.limit = limit
-        self._values: dict[Hashable, Any] = {}
-
-    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        try:
-            return self._values[key]
-        except KeyError:
-            pass
-        value = compute()
-        if len(self._values) >= self.limit:
-            self._values.clear()
-        self._values[key] = value
-        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +18,17 @@ class Services:
     code_systems: ResourceRepository
     value_sets: ResourceRepository
     concept_maps: ResourceRepository
+    #: Which content this is: memos of values derived from the content key on it, so that
+    #: content replaced while serving (a new generation) is never answered from old values.
+    generation: int = 0
     #: Compose plans of the value sets read so far (stored ones stay; request-borne ones churn).
     plans: Plans = field(default_factory=Plans)
-    #: Look-up answers for stored code-system versions.
-    lookups: Memo = field(default_factory=Memo)
+    #: Look-up answers for stored code-system versions (a Services holds one generation of
+    #: content, so its memos only ever see that generation).
+    lookups: ContentMemo[Hashable, Any] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lookups", ContentMemo(4096, lambda: self.generation))
 
     def repository(self, resource_type: str) -> ResourceRepository:
         return {

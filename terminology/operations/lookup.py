@@ -124,13 +124,11 @@ def lookup(request: LookupRequest, services: Services) -> LookupResult:
     # Keyed by the version's identity: the registry keeps every stored version alive, so an id
     # is never reused while the memo holds it.
     key = (id(resolved.version), concept.code, request.display_language, request.properties)
-    return cast(
-        LookupResult,
-        services.lookups.get(
-            key,
-            lambda: _result(version, concept, request.display_language, request.properties),
-        ),
-    )
+    found = services.lookups.get(key)
+    if found is None:
+        found = _result(version, concept, request.display_language, request.properties)
+        services.lookups.put(key, found)
+    return cast(LookupResult, found)
 
 
 def _result(

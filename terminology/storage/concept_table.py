@@ -52,8 +52,6 @@ class ConceptTable:
     concepts: Mapping[str, Concept]
     #: Codes in the order the resource lists them, depth first (expansions keep this order).
     order: tuple[str, ...]
-    #: Codes without a parent.
-    roots: tuple[str, ...]
 
 
 def extension_value(element: Mapping[str, Any], url: str) -> Any:
@@ -225,8 +223,7 @@ def build_concept_table(resource: Mapping[str, Any]) -> ConceptTable:
             extensions=tuple(raw.get("extension", ())),
         )
     _check_hierarchy(info, parents)
-    roots = tuple(code for code in order if not concepts[code].parents)
-    return ConceptTable(info, MappingProxyType(concepts), tuple(order), roots)
+    return ConceptTable(info, MappingProxyType(concepts), tuple(order))
 
 
 #: Deepest hierarchy accepted: ICD-10-CM is seven levels deep, SNOMED CT about thirty. Replies

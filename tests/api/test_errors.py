@@ -158,7 +158,7 @@ def test_unexpected_fault_is_a_generic_500_with_the_traceback_logged(
     app = create_app(Settings(content_dir=CONTENT_DIR))
 
     @app.get("/fhir/boom")
-    def boom() -> None:
+    def boom() -> str:
         raise RuntimeError("secret internal detail")
 
     with caplog.at_level(logging.ERROR, logger="terminology"):

@@ -583,7 +583,7 @@ SUPPLEMENT = {
 
 
 def test_supplement_designations_count_when_asked_for(server: RunningServer) -> None:
-    common = [
+    common: list[dict[str, Any]] = [
         {"name": "url", "valueUri": TOY_CS["url"]},
         {"name": "code", "valueCode": "live"},
         {"name": "display", "valueString": "Vivant"},

@@ -13,9 +13,9 @@ from terminology.codec.capabilities import (
     terminology_capabilities,
     versions_parameters,
 )
+from terminology.codec.fhir_models import validate_resource
 from terminology.codec.outcome import from_error
 from terminology.codec.outputs import lookup_parameters, searchset
-from terminology.codec.resources import validate_resource
 from terminology.codec.summary import SUMMARY_ELEMENTS, apply_summary
 from terminology.errors import TerminologyError
 from terminology.operations.context import Services
@@ -72,4 +72,5 @@ def test_summary_elements_match_the_r4_definitions(model) -> None:
 
 def test_summary_of_a_stored_resource_is_still_valid(services: Services) -> None:
     resource = services.code_systems.read("icd10cm-2026")
+    assert resource is not None
     assert validate_resource(apply_summary(resource, "true", None)) == []

@@ -75,7 +75,7 @@ def codes_in_any_version(system: str) -> dict[str, set[str]]:
 
 
 def props(concept: dict[str, Any], code: str) -> list[Any]:
-    out = []
+    out: list[Any] = []
     for p in concept.get("property", []):
         if p["code"] == code:
             out.extend(v for k, v in p.items() if k.startswith("value"))

@@ -266,7 +266,7 @@ def test_ldct_qualifying_diagnoses() -> None:
 
 def _targets(map_id: str, code: str) -> dict[str, str]:
     cm = load(f"ConceptMap-{map_id}.json")
-    out = {}
+    out: dict[str, str] = {}
     for g in cm["group"]:
         assert g["source"] == CPT
         for e in g["element"]:

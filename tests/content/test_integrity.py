@@ -144,8 +144,8 @@ def test_each_version_holds_exactly_the_codes_in_force_in_its_period(system: str
     dates: dict[str, tuple[str | None, str | None]] = {}
     for cs in all_versions.values():
         for code, c in concepts_by_code(cs).items():
-            eff, end = props(c, "effectiveDate"), props(c, "endDate")
-            pair = (eff[0] if eff else None, end[0] if end else None)
+            eff, ends = props(c, "effectiveDate"), props(c, "endDate")
+            pair = (eff[0] if eff else None, ends[0] if ends else None)
             assert dates.setdefault(code, pair) == pair, f"{code}: dates differ between versions"
             assert props(c, "status") == ["active"], f"{code} is in force in {cs['version']}"
     for version, cs in all_versions.items():

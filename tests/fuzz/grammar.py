@@ -67,7 +67,10 @@ def _load_content() -> Content:
     ids: dict[str, list[str]] = {"CodeSystem": [], "ValueSet": [], "ConceptMap": []}
     codes: dict[str, list[str]] = {}
     versions: dict[str, list[str]] = {}
-    value_sets, concept_maps, names, properties = [], [], set(), set()
+    value_sets: list[str] = []
+    concept_maps: list[str] = []
+    names: set[str] = set()
+    properties: set[str] = set()
 
     def walk(concepts: list[dict[str, Any]], into: list[str]) -> None:
         for concept in concepts:

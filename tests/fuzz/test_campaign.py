@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import random
 import time
+from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
@@ -38,7 +39,7 @@ EXAMPLES = int(os.environ.get("TERMINOLOGY_FUZZ_EXAMPLES") or (100_000 if LONG e
 BUDGET = float(os.environ.get("TERMINOLOGY_FUZZ_BUDGET") or (0 if LONG else 60))
 SEED = os.environ.get("TERMINOLOGY_FUZZ_SEED") or (str(random.getrandbits(32)) if LONG else "")
 
-_COMMON = dict(
+_COMMON: dict[str, Any] = dict(
     deadline=None,  # the harness bounds each request itself (TERMINOLOGY_FUZZ_TIMEOUT)
     database=None,  # nothing is written into the repository; failures are reported instead
     phases=[Phase.explicit, Phase.generate],  # violations are collected, never raised

@@ -6,6 +6,7 @@ import pytest
 
 from terminology.operations.context import Services
 from terminology.uris import CPT
+from tests.providers.helpers import version_of
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +55,6 @@ def test_invalid_expressions_break_a_rule(cpt, code: str, fragment: str) -> None
 
 
 def test_expressions_need_the_base_code_in_that_version(services: Services) -> None:
-    cpt_2017 = services.registry.resolve(CPT).select(version="2017")
+    cpt_2017 = version_of(services, CPT, "2017")
     assert cpt_2017.locate("71045:26").concept is None
     assert cpt_2017.locate("71010:26").concept is not None

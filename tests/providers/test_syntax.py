@@ -16,7 +16,8 @@ from terminology.providers.syntax import (
     snomed_syntax,
     verhoeff_valid,
 )
-from terminology.uris import CPT, HCPCS, ICD10CM, LOINC, SNOMED
+from terminology.uris import CPT, HCPCS, ICD10CM, LOINC, RADLEX, SNOMED
+from tests.providers.helpers import provider_of, version_of
 
 # -- SNOMED CT: Verhoeff, partition, length ----------------------------------------------------
 
@@ -151,10 +152,12 @@ def test_long_codes_are_quoted_truncated() -> None:
 
 @pytest.mark.parametrize("system", [SNOMED, LOINC, CPT, HCPCS, ICD10CM])
 def test_every_code_we_hold_meets_its_syntax(services: Services, system: str) -> None:
-    provider = services.registry.resolve(system)
-    assert provider is not None
     rule = SYNTAX_RULES[system]
-    codes = {c.code for v in provider.versions() for c in provider.select(version=v).concepts()}
+    codes = {
+        c.code
+        for v in provider_of(services, system).versions()
+        for c in version_of(services, system, v).concepts()
+    }
     assert codes
     assert [c for c in sorted(codes) if rule(c) is not None] == []
 
@@ -172,7 +175,7 @@ def test_every_code_we_hold_meets_its_syntax(services: Services, system: str) ->
 def test_versions_report_malformed_codes_as_broken_rules(
     services: Services, system: str, malformed: str, unknown: str
 ) -> None:
-    version = services.registry.resolve(system).select()
+    version = version_of(services, system)
     located = version.locate(malformed)
     assert located.concept is None and located.rule_broken
     assert located.message == version.syntax_error(malformed)
@@ -181,13 +184,13 @@ def test_versions_report_malformed_codes_as_broken_rules(
 
 
 def test_systems_without_a_rule_accept_any_code(services: Services) -> None:
-    radlex = services.registry.resolve("http://radlex.org").select()
+    radlex = version_of(services, RADLEX)
     assert radlex.syntax_error("anything at all") is None
     assert not radlex.locate("anything at all").rule_broken
 
 
 def test_cpt_expressions_and_held_modifiers_are_not_syntax_errors(services: Services) -> None:
-    cpt = services.registry.resolve(CPT).select(version="2026")
+    cpt = version_of(services, CPT, "2026")
     assert cpt.locate("71250:26").concept is not None
     assert cpt.locate("26").concept is not None
     assert "uses '-'" in (cpt.locate("71250-26").message or "")

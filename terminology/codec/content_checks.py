@@ -1,10 +1,12 @@
-"""Whole-directory content checks run before serving (``terminology check-content``)."""
+"""Whole-directory content checks run before serving (``terminology check-content``): the
+content loads and every file is valid FHIR R4. (Not ``$validate-code``: that is
+``operations/validate_code.py``.)"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from terminology.codec.resources import validate_resource
+from terminology.codec.fhir_models import validate_resource
 from terminology.errors import TerminologyError
 from terminology.providers.registry import build_providers
 from terminology.storage.loader import load_content, read_json

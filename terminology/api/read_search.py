@@ -1,4 +1,5 @@
-"""Read and search of the served resource types: CodeSystem, ValueSet, ConceptMap."""
+"""The read and search interactions on the served resource types: CodeSystem, ValueSet,
+ConceptMap (``GET [type]/[id]``, ``GET [type]``, ``POST [type]/_search``)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import re
 from flask import Blueprint, Response, request
 
 from terminology.api.http import base_url, fhir_json, parameters, services
+from terminology.api.memos import memos
 from terminology.codec import inputs, outputs
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 from terminology.operations.search import search
 
-bp = Blueprint("resources", __name__)
+bp = Blueprint("read_search", __name__)
 
 _TYPES = "any(CodeSystem, ValueSet, ConceptMap)"
 _ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
@@ -31,7 +33,8 @@ def search_type(rtype: str) -> Response:
         ]
     search_req = inputs.search_request(rtype, query)
     result = search(search_req, services())
-    return fhir_json(outputs.searchset(search_req, result, base_url(), query))
+    bundle = outputs.searchset(search_req, result, base_url(), query, memos().concept_counts)
+    return fhir_json(bundle)
 
 
 @bp.get(f"/<{_TYPES}:rtype>/<rid>")
