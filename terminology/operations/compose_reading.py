@@ -40,7 +40,7 @@ def entry_status(entry: Mapping[str, Any]) -> str | None:
             "deprecated",
             "withdrawn",
         ):
-            return ext["valueCode"]
+            return str(ext["valueCode"])
         if ext.get("url") == EXT_VS_DEPRECATED and ext.get("valueBoolean"):
             return "deprecated"
     return None
@@ -67,7 +67,7 @@ def display_language_parameter(value_set: Mapping[str, Any]) -> str | None:
         if parts.get("name", {}).get("valueCode") == "displayLanguage":
             value = parts.get("value", {})
             language = value.get("valueCode") or value.get("valueString")
-            if language:
+            if isinstance(language, str) and language:
                 return language
     return None
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from terminology.messages import Whole, msg, shorten
-from terminology.model import CodeSystemInfo, Concept, Issue
+from terminology.model import CodeSystemInfo, Concept, Issue, Severity
 
 _SPACES = re.compile(r"\s+")
 _LANGUAGE = re.compile(r"^(\*|[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*)$")
@@ -136,7 +136,7 @@ def check_display(
         return DisplayFinding(
             Issue("information", "informational", text, "display-comment", expression), True
         )
-    severity = "warning" if lenient else "error"
+    severity: Severity = "warning" if lenient else "error"
     summary = ",".join(languages) if languages else "--"
     active = [c for c in wanted if not c.status]
     if not active:

@@ -131,7 +131,8 @@ def explain_missing(resolved: Resolved, code: str, rule_message: str | None) -> 
             if isinstance(system, str) and system != info.url:
                 text += " " + msg("CODE_REPLACED_IN", system=system)
         return text
-    begin = first.concept.first("effectiveDate")
+    effective = first.concept.first("effectiveDate")
+    begin: object = effective if isinstance(effective, str) else None
     first_info = resolved.provider.select(version=first.version)
     if begin is None and first_info is not None:
         begin = first_info.info.period.start

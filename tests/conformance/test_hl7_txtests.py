@@ -62,7 +62,7 @@ def judge(results: list[dict[str, Any]], later: Mapping[str, str] = LATER_OPERAT
         if result["status"] != "fail":
             continue
         name = f"{result['suite']}/{result['test']}"
-        operation = result.get("operation")
+        operation = str(result.get("operation"))
         if operation in later:
             expected[name] = operation
         else:

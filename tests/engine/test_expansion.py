@@ -107,8 +107,8 @@ def test_inactive_codes_follow_compose_inactive_and_active_only() -> None:
 def test_text_filter_applies_to_includes_only() -> None:
     engine = ExpansionEngine(
         select,
-        LIBRARY.get,
-        text_filter=lambda c: (c.display or "").startswith("D"),  # type: ignore[arg-type]
+        lambda url, version: LIBRARY.get(url),
+        text_filter=lambda c: (c.display or "").startswith("D"),
     )
     assert [code for _, _, code in engine.evaluate(vs({"system": TOY}))] == ["A2"]
     assert engine.flattened
@@ -135,12 +135,12 @@ def test_broken_definitions_raise(value_set: Mapping[str, Any], tx_type: str) ->
 
 def test_a_code_systems_own_limit_caps_its_codes() -> None:
     class Capped(ResourceBackedVersion):
-        expansion_limit = 2
+        expansion_limit: int | None = 2
 
     base = select(TOY, None, "")
     assert isinstance(base, ResourceBackedVersion)
     capped = Capped(base.table)
-    engine = ExpansionEngine(lambda s, v, w: capped, LIBRARY.get)  # type: ignore[arg-type]
+    engine = ExpansionEngine(lambda s, v, w: capped, lambda url, version: LIBRARY.get(url))
     assert [code for _, _, code in engine.evaluate(vs({"system": TOY}))] == ["A", "A1"]
     assert engine.capped == [TOY]
 
@@ -165,7 +165,7 @@ def test_two_versions_of_one_system_are_both_listed() -> None:
         {"system": TOY, "version": "1", "concept": listed},
         {"system": TOY, "version": "2", "concept": listed},
     )
-    engine = ExpansionEngine(pick, LIBRARY.get)
+    engine = ExpansionEngine(pick, lambda url, version: LIBRARY.get(url))
     assert list(engine.evaluate(value_set)) == [(TOY, "1", "A1"), (TOY, "2", "A1")]
     # Definitions are immutable once read (plans are kept by identity): a new one, not an edit.
     excluding = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from terminology.model import CodeSystemInfo, Concept, Designation
 from terminology.operations.displays import check_display, preferred_display, valid_language_list
 
@@ -24,10 +26,10 @@ CONCEPT = Concept(
 )
 
 
-def check(display: str, languages: list[str], **kwargs: object):
+def check(display: str, languages: list[str], **kwargs: Any):
     return check_display(
         display, INFO.url, CONCEPT, INFO, languages, lenient=False, expression="display", **kwargs
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_exact_display_in_any_language_is_right_without_a_language() -> None:
