@@ -11,12 +11,10 @@ from terminology.engine.cycles import vs_key
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 from terminology.operations.displays import Candidate, valid_language_list
+from terminology.uris import EXT_STANDARDS_STATUS
 
 EXT_EXPANSION_PARAMETER = "http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter"
 EXT_VS_SUPPLEMENT = "http://hl7.org/fhir/StructureDefinition/valueset-supplement"
-EXT_STANDARDS_STATUS = (
-    "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status"
-)
 EXT_VS_DEPRECATED = "http://hl7.org/fhir/StructureDefinition/valueset-deprecated"
 
 

@@ -14,16 +14,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from terminology.engine.expansion import Entry
-from terminology.model import Coding, Concept, Designation, PropertyDefinition
+from terminology.model import (
+    PREFERRED_FOR_LANGUAGE,
+    Coding,
+    Concept,
+    Designation,
+    PropertyDefinition,
+)
 from terminology.operations.displays import language_matches
 from terminology.operations.expand_model import ExpansionItem, ItemProperty
+from terminology.uris import CONCEPT_PROPERTIES
 
-CONCEPT_PROPERTIES = "http://hl7.org/fhir/concept-properties"
-PREFERRED_FOR_LANGUAGE = Coding(
-    "http://terminology.hl7.org/CodeSystem/hl7TermMaintInfra",
-    "preferredForLanguage",
-    display="Preferred For Language",
-)
 LANGUAGE_SYSTEM = "urn:ietf:bcp:47"
 _SD = "http://hl7.org/fhir/StructureDefinition/"
 #: Extensions of a code-system concept or a value-set concept that expansions carry over.

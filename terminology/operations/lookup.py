@@ -13,18 +13,12 @@ from datetime import date
 from typing import Any, cast
 
 from terminology.errors import TerminologyError
-from terminology.model import Coding, Concept, Designation, PropertyValue
+from terminology.model import PREFERRED_FOR_LANGUAGE, Coding, Concept, Designation, PropertyValue
 from terminology.operations.context import Services
 from terminology.operations.resolution import Resolved, explain_missing, resolve
 from terminology.operations.scope import build_scope
 from terminology.providers.base import CodeSystemVersion
 from terminology.providers.supplemented import supplements_used
-
-PREFERRED_FOR_LANGUAGE = Coding(
-    "http://terminology.hl7.org/CodeSystem/hl7TermMaintInfra",
-    "preferredForLanguage",
-    display="Preferred For Language",
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,8 @@ from typing import Any
 
 from terminology.messages import msg
 from terminology.model import CodeSystemInfo
-from terminology.operations.compose_reading import EXT_STANDARDS_STATUS
 from terminology.operations.findings import Findings
+from terminology.uris import EXT_STANDARDS_STATUS
 
 _STATUS_KEYS = {"draft": "STATUS_DRAFT", "retired": "STATUS_RETIRED"}
 _STANDARDS_KEYS = {"deprecated": "STATUS_DEPRECATED", "withdrawn": "STATUS_WITHDRAWN"}
