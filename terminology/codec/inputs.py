@@ -8,7 +8,6 @@ Unknown parameters are ignored: clients and conformance suites add their own.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -196,21 +195,18 @@ def validate_code_request(
                 expression="Coding.system",
             )
         ref = None
-    request = ValidateCodeRequest(
+    # Most requests carry three or four parameters: read only those present (this runs on
+    # every validate-code, and each absent reader call costs as much as a present one).
+    values = {field: read(bag, name) for name, (field, read) in _OPTIONAL.items() if name in bag}
+    return ValidateCodeRequest(
         form=form,  # type: ignore[arg-type]
         codings=tuple(codings),
         value_set=ref,
         code_system=cs_ref,
         cc_text=cc_text,
         accept_language=accept_language,
+        **values,
     )
-    # Most requests carry three or four parameters: read only those present (this runs on
-    # every validate-code, and each absent reader call costs as much as a present one).
-    optional = {name: _OPTIONAL[name] for name in _OPTIONAL if name in bag}
-    if not optional:
-        return request
-    values = {field: read(bag, name) for name, (field, read) in optional.items()}
-    return replace(request, **values)
 
 
 def _date(bag: ParamBag, name: str) -> date | None:

@@ -6,6 +6,7 @@ The operation requests are assembled from these in ``inputs``.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -77,6 +78,7 @@ def boolean(bag: ParamBag, name: str) -> bool | None:
     )
 
 
+@functools.lru_cache(maxsize=1024)  # clients send the same dates of service over and over
 def parse_date(value: str, name: str) -> date:
     """A FHIR date or dateTime; a partial date (``2024`` or ``2024-05``) means its first day."""
     match = _DATE.fullmatch(value.strip())

@@ -23,12 +23,13 @@ class Services:
     generation: int = 0
     #: Compose plans of the value sets read so far (stored ones stay; request-borne ones churn).
     plans: Plans = field(default_factory=Plans)
-    #: Look-up answers for stored code-system versions (a Services holds one generation of
+    #: Values derived from stored content: look-up answers, the definition of a whole code
+    #: system as a value set (a Services holds one generation of
     #: content, so its memos only ever see that generation).
-    lookups: ContentMemo[Hashable, Any] = field(init=False)
+    derived: ContentMemo[Hashable, Any] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "lookups", ContentMemo(4096, lambda: self.generation))
+        object.__setattr__(self, "derived", ContentMemo(4096, lambda: self.generation))
 
     def repository(self, resource_type: str) -> ResourceRepository:
         return {

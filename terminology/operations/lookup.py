@@ -118,10 +118,10 @@ def lookup(request: LookupRequest, services: Services) -> LookupResult:
     # Keyed by the version's identity: the registry keeps every stored version alive, so an id
     # is never reused while the memo holds it.
     key = (id(resolved.version), concept.code, request.display_language, request.properties)
-    found = services.lookups.get(key)
+    found = services.derived.get(key)
     if found is None:
         found = _result(version, concept, request.display_language, request.properties)
-        services.lookups.put(key, found)
+        services.derived.put(key, found)
     return cast(LookupResult, found)
 
 

@@ -51,5 +51,11 @@ def validate_in_code_system(request: ValidateCodeRequest, services: Services) ->
         issue = Issue("error", "invalid", reason, "invalid-data", path)
         code = request.codings[0].code
         return ValidateCodeResult(False, [issue], system=system, code=code, message=reason)
-    value_set = {"url": f"{system}/vs" if system else "", "compose": {"include": [include]}}
+    # The same (system, version) always makes the same definition: keep one, so its compose
+    # plan is read once rather than on every request.
+    key = ("whole-code-system", system, ref.version)
+    value_set = services.derived.get(key)
+    if value_set is None:
+        value_set = {"url": f"{system}/vs" if system else "", "compose": {"include": [include]}}
+        services.derived.put(key, value_set)
     return Verdict(request, scope, value_set, internal=True).run()

@@ -124,6 +124,8 @@ class ResourceBackedProvider:
             reverse=True,
         )
         self._by_version = {v.info.version: v for v in self._versions}
+        #: The version in force on each date of service asked so far (bounded: dates repeat).
+        self._on: dict[date, CodeSystemVersion | None] = {}
 
     def versions(self) -> list[str | None]:
         return [v.info.version for v in self._versions]
@@ -134,13 +136,37 @@ class ResourceBackedProvider:
         if version is not None:
             return self._by_version.get(version)
         if on is not None:
-            return next((v for v in self._versions if v.info.period.contains(on)), None)
+            try:
+                return self._on[on]
+            except KeyError:
+                found = next((v for v in self._versions if v.info.period.contains(on)), None)
+                if len(self._on) >= 4096:
+                    self._on.clear()
+                self._on[on] = found
+                return found
         return self._versions[0] if self._versions else None
 
     def history(self, code: str) -> list[Appearance]:
-        found = []
+        found = self._appearances.get(code)
+        if found is not None:
+            return list(found)
+        if ":" not in code and all(v.info.case_sensitive for v in self._versions):
+            return []
+        # A code only ``locate`` understands: a CPT expression, or another case of a code in
+        # a case-insensitive code system.
+        appearances = []
         for v in reversed(self._versions):
             located = v.locate(code)
             if located.concept is not None:
-                found.append(Appearance(v.info.version, located.concept))
-        return found
+                appearances.append(Appearance(v.info.version, located.concept))
+        return appearances
+
+    @cached_property
+    def _appearances(self) -> dict[str, tuple[Appearance, ...]]:
+        """Every code of every version, with the versions it is in, oldest first: asked for
+        each code a version lacks, so built once rather than searched version by version."""
+        found: dict[str, list[Appearance]] = {}
+        for v in reversed(self._versions):
+            for concept in v.concepts():
+                found.setdefault(concept.code, []).append(Appearance(v.info.version, concept))
+        return {code: tuple(appearances) for code, appearances in found.items()}
