@@ -33,7 +33,7 @@ def validate_code_view(cs_id: str | None = None) -> Response:
             parameters(),
             value_set_mode=False,
             instance=stored_instance("CodeSystem", cs_id),
-            accept_language=request.headers.get("Accept-Language"),
+            accept_language=request.environ.get("HTTP_ACCEPT_LANGUAGE"),
         )
         result = validate_in_code_system(req, services())
         return fhir_json(outputs.validate_code_parameters(result))

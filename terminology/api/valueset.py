@@ -23,7 +23,7 @@ def validate_code_view(vs_id: str | None = None) -> Response:
             parameters(),
             value_set_mode=True,
             instance=stored_instance("ValueSet", vs_id),
-            accept_language=request.headers.get("Accept-Language"),
+            accept_language=request.environ.get("HTTP_ACCEPT_LANGUAGE"),
         )
         return fhir_json(outputs.validate_code_parameters(validate_in_value_set(req, svc)))
 
@@ -37,7 +37,7 @@ def expand_view(vs_id: str | None = None) -> Response:
     req = inputs.expand_request(
         parameters(),
         instance=stored_instance("ValueSet", vs_id),
-        accept_language=request.headers.get("Accept-Language"),
+        accept_language=request.environ.get("HTTP_ACCEPT_LANGUAGE"),
         threshold=request.headers.get("X-TOO-COSTLY-THRESHOLD"),
     )
     return fhir_json(outputs.expansion_value_set(expand(req, svc)))

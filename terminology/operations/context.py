@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from terminology.engine.compose import Plans
 from terminology.memo import ContentMemo
 from terminology.providers.registry import ProviderRegistry
 from terminology.storage.repositories import ResourceRepository
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +32,14 @@ class Services:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "derived", ContentMemo(4096, lambda: self.generation))
+
+    def derived_value(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The value ``compute`` derives from the stored content, computed once per key."""
+        found = self.derived.get(key)
+        if found is None:
+            found = compute()
+            self.derived.put(key, found)
+        return cast(T, found)
 
     def repository(self, resource_type: str) -> ResourceRepository:
         return {

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 from terminology.errors import TerminologyError
 from terminology.model import PREFERRED_FOR_LANGUAGE, Coding, Concept, Designation, PropertyValue
@@ -118,11 +118,9 @@ def lookup(request: LookupRequest, services: Services) -> LookupResult:
     # Keyed by the version's identity: the registry keeps every stored version alive, so an id
     # is never reused while the memo holds it.
     key = (id(resolved.version), concept.code, request.display_language, request.properties)
-    found = services.derived.get(key)
-    if found is None:
-        found = _result(version, concept, request.display_language, request.properties)
-        services.derived.put(key, found)
-    return cast(LookupResult, found)
+    return services.derived_value(
+        key, lambda: _result(version, concept, request.display_language, request.properties)
+    )
 
 
 def _result(

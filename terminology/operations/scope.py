@@ -104,6 +104,8 @@ class Scope:
     ) -> CodeSystemVersion:
         """``cs`` with the supplements that apply: those asked for, and language packs for an
         asked-for language."""
+        if not self.supplements:
+            return cs
         wanted = set(required)
         asked = [lang.lower() for lang in languages if lang != "*"]
         tables = []
@@ -140,6 +142,12 @@ def _merge(
 
 
 def build_scope(services: Services, tx_resources: Iterable[Mapping[str, Any]]) -> Scope:
+    if not tx_resources:
+        return services.derived_value(("scope",), lambda: _build_scope(services, ()))
+    return _build_scope(services, tx_resources)
+
+
+def _build_scope(services: Services, tx_resources: Iterable[Mapping[str, Any]]) -> Scope:
     code_systems: dict[str, list[CodeSystemVersion]] = {}
     value_sets: dict[str, list[Mapping[str, Any]]] = {}
     supplements: dict[str, list[Mapping[str, Any]]] = {}

@@ -8,6 +8,7 @@ CodeSystem/$validate-code is answered as membership of a value set holding the w
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from terminology.model import Issue
@@ -54,8 +55,7 @@ def validate_in_code_system(request: ValidateCodeRequest, services: Services) ->
     # The same (system, version) always makes the same definition: keep one, so its compose
     # plan is read once rather than on every request.
     key = ("whole-code-system", system, ref.version)
-    value_set = services.derived.get(key)
-    if value_set is None:
-        value_set = {"url": f"{system}/vs" if system else "", "compose": {"include": [include]}}
-        services.derived.put(key, value_set)
+    value_set: Mapping[str, Any] = services.derived_value(
+        key, lambda: {"url": f"{system}/vs" if system else "", "compose": {"include": [include]}}
+    )
     return Verdict(request, scope, value_set, internal=True).run()
