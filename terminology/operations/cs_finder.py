@@ -17,14 +17,11 @@ from terminology.engine.version_policy import (
 )
 from terminology.messages import msg
 from terminology.operations.findings import Findings
+from terminology.operations.paths import add_to_path
 from terminology.operations.resolution import Resolved, explain_missing
 from terminology.operations.scope import Scope
 from terminology.providers.base import CodeSystemVersion
 from terminology.providers.syntax import quote
-
-
-def add_to_path(path: str, element: str) -> str:
-    return f"{path}.{element}" if path else element
 
 
 class CodeSystemFinder:

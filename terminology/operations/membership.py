@@ -24,8 +24,9 @@ from terminology.operations.compose_reading import (
     entry_status,
     vs_label,
 )
-from terminology.operations.cs_finder import CodeSystemFinder, add_to_path
+from terminology.operations.cs_finder import CodeSystemFinder
 from terminology.operations.displays import Candidate
+from terminology.operations.paths import add_to_path
 from terminology.operations.validate_code_model import ValidateCodeRequest
 from terminology.providers.base import CodeSystemVersion
 

@@ -13,14 +13,14 @@ from typing import Any
 
 from terminology.model import Issue
 from terminology.operations.context import Services
-from terminology.operations.cs_finder import add_to_path
+from terminology.operations.paths import add_to_path, coding_path
 from terminology.operations.scope import build_scope
 from terminology.operations.validate_code_model import (
     CanonicalRef,
     ValidateCodeRequest,
     ValidateCodeResult,
 )
-from terminology.operations.verdict import Verdict, coding_path
+from terminology.operations.verdict import Verdict
 
 
 def validate_in_value_set(request: ValidateCodeRequest, services: Services) -> ValidateCodeResult:

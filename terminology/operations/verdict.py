@@ -14,14 +14,14 @@ from typing import Any
 
 from terminology.engine.compose import includes_naming
 from terminology.engine.version_policy import VersionPolicy, matches_pattern
-from terminology.messages import Whole, msg, shorten
+from terminology.messages import msg
 from terminology.model import Coding, Concept, Issue
 from terminology.operations.compose_reading import (
     requested_language,
     required_supplements,
     vs_label,
 )
-from terminology.operations.cs_finder import CodeSystemFinder, add_to_path
+from terminology.operations.cs_finder import CodeSystemFinder
 from terminology.operations.displays import (
     check_display,
     parse_languages,
@@ -33,6 +33,7 @@ from terminology.operations.membership import (
     MembershipChecker,
     PrepareFailure,
 )
+from terminology.operations.paths import add_to_path, coding_path, quote_coding, quote_codings
 from terminology.operations.scope import Scope
 from terminology.operations.status_notes import StatusNotes
 from terminology.operations.validate_code_model import (
@@ -48,27 +49,6 @@ class _Match:
     version: str | None
     display: str | None
     state: CodingState
-
-
-def coding_path(form: str, index: int) -> str:
-    if form == "codeableConcept":
-        return f"CodeableConcept.coding[{index}]"
-    return "Coding" if form == "coding" else ""
-
-
-def _entry(system: str, coding: Coding) -> str:
-    """A coding quoted into a message, each client part shortened."""
-    system, code = shorten(system, 120), shorten(coding.code or "", 120)
-    version = f"|{shorten(coding.version, 60)}" if coding.version else ""
-    text = f"{system}{version}#{code}"
-    if coding.display:
-        text += f" ('{shorten(coding.display, 120)}')"
-    return Whole(f"'{text}'")
-
-
-def _entries(entries: list[str]) -> str:
-    """At most ten codings quoted (a CodeableConcept may carry hundreds)."""
-    return Whole(", ".join(entries[:10]) + (", …" if len(entries) > 10 else ""))
 
 
 def _absolute(system: str) -> bool:
@@ -126,12 +106,12 @@ class Verdict:
             state = CodingState()
             verdict = self._check_one(path, coding, state)
             system = state.implied_system or self.finder.canonical(coding.system or "")
-            entries.append(_entry(system, coding))
+            entries.append(quote_coding(system, coding))
             if verdict is False and not self.internal and request.form == "codeableConcept":
                 self.findings.add(
                     "information",
                     "code-invalid",
-                    msg("NOT_IN_VS_ONE", codes=_entry(system, coding), vs=self.vs_label),
+                    msg("NOT_IN_VS_ONE", codes=quote_coding(system, coding), vs=self.vs_label),
                     "this-code-not-in-vs",
                     add_to_path(path, "code"),
                 )
@@ -182,7 +162,7 @@ class Verdict:
                 self.findings.add(
                     "error",
                     "code-invalid",
-                    msg("NOT_IN_VS_ONE", codes=_entries(entries), vs=self.vs_label),
+                    msg("NOT_IN_VS_ONE", codes=quote_codings(entries), vs=self.vs_label),
                     "not-in-vs",
                     add_to_path(coding_path(request.form, 0), "code"),
                 )
