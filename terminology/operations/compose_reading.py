@@ -48,6 +48,8 @@ def required_supplements(
     use_supplements: tuple[str, ...], value_set: Mapping[str, Any]
 ) -> tuple[str, ...]:
     """Supplements a request needs: those it names and those its value set names."""
+    if not use_supplements and "extension" not in value_set:
+        return ()
     from_value_set = [
         ext["valueCanonical"]
         for ext in value_set.get("extension", ())

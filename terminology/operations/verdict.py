@@ -97,7 +97,8 @@ class Verdict:
         except PrepareFailure as failure:
             return self._prepare_failure(failure.issue)
         ok: bool | None = False
-        entries: list[str] = []
+        # (system, coding) of each coding, quoted into the summary only if none is a member.
+        entries: list[tuple[str, Coding]] = []
         match: _Match | None = None
         looked_up: _Match | None = None
         unmatched: set[int] = set()
@@ -106,7 +107,7 @@ class Verdict:
             state = CodingState()
             verdict = self._check_one(path, coding, state)
             system = state.implied_system or self.finder.canonical(coding.system or "")
-            entries.append(quote_coding(system, coding))
+            entries.append((system, coding))
             if verdict is False and not self.internal and request.form == "codeableConcept":
                 self.findings.add(
                     "information",
@@ -162,7 +163,11 @@ class Verdict:
                 self.findings.add(
                     "error",
                     "code-invalid",
-                    msg("NOT_IN_VS_ONE", codes=quote_codings(entries), vs=self.vs_label),
+                    msg(
+                        "NOT_IN_VS_ONE",
+                        codes=quote_codings([quote_coding(*entry) for entry in entries]),
+                        vs=self.vs_label,
+                    ),
                     "not-in-vs",
                     add_to_path(coding_path(request.form, 0), "code"),
                 )
