@@ -1,9 +1,9 @@
 """Checks one coding against one value set, collecting issues as the HL7 ecosystem reports them.
 
 ``check`` answers True (member), False (not a member) or None (cannot tell: a code system or
-version the value set needs is unknown). It walks the compose itself rather than the generic
-membership engine because the answer must say *why*: which version was used, which version
-rules fired, which concept was inactive or abstract.
+version the value set needs is unknown). It walks the value set's ``ComposePlan``, the same
+reading of the definition ``$expand`` walks, and says *why* as it goes: which version was used,
+which version rules fired, which concept was inactive or abstract.
 """
 
 from __future__ import annotations
