@@ -83,6 +83,7 @@ def _bench(args: argparse.Namespace) -> int:
             connections=args.connections,
             workers=args.workers,
             response_cache=not args.no_response_cache,
+            rounds=max(1, args.rounds),
         )
     except BenchError as exc:
         print(f"terminology bench: {exc}", file=sys.stderr)
@@ -135,7 +136,19 @@ def main(argv: list[str] | None = None) -> int:
     bench = commands.add_parser(
         "bench", help="measure the server against a bare-Flask ceiling (needs wrk)"
     )
-    bench.add_argument("--duration", type=float, default=15, help="seconds per row (default 15)")
+    bench.add_argument(
+        "--duration",
+        type=float,
+        default=15,
+        help="seconds per row for each of the server and the ceiling (default 15)",
+    )
+    bench.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="alternating slices the row's time is split into, server and ceiling in turn; the "
+        "ratio is the median of the slices' ratios (default 3)",
+    )
     bench.add_argument("--connections", type=int, default=16, help="open connections (default 16)")
     bench.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     bench.add_argument("--json", default=None, help="also write the figures to this JSON file")

@@ -372,3 +372,25 @@ def test_rows_carry_the_issue_8_targets() -> None:
     validate = [row for row in table if "$validate-code" in row.name]
     assert all(row.target is not None for row in validate)
     assert sum(1 for row in validate if row.rotation) == 2
+
+
+def test_server_and_ceiling_alternate_and_the_ratio_is_the_median_of_the_slices() -> None:
+    from terminology.bench.runner import paired
+    from terminology.bench.wrk import Load
+
+    calls: list[str] = []
+    # The machine slows down slice by slice; each slice's ratio is still 0.5.
+    speed = iter([100.0, 200.0, 160.0, 80.0, 60.0, 120.0])
+
+    def measure(base: str, seconds: float) -> Load:
+        calls.append(base)
+        assert seconds == 2.0
+        rps = next(speed)
+        return Load(rps, 1.0 if base == "server" else 0.5, 10.0, 0, int(rps * seconds))
+
+    load, ceiling, ratio = paired(measure, "server", "ceiling", 6, 3)
+    assert calls == ["server", "ceiling", "ceiling", "server", "server", "ceiling"]
+    assert ratio == 0.5
+    assert load.requests_per_second == (100 + 80 + 60) / 3
+    assert ceiling.requests == (200 + 160 + 120) * 2
+    assert load.p50_ms == 1.0 and ceiling.p50_ms == 0.5

@@ -12,11 +12,12 @@ import os
 import re
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -158,6 +159,7 @@ def bench(
     workers: int,
     threads: int = 2,
     response_cache: bool = True,
+    rounds: int = 3,
 ) -> dict[str, Any]:
     """Run every row against the server and the ceiling; the figures as a plain dict."""
     wrk = find_wrk()
@@ -192,21 +194,23 @@ def bench(
     ):
         for row in table:
             wrong = sample(server_base, row)
-            load = run_wrk(
-                wrk,
-                server_base + row.path,
-                row,
-                duration=duration,
-                connections=connections,
-                threads=threads,
-            )
-            ceiling = run_wrk(
-                wrk,
-                ceiling_base + row.path,
-                row,
-                duration=duration,
-                connections=connections,
-                threads=threads,
+
+            def measure(base: str, seconds: float, row: Row = row) -> Load:
+                return run_wrk(
+                    wrk,
+                    base + row.path,
+                    row,
+                    duration=seconds,
+                    connections=connections,
+                    threads=threads,
+                )
+
+            load, ceiling, rps_ratio = paired(
+                measure,
+                server_base,
+                ceiling_base,
+                duration,
+                rounds,
             )
             single = run_wrk(
                 wrk,
@@ -217,7 +221,7 @@ def bench(
                 threads=1,
             )
             ratios = {
-                "rps_vs_ceiling": load.requests_per_second / ceiling.requests_per_second,
+                "rps_vs_ceiling": rps_ratio,
                 "p99_vs_ceiling": load.p99_ms / ceiling.p99_ms if ceiling.p99_ms else float("inf"),
             }
             results.append(
@@ -233,6 +237,7 @@ def bench(
             "connections": connections,
             "threads": threads,
             "workers": workers,
+            "rounds": rounds,
             "wsgi_server": "granian",
             "response_cache": response_cache,
         },
@@ -240,6 +245,44 @@ def bench(
         "server_memory_bytes": memory,
         "server_memory_kind": memory_kind,
     }
+
+
+def paired(
+    measure: Callable[[str, float], Load],
+    server_base: str,
+    ceiling_base: str,
+    duration: float,
+    rounds: int,
+) -> tuple[Load, Load, float]:
+    """The server and the ceiling measured in alternating slices of one row's time.
+
+    On a shared machine the capacity drifts by tens of percent within a minute, so a ceiling
+    measured after the server (or before) is a different machine. Alternating short slices,
+    in turn order swapped each round, and taking the median of the per-round ratios reads
+    both against the same machine. Each side's figures are its slices combined: mean
+    throughput, median latencies, summed counts."""
+    seconds = max(1.0, duration / max(rounds, 1))
+    ours: list[Load] = []
+    theirs: list[Load] = []
+    for index in range(max(rounds, 1)):
+        order = [(server_base, ours), (ceiling_base, theirs)]
+        for base, into in order if index % 2 == 0 else reversed(order):
+            into.append(measure(base, seconds))
+    ratios = [
+        o.requests_per_second / c.requests_per_second if c.requests_per_second else 0.0
+        for o, c in zip(ours, theirs, strict=True)
+    ]
+    return combine(ours), combine(theirs), statistics.median(ratios)
+
+
+def combine(slices: list[Load]) -> Load:
+    return Load(
+        requests_per_second=statistics.fmean(s.requests_per_second for s in slices),
+        p50_ms=statistics.median(s.p50_ms for s in slices),
+        p99_ms=statistics.median(s.p99_ms for s in slices),
+        errors=sum(s.errors for s in slices),
+        requests=sum(s.requests for s in slices),
+    )
 
 
 def _with_verdict(row: dict[str, Any]) -> dict[str, Any]:
@@ -251,7 +294,8 @@ def render(figures: dict[str, Any]) -> str:
     width = max([len("operation"), *(len(r["name"]) for r in figures["rows"])]) + 2
     lines = [
         f"terminology bench: {s['workers']} workers under {s['wsgi_server']}, wrk -t{s['threads']} "
-        f"-c{s['connections']} -d{s['duration_s']:g}s per row, {figures['machine']['cpus']} CPUs, "
+        f"-c{s['connections']}, {s['duration_s']:g}s per row and side in "
+        f"{s.get('rounds', 1)} alternating slices, {figures['machine']['cpus']} CPUs, "
         f"response cache {'on' if s['response_cache'] else 'off'}",
         "",
         f"{'operation':<{width}}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
