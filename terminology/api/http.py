@@ -62,9 +62,8 @@ def _check_fhir_version(params: Mapping[str, str]) -> None:
         )
 
 
-def negotiate() -> str:
+def negotiate(environ: Mapping[str, Any]) -> str:
     """The media type of the reply; 406 when the client accepts nothing we produce."""
-    environ = request.environ
     fmt = request.args.get("_format") if "_format" in environ.get("QUERY_STRING", "") else None
     if fmt:
         media, params = _media_and_params(fmt)
@@ -113,10 +112,7 @@ def _check_head_size(environ: Mapping[str, Any], config: Mapping[str, Any]) -> N
             code="too-long",
         )
     # Each header line as sent: name, ': ', value, CRLF (WSGI names carry 'HTTP_' for the ': ').
-    header_bytes = 0
-    for key, value in environ.items():
-        if key[:5] == "HTTP_":
-            header_bytes += len(key) + len(value) - 1
+    header_bytes = sum([len(k) + len(v) - 1 for k, v in environ.items() if k[:5] == "HTTP_"])
     for key, name_length in (("CONTENT_TYPE", 12), ("CONTENT_LENGTH", 14)):
         if key in environ:
             header_bytes += name_length + len(environ[key]) + 4
@@ -131,15 +127,16 @@ def _check_head_size(environ: Mapping[str, Any], config: Mapping[str, Any]) -> N
 def check_request() -> None:
     """Runs before every view: the request's size, then (once routing found the view) the reply
     format, then the body's type and size."""
-    budget.start(current_app.config["REQUEST_BUDGET"])
+    config = current_app.config
+    budget.start(config["REQUEST_BUDGET"])
     req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
     environ = req.environ
-    _check_head_size(environ, current_app.config)
+    _check_head_size(environ, config)
     if req.routing_exception is not None:
         return  # let routing report 404 / 405 first
     if environ["REQUEST_METHOD"] == "OPTIONS":
         return  # answered with the endpoint's methods and no body, in any format
-    environ["terminology.media"] = negotiate()
+    environ["terminology.media"] = negotiate(environ)
     if environ["REQUEST_METHOD"] != "POST":
         return
     length = req.content_length
@@ -163,7 +160,7 @@ def check_request() -> None:
                 status=415,
                 code="not-supported",
             )
-    limit = current_app.config["MAX_BODY_BYTES"]
+    limit = config["MAX_BODY_BYTES"]
     if length is not None and length > limit:
         _drain()
         raise TerminologyError(msg("BODY_TOO_LARGE", limit=limit), status=413, code="too-costly")

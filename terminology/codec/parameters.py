@@ -7,8 +7,7 @@ body), so the operation code reads one bag and never asks how the request was ma
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, unquote_plus
 
 import orjson
@@ -22,10 +21,10 @@ JSON_MEDIA_TYPES = frozenset(
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 
 
-@dataclass(frozen=True, slots=True)
-class Param:
+class Param(NamedTuple):
     """One parameter: ``kind`` is the FHIR type suffix (``Uri``, ``Coding``, ...), ``query`` for
-    a query-string or form value, ``resource`` for a nested resource, ``part`` for parts."""
+    a query-string or form value, ``resource`` for a nested resource, ``part`` for parts.
+    (A named tuple: every request makes several, and tuples are built in C.)"""
 
     name: str
     kind: str
