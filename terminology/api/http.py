@@ -148,6 +148,7 @@ def check_request() -> None:
             )
         return
     media, params = _media_and_params(content_type)
+    environ["terminology.body_media"] = media
     if media not in JSON_MEDIA_TYPES and media != FORM_MEDIA_TYPE:
         raise TerminologyError(
             msg("UNSUPPORTED_MEDIA_TYPE", media=media[:60]), status=415, code="not-supported"
@@ -219,8 +220,10 @@ def _read_body(environ: dict[str, Any]) -> bytes | None:
 def parameters() -> ParamBag:
     """The operation's parameters from the query string and any form or Parameters body."""
     environ = request.environ
-    content_type = environ.get("CONTENT_TYPE", "")
-    media = _media_and_params(content_type)[0] if content_type else None
+    media = environ.get("terminology.body_media")
+    if media is None:
+        content_type = environ.get("CONTENT_TYPE", "")
+        media = _media_and_params(content_type)[0] if content_type else None
     query = parse_query(environ.get("QUERY_STRING", ""))
     return read_parameters(query, body(), media)
 

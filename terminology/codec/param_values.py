@@ -73,9 +73,7 @@ def boolean(bag: ParamBag, name: str) -> bool | None:
         return value
     if param.kind == "query" and value in ("true", "false"):
         return value == "true"
-    raise TerminologyError(
-        msg("BAD_BOOLEAN", name=name, value=str(value)[:40]), expression=name
-    )
+    raise TerminologyError(msg("BAD_BOOLEAN", name=name, value=str(value)[:40]), expression=name)
 
 
 @functools.lru_cache(maxsize=1024)  # clients send the same dates of service over and over
@@ -111,16 +109,20 @@ def coding_from(raw: Mapping[str, Any], name: str) -> Coding:
         raise TerminologyError(
             msg("BAD_PARAMETER_TYPE", name=name, expected="Coding"), expression=name
         )
-    fields = {}
-    for key in ("system", "code", "version", "display"):
-        value = raw.get(key)
+    system, code = raw.get("system"), raw.get("code")
+    version, display = raw.get("version"), raw.get("display")
+    for key, value in (
+        ("system", system),
+        ("code", code),
+        ("version", version),
+        ("display", display),
+    ):
         if value is not None and not isinstance(value, str):
             raise TerminologyError(
                 msg("BAD_PARAMETER_TYPE", name=f"{name}.{key}", expected="string"),
                 expression=f"{name}.{key}",
             )
-        fields[key] = value or None
-    return Coding(**fields)
+    return Coding(system or None, code or None, version or None, display or None)
 
 
 #: FHIR's integer is 32-bit signed; larger values are not integers in FHIR, and the reply

@@ -76,16 +76,20 @@ class ParamBag:
 MAX_PART_DEPTH = 16
 
 
-def _from_parameter(raw: Mapping[str, Any], where: str, depth: int = 0) -> Param:
+def _from_parameter(raw: Any, parent: str, index: int, depth: int = 0) -> Param:
+    # Where the parameter sits (``Parameters.parameter[2].part[0]``) is spelled out only for
+    # an error: every request reads a few parameters, and few are malformed.
     if depth > MAX_PART_DEPTH:
         raise TerminologyError(
             msg("MALFORMED_PARAMETERS", reason=f"parts are nested more than {MAX_PART_DEPTH} deep"),
             code="too-costly",
         )
     if not isinstance(raw, Mapping):
+        where = f"{parent}[{index}]"
         raise TerminologyError(msg("MALFORMED_PARAMETERS", reason=f"{where} is not an object"))
     name = raw.get("name")
     if not isinstance(name, str) or not name:
+        where = f"{parent}[{index}]"
         raise TerminologyError(
             msg("MALFORMED_PARAMETERS", reason=f"{where} has no name"),
             expression=f"{where}.name",
@@ -93,6 +97,7 @@ def _from_parameter(raw: Mapping[str, Any], where: str, depth: int = 0) -> Param
     if "resource" in raw:
         resource = raw["resource"]
         if not isinstance(resource, Mapping) or "resourceType" not in resource:
+            where = f"{parent}[{index}]"
             raise TerminologyError(
                 msg("MALFORMED_PARAMETERS", reason=f"{where}.resource is not a FHIR resource"),
                 expression=f"{where}.resource",
@@ -100,6 +105,7 @@ def _from_parameter(raw: Mapping[str, Any], where: str, depth: int = 0) -> Param
         return Param(name, "resource", resource)
     if "part" in raw:
         parts = raw["part"]
+        where = f"{parent}[{index}]"
         if not isinstance(parts, list):
             raise TerminologyError(
                 msg("MALFORMED_PARAMETERS", reason=f"{where}.part is not a list")
@@ -108,22 +114,25 @@ def _from_parameter(raw: Mapping[str, Any], where: str, depth: int = 0) -> Param
             name,
             "part",
             ParamBag(
-                _from_parameter(p, f"{where}.part[{i}]", depth + 1) for i, p in enumerate(parts)
+                _from_parameter(p, f"{where}.part", i, depth + 1) for i, p in enumerate(parts)
             ),
         )
-    values = [(k, v) for k, v in raw.items() if k.startswith("value")]
-    if len(values) > 1:
-        raise TerminologyError(
-            msg("MALFORMED_PARAMETERS", reason=f"{where} has more than one value[x]"),
-            expression=where,
-        )
-    if not values:
+    value_key = None
+    for key in raw:
+        if key.startswith("value"):
+            if value_key is not None:
+                where = f"{parent}[{index}]"
+                raise TerminologyError(
+                    msg("MALFORMED_PARAMETERS", reason=f"{where} has more than one value[x]"),
+                    expression=where,
+                )
+            value_key = key
+    if value_key is None:
         return Param(name, "empty", None)
-    key, value = values[0]
-    return Param(name, key[len("value") :], value)
+    return Param(name, value_key[5:], raw[value_key])
 
 
-def parameters_from_resource(resource: Any) -> ParamBag:
+def _params_of(resource: Any) -> list[Param]:
     if not isinstance(resource, Mapping):
         raise TerminologyError(
             msg("WRONG_RESOURCE_TYPE", expected="Parameters", actual="a non-object")
@@ -136,7 +145,7 @@ def parameters_from_resource(resource: Any) -> ParamBag:
     raw = resource.get("parameter", [])
     if not isinstance(raw, list):
         raise TerminologyError(msg("MALFORMED_PARAMETERS", reason="parameter is not a list"))
-    return ParamBag(_from_parameter(p, f"Parameters.parameter[{i}]") for i, p in enumerate(raw))
+    return [_from_parameter(p, "Parameters.parameter", i) for i, p in enumerate(raw)]
 
 
 def parse_json(body: bytes) -> Any:
@@ -179,5 +188,5 @@ def read_parameters(
                 ) from exc
             params += [Param(n, "query", v) for n, v in parse_qsl(text, keep_blank_values=True)]
         else:
-            params += list(parameters_from_resource(parse_json(body)))
+            params += _params_of(parse_json(body))
     return ParamBag(params)
