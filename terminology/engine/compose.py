@@ -22,6 +22,7 @@ from terminology.engine.cycles import vs_key
 from terminology.engine.filters import FilterSpec, check_filter_value, filter_spec
 from terminology.errors import TerminologyError
 from terminology.messages import msg
+from terminology.uris import EXT_STANDARDS_STATUS, EXT_VS_SUPPLEMENT
 from terminology.versions import version_sort_key
 
 #: Finds a value set by canonical url and optional version; None when unknown.
@@ -82,6 +83,13 @@ class ComposePlan:
     inactive_allowed: bool
     #: Versions each system is included in (None for an include without a version).
     versions_by_system: Mapping[str, frozenset[str | None]]
+    #: No part imports a value set or has a filter that cannot be evaluated: checking the
+    #: definition before use has nothing to find.
+    self_contained: bool = False
+    #: Supplements the value set asks for (``valueset-supplement`` extensions).
+    supplements: tuple[str, ...] = ()
+    #: The value set's own ``structuredefinition-standards-status`` (deprecated, withdrawn...).
+    standards_status: str | None = None
 
     def several_versions(self) -> frozenset[str]:
         """Systems the compose includes in more than one version."""
@@ -170,6 +178,22 @@ def compile_plan(value_set: Mapping[str, Any]) -> ComposePlan:
         excludes=excludes,
         inactive_allowed=compose.get("inactive") is not False,
         versions_by_system={s: frozenset(v) for s, v in versions.items()},
+        self_contained=not any(
+            p.value_sets or p.filter_problem is not None for p in (*includes, *excludes)
+        ),
+        supplements=tuple(
+            str(ext["valueCanonical"])
+            for ext in value_set.get("extension", ())
+            if ext.get("url") == EXT_VS_SUPPLEMENT and ext.get("valueCanonical")
+        ),
+        standards_status=next(
+            (
+                str(ext["valueCode"])
+                for ext in value_set.get("extension", ())
+                if ext.get("url") == EXT_STANDARDS_STATUS and ext.get("valueCode")
+            ),
+            None,
+        ),
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from terminology.engine.compose import ComposePlan
 from terminology.engine.cycles import vs_key
 from terminology.errors import TerminologyError
 from terminology.messages import msg
@@ -14,7 +15,6 @@ from terminology.operations.displays import Candidate, valid_language_list
 from terminology.uris import EXT_STANDARDS_STATUS
 
 EXT_EXPANSION_PARAMETER = "http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter"
-EXT_VS_SUPPLEMENT = "http://hl7.org/fhir/StructureDefinition/valueset-supplement"
 EXT_VS_DEPRECATED = "http://hl7.org/fhir/StructureDefinition/valueset-deprecated"
 
 
@@ -44,18 +44,11 @@ def entry_status(entry: Mapping[str, Any]) -> str | None:
     return None
 
 
-def required_supplements(
-    use_supplements: tuple[str, ...], value_set: Mapping[str, Any]
-) -> tuple[str, ...]:
+def required_supplements(use_supplements: tuple[str, ...], plan: ComposePlan) -> tuple[str, ...]:
     """Supplements a request needs: those it names and those its value set names."""
-    if not use_supplements and "extension" not in value_set:
-        return ()
-    from_value_set = [
-        ext["valueCanonical"]
-        for ext in value_set.get("extension", ())
-        if ext.get("url") == EXT_VS_SUPPLEMENT and ext.get("valueCanonical")
-    ]
-    return tuple(dict.fromkeys([*use_supplements, *from_value_set]))
+    if not use_supplements:
+        return plan.supplements
+    return tuple(dict.fromkeys([*use_supplements, *plan.supplements]))
 
 
 def display_language_parameter(value_set: Mapping[str, Any]) -> str | None:

@@ -176,7 +176,7 @@ def expand(request: ExpandRequest, services: Services) -> ExpandResult:
     inline = (request.value_set.resource,) if request.value_set.resource is not None else ()
     scope = build_scope(services, (*request.tx_resources, *inline))
     value_set = scope.target_value_set(request.value_set, request.default_valueset_versions)
-    supplements = required_supplements(request.use_supplements, value_set)
+    supplements = required_supplements(request.use_supplements, services.plans.of(value_set))
     scope.require_supplements(supplements)
     language = requested_language(request.display_language, request.accept_language, value_set)
     prefs = LanguagePreference.parse(language or value_set.get("language"))

@@ -78,6 +78,8 @@ class MembershipChecker:
             return
         self._prepared[id(value_set)] = value_set
         plan = self.plans.of(value_set)
+        if plan.self_contained:
+            return
         for part in (*plan.includes, *plan.excludes):
             for ref in part.value_sets:
                 imported = import_of(plan, ref, self.resolve)

@@ -9,13 +9,10 @@ the result alone. We do the same.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
+from terminology.engine.compose import ComposePlan
 from terminology.messages import msg
 from terminology.model import CodeSystemInfo
 from terminology.operations.findings import Findings
-from terminology.uris import EXT_STANDARDS_STATUS
 
 _STATUS_KEYS = {"draft": "STATUS_DRAFT", "retired": "STATUS_RETIRED"}
 _STANDARDS_KEYS = {"deprecated": "STATUS_DEPRECATED", "withdrawn": "STATUS_WITHDRAWN"}
@@ -32,13 +29,6 @@ def _keys(status: object, experimental: bool, standards_status: object) -> list[
     return keys
 
 
-def _standards_status(resource: Mapping[str, Any]) -> object:
-    for ext in resource.get("extension", ()):
-        if ext.get("url") == EXT_STANDARDS_STATUS:
-            return ext.get("valueCode")
-    return None
-
-
 class StatusNotes:
     """Adds the notes to one request's findings, each resource once."""
 
@@ -46,18 +36,15 @@ class StatusNotes:
         self.findings = findings
         self._seen: set[tuple[str, str]] = set()
 
-    def value_set(self, resource: Mapping[str, Any]) -> None:
-        url = resource.get("url")
-        if not isinstance(url, str) or not url:
-            return
-        version = resource.get("version")
-        canonical = f"{url}|{version}" if version else url
+    def value_set(self, plan: ComposePlan) -> None:
+        resource = plan.value_set
         keys = _keys(
             resource.get("status"),
             resource.get("experimental") is True,
-            _standards_status(resource),
+            plan.standards_status,
         )
-        self._add("ValueSet", canonical, keys)
+        if keys and plan.key:
+            self._add("ValueSet", plan.key, keys)
 
     def code_system(self, info: CodeSystemInfo) -> None:
         canonical = f"{info.url}|{info.version}" if info.version else info.url

@@ -77,14 +77,15 @@ class Verdict:
         )
         setting = requested_language(request.display_language, request.accept_language, value_set)
         self.languages = parse_languages(setting or value_set.get("language"))
-        self.required_supplements = required_supplements(request.use_supplements, value_set)
+        plan = scope.services.plans.of(value_set)
+        self.required_supplements = required_supplements(request.use_supplements, plan)
         self.findings = Findings()
         self.finder = CodeSystemFinder(
             scope, policy, self.findings, self.required_supplements, tuple(self.languages)
         )
         self.checker = MembershipChecker(request, self.finder)
         self.status_notes = StatusNotes(self.findings)
-        self.vs_label = vs_label(value_set)
+        self.vs_label = plan.key or vs_label(value_set)
 
     def run(self) -> ValidateCodeResult:
         request, checker = self.request, self.checker
@@ -92,7 +93,7 @@ class Verdict:
             checker.prepare(self.value_set)
             for value_set in checker.prepared():
                 if value_set is not self.value_set or not self.internal:
-                    self.status_notes.value_set(value_set)
+                    self.status_notes.value_set(self.scope.services.plans.of(value_set))
             self.scope.require_supplements(self.required_supplements)
         except PrepareFailure as failure:
             return self._prepare_failure(failure.issue)
