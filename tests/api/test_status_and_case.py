@@ -145,3 +145,16 @@ def test_case_insensitive_lookup_answers_with_the_stored_code(server: RunningSer
     assert response.status_code == 200, response.text
     assert param(response.json(), "code") == "Def"
     assert param(response.json(), "display") == "Delta"
+
+
+def test_resources_a_request_brings_stay_with_that_request(server: RunningServer) -> None:
+    """Requests without tx-resource share one view of the stored content; what another request
+    brought (a code system, a value set) must never show up in it."""
+    brought = validate(server, "ABC", code_system(), value_set())
+    assert param(brought, "result") is True
+    alone = server.get(
+        "/ValueSet/$validate-code", params={"url": VS_URL, "system": SYSTEM, "code": "ABC"}
+    )
+    assert alone.status_code == 404, alone.text
+    lookup = server.get("/CodeSystem/$lookup", params={"system": SYSTEM, "code": "ABC"})
+    assert lookup.status_code == 404, lookup.text
