@@ -24,7 +24,7 @@ from terminology.engine.compose import (
     pinned,
 )
 from terminology.engine.cycles import enter, vs_key
-from terminology.engine.filters import FilterSpec, matches
+from terminology.engine.filters import passes
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 from terminology.model import Concept
@@ -167,13 +167,13 @@ class ExpansionEngine:
                 concept = cs.locate(str(item.get("code", ""))).concept
                 if concept is None:
                     continue  # codes the code system lacks are left out, not an error
-                if all(_passes(cs, concept, spec) for spec in filters):
+                if all(passes(cs, concept, spec) for spec in filters):
                     found.append(Entry(system, concept, cs, item))
         else:
             visited = 0
             for concept in cs.concepts():
                 visited += 1
-                if all(_passes(cs, concept, spec) for spec in filters):
+                if all(passes(cs, concept, spec) for spec in filters):
                     found.append(Entry(system, concept, cs))
             budget.spend(visited * max(len(filters), 1))
         if including and self.text_filter is not None:
@@ -196,14 +196,3 @@ class ExpansionEngine:
                 self.capped.append(cs.info.url)
         self._counts[cs.info.url] = used + len(found)
         return found
-
-
-def _passes(cs: CodeSystemVersion, concept: Concept, spec: FilterSpec) -> bool:
-    verdict = matches(cs, concept, spec)
-    if verdict is None:
-        raise TerminologyError(
-            msg("FILTER_NOT_UNDERSTOOD", property=spec.property, op=spec.op, value=spec.value),
-            code="not-supported",
-            tx_type="vs-invalid",
-        )
-    return verdict

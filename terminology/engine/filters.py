@@ -157,3 +157,16 @@ def matches(cs: CodeSystemVersion, concept: Concept, spec: FilterSpec) -> bool |
         pattern = _regex(spec.value)
         return any(pattern.fullmatch(v) for v in values)
     return None
+
+
+def passes(cs: CodeSystemVersion, concept: Concept, spec: FilterSpec) -> bool:
+    """``matches``, with a filter the engine cannot evaluate refused (400 ``not-supported``):
+    membership and expansion must never guess."""
+    verdict = matches(cs, concept, spec)
+    if verdict is None:
+        raise TerminologyError(
+            msg("FILTER_NOT_UNDERSTOOD", property=spec.property, op=spec.op, value=spec.value),
+            code="not-supported",
+            tx_type="vs-invalid",
+        )
+    return verdict

@@ -15,8 +15,7 @@ from typing import Any
 from terminology import budget
 from terminology.engine.compose import ComposePlan, Part, import_of, pinned
 from terminology.engine.cycles import enter
-from terminology.engine.filters import matches
-from terminology.errors import TerminologyError
+from terminology.engine.filters import passes
 from terminology.messages import msg
 from terminology.model import Concept, Issue
 from terminology.operations.compose_reading import (
@@ -247,22 +246,8 @@ class MembershipChecker:
                     path, cs, code, located.message, located.rule_broken
                 )
             return False
-        if filters:
-            for spec in filters:
-                verdict = matches(cs, concept, spec)
-                if verdict is None:
-                    raise TerminologyError(
-                        msg(
-                            "FILTER_NOT_UNDERSTOOD",
-                            property=spec.property,
-                            op=spec.op,
-                            value=spec.value,
-                        ),
-                        code="not-supported",
-                        tx_type="vs-invalid",
-                    )
-                if not verdict:
-                    return False
+        if not all(passes(cs, concept, spec) for spec in filters):
+            return False
         if role != "in":
             return True
         state.concept = concept
