@@ -20,6 +20,7 @@ from typing import Any
 from terminology import budget
 from terminology.engine.cycles import vs_key
 from terminology.engine.filters import FilterSpec, check_filter_value, filter_spec
+from terminology.engine.version_policy import rule_for
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 from terminology.uris import EXT_STANDARDS_STATUS, EXT_VS_SUPPLEMENT
@@ -34,11 +35,8 @@ def pinned(ref: str, default_versions: tuple[str, ...]) -> str:
     missing version (so a message can name ``url|version``)."""
     if ref.startswith("#") or "|" in ref:
         return ref
-    for value in default_versions:
-        url, _, version = value.partition("|")
-        if url == ref and version:
-            return f"{ref}|{version}"
-    return ref
+    version = rule_for(default_versions, ref)
+    return f"{ref}|{version}" if version else ref
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,20 +113,20 @@ def _part(raw: Mapping[str, Any], where: str) -> Part:
     problem: TerminologyError | None = None
     for j, item in enumerate(raw.get("filter") or ()):
         expression = f"ValueSet.compose.{where}.filter[{j}]"
+        spec = filter_spec(item)
         if item.get("value") in (None, ""):
             problem = problem or TerminologyError(
                 msg(
                     "FILTER_NO_VALUE",
                     system=system,
                     property=item.get("property"),
-                    op=filter_spec(item).op or item.get("op"),
+                    op=spec.op or item.get("op"),
                 ),
                 code="invalid",
                 tx_type="vs-invalid",
                 expression=expression,
             )
             continue
-        spec = filter_spec(item)
         try:
             check_filter_value(spec, expression)
         except TerminologyError as error:

@@ -26,8 +26,8 @@ class Services:
     #: Compose plans of the value sets read so far (stored ones stay; request-borne ones churn).
     plans: Plans = field(default_factory=Plans)
     #: Values derived from stored content: look-up answers, the definition of a whole code
-    #: system as a value set (a Services holds one generation of
-    #: content, so its memos only ever see that generation).
+    #: system as a value set, the scope of requests without tx-resource. (A Services holds one
+    #: generation of content, so its memos only ever see that generation.)
     derived: ContentMemo[Hashable, Any] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -176,7 +176,8 @@ def expand(request: ExpandRequest, services: Services) -> ExpandResult:
     inline = (request.value_set.resource,) if request.value_set.resource is not None else ()
     scope = build_scope(services, (*request.tx_resources, *inline))
     value_set = scope.target_value_set(request.value_set, request.default_valueset_versions)
-    supplements = required_supplements(request.use_supplements, services.plans.of(value_set))
+    plan = services.plans.of(value_set)
+    supplements = required_supplements(request.use_supplements, plan)
     scope.require_supplements(supplements)
     language = requested_language(request.display_language, request.accept_language, value_set)
     prefs = LanguagePreference.parse(language or value_set.get("language"))
@@ -214,7 +215,7 @@ def expand(request: ExpandRequest, services: Services) -> ExpandResult:
         and bool(request.include_designations or request.designations),
         designation_filters=request.designations,
         properties=request.properties,
-        versioned_systems=services.plans.of(value_set).several_versions(),
+        versioned_systems=plan.several_versions(),
     )
     items = [build_item(e, options, uris) for e in page]
     if not (request.exclude_nested or paged or engine.flattened):
