@@ -46,6 +46,11 @@ class CodeSystemVersion(Protocol):
         (or another of its rules) comes back with ``rule_broken`` and the reason."""
         ...
 
+    def locates_unlisted(self, code: str) -> bool:
+        """Whether ``locate`` may find a concept for ``code`` although no concept has exactly
+        that code (another case in a case-insensitive code system, a CPT expression)."""
+        ...
+
     def syntax_error(self, code: str) -> str | None:
         """Why ``code`` cannot exist in this terminology at all (None when well-formed, or when
         the terminology has no syntax rule)."""

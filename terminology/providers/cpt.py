@@ -32,6 +32,9 @@ class CptVersion(ResourceBackedVersion):
     #: expansion (tx.fhir.org applies the same agreement).
     expansion_limit = 1000
 
+    def locates_unlisted(self, code: str) -> bool:
+        return ":" in code or super().locates_unlisted(code)
+
     def _locate_missing(self, code: str) -> Located:
         """Expressions first (``71250:26`` is not a plain code, yet valid), then the plain-code
         syntax of the generic version."""

@@ -40,6 +40,9 @@ class ResourceBackedVersion:
                 return Located(folded)
         return self._locate_missing(code)
 
+    def locates_unlisted(self, code: str) -> bool:
+        return not self.info.case_sensitive
+
     @cached_property
     def _folded(self) -> dict[str, Concept]:
         folded: dict[str, Concept] = {}
@@ -150,15 +153,13 @@ class ResourceBackedProvider:
         found = self._appearances.get(code)
         if found is not None:
             return list(found)
-        if ":" not in code and all(v.info.case_sensitive for v in self._versions):
-            return []
-        # A code only ``locate`` understands: a CPT expression, or another case of a code in
-        # a case-insensitive code system.
+        # A code no version lists may still be one a version's ``locate`` understands.
         appearances = []
         for v in reversed(self._versions):
-            located = v.locate(code)
-            if located.concept is not None:
-                appearances.append(Appearance(v.info.version, located.concept))
+            if v.locates_unlisted(code):
+                located = v.locate(code)
+                if located.concept is not None:
+                    appearances.append(Appearance(v.info.version, located.concept))
         return appearances
 
     @cached_property

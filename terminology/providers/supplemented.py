@@ -50,6 +50,9 @@ class SupplementedVersion:
             return located
         return Located(self._merge(located.concept), located.message, located.rule_broken)
 
+    def locates_unlisted(self, code: str) -> bool:
+        return self.base.locates_unlisted(code)
+
     def syntax_error(self, code: str) -> str | None:
         return self.base.syntax_error(code)
 

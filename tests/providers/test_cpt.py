@@ -58,3 +58,11 @@ def test_expressions_need_the_base_code_in_that_version(services: Services) -> N
     cpt_2017 = version_of(services, CPT, "2017")
     assert cpt_2017.locate("71045:26").concept is None
     assert cpt_2017.locate("71010:26").concept is not None
+
+
+def test_history_of_an_expression_lists_the_versions_that_accept_it(services: Services) -> None:
+    cpt = services.registry.resolve(CPT)
+    assert cpt is not None
+    years = [a.version for a in cpt.history("71045:26")]
+    assert years and "2017" not in years and years[0] == "2018"
+    assert cpt.history("71045:XX") == []

@@ -60,3 +60,15 @@ def test_history_lists_the_versions_holding_a_code() -> None:
     assert [a.version for a in toy.history("A")] == ["1", "2", "10"]
     assert toy.history("nope") == []
     assert toy.system == TOY
+
+
+def test_history_finds_a_code_in_another_case_only_where_case_does_not_matter() -> None:
+    (toy,) = build_providers(
+        [
+            {**toy_code_system("1", "2020-01-01", "2020-12-31"), "caseSensitive": False},
+            toy_code_system("2", "2021-01-01", "2021-12-31"),
+        ]
+    )
+    assert [a.version for a in toy.history("a1")] == ["1"]
+    assert [a.concept.code for a in toy.history("a1")] == ["A1"]
+    assert [a.version for a in toy.history("A1")] == ["1", "2"]
