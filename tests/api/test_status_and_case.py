@@ -158,3 +158,80 @@ def test_resources_a_request_brings_stay_with_that_request(server: RunningServer
     assert alone.status_code == 404, alone.text
     lookup = server.get("/CodeSystem/$lookup", params={"system": SYSTEM, "code": "ABC"})
     assert lookup.status_code == 404, lookup.text
+
+
+def test_a_status_note_names_an_imported_value_set_too(server: RunningServer) -> None:
+    library = {**value_set(status="retired"), "url": f"{VS_URL}-library", "version": "7"}
+    importing = {
+        **value_set(),
+        "compose": {"include": [{"valueSet": [f"{VS_URL}-library|7"]}]},
+    }
+    body = parameters(
+        {"name": "url", "valueUri": VS_URL},
+        {"name": "system", "valueUri": SYSTEM},
+        {"name": "code", "valueCode": "ABC"},
+        {"name": "tx-resource", "resource": code_system()},
+        {"name": "tx-resource", "resource": importing},
+        {"name": "tx-resource", "resource": library},
+    )
+    response = server.post(
+        "/ValueSet/$validate-code", json=body, headers={"Content-Type": "application/fhir+json"}
+    )
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert param(answer, "result") is True
+    assert status_texts(answer) == [f"Reference to retired ValueSet {VS_URL}-library|7"]
+
+
+EXT_EXPANSION_PARAMETER = "http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter"
+
+
+@pytest.mark.parametrize("operation", ["$validate-code", "$expand"])
+def test_the_value_sets_own_display_language_beats_accept_language(
+    server: RunningServer, operation: str
+) -> None:
+    """The value set's displayLanguage expansion parameter stands for a parameter its definition
+    supplies, so it wins over the Accept-Language header (as the parameter itself would), in
+    validate-code as in expand."""
+    cs = code_system(
+        language="en",
+        concept=[
+            {
+                "code": "ABC",
+                "display": "Alpha",
+                "designation": [{"language": "de", "value": "Alfa"}],
+            }
+        ],
+    )
+    german = value_set(
+        compose={
+            "extension": [
+                {
+                    "url": EXT_EXPANSION_PARAMETER,
+                    "extension": [
+                        {"url": "name", "valueCode": "displayLanguage"},
+                        {"url": "value", "valueCode": "de"},
+                    ],
+                }
+            ],
+            "include": [{"system": SYSTEM, "concept": [{"code": "ABC"}]}],
+        }
+    )
+    items: list[dict[str, Any]] = [
+        {"name": "url", "valueUri": VS_URL},
+        {"name": "tx-resource", "resource": cs},
+        {"name": "tx-resource", "resource": german},
+    ]
+    if operation == "$validate-code":
+        items += [{"name": "system", "valueUri": SYSTEM}, {"name": "code", "valueCode": "ABC"}]
+    response = server.post(
+        f"/ValueSet/{operation}",
+        json=parameters(*items),
+        headers={"Content-Type": "application/fhir+json", "Accept-Language": "en"},
+    )
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    if operation == "$validate-code":
+        assert param(answer, "display") == "Alfa"
+    else:
+        assert [c["display"] for c in answer["expansion"]["contains"]] == ["Alfa"]
