@@ -223,10 +223,11 @@ def _distinct(questions: list[Question]) -> list[Question]:
     return out
 
 
-def _result(body: dict[str, Any]) -> object:
+def parameter_value(body: dict[str, Any], name: str) -> Any:
+    """The value of the first output parameter ``name`` of a Parameters answer (None if absent)."""
     for p in body.get("parameter", []):
-        if p.get("name") == "result":
-            return p.get("valueBoolean")
+        if p.get("name") == name:
+            return next((v for k, v in p.items() if k.startswith("value")), None)
     return None
 
 
@@ -234,7 +235,7 @@ def check_answer(question: Question, body: dict[str, Any]) -> str | None:
     """Why the server's answer to ``question`` is wrong, or None."""
     if body.get("resourceType") != "Parameters":
         return f"{question.path}: got {body.get('resourceType')}, expected Parameters"
-    result = _result(body)
+    result = parameter_value(body, "result")
     if not isinstance(result, bool):
         return f"{question.path}: no boolean result"
     if question.expected is not None and result is not question.expected:

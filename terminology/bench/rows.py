@@ -11,6 +11,7 @@ from typing import Any
 from terminology.bench.rotation import (
     Question,
     code_system_questions,
+    parameter_value,
     read_content,
     value_set_questions,
 )
@@ -49,17 +50,10 @@ class Row:
     rotation: tuple[Question, ...] = ()
 
 
-def _param(body: dict[str, Any], name: str) -> Any:
-    for p in body.get("parameter", []):
-        if p.get("name") == name:
-            return next((v for k, v in p.items() if k.startswith("value")), None)
-    return None
-
-
 def _expect(**wanted: Any) -> Callable[[dict[str, Any]], str | None]:
     def check(body: dict[str, Any]) -> str | None:
         for name, value in wanted.items():
-            actual = _param(body, name)
+            actual = parameter_value(body, name)
             if actual != value:
                 return f"{name} is {actual!r}, expected {value!r}"
         return None
