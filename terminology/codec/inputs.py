@@ -7,8 +7,7 @@ Unknown parameters are ignored: clients and conformance suites add their own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from datetime import date
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from terminology.codec.param_values import (
@@ -195,49 +194,28 @@ def validate_code_request(
                 expression="Coding.system",
             )
         ref = None
-    # Most requests carry three or four parameters: read only those present (this runs on
-    # every validate-code, and each absent reader call costs as much as a present one).
-    values = {field: read(bag, name) for name, (field, read) in _OPTIONAL.items() if name in bag}
+    on = text(bag, "date")
     return ValidateCodeRequest(
         form=form,  # type: ignore[arg-type]
         codings=tuple(codings),
         value_set=ref,
         code_system=cs_ref,
         cc_text=cc_text,
+        date=parse_date(on, "date") if on else None,
+        abstract=boolean(bag, "abstract"),
+        display_language=text(bag, "displayLanguage"),
         accept_language=accept_language,
-        **values,
+        active_only=boolean(bag, "activeOnly") or False,
+        infer_system=boolean(bag, "inferSystem") or False,
+        lenient_display=boolean(bag, "lenient-display-validation") or False,
+        membership_only=boolean(bag, "valueset-membership-only") or False,
+        system_versions=canonicals(bag, "system-version"),
+        check_system_versions=canonicals(bag, "check-system-version"),
+        force_system_versions=canonicals(bag, "force-system-version"),
+        default_valueset_versions=canonicals(bag, "default-valueset-version"),
+        use_supplements=canonicals(bag, "useSupplement"),
+        tx_resources=tuple(resources(bag, "tx-resource")),
     )
-
-
-def _date(bag: ParamBag, name: str) -> date | None:
-    on = text(bag, name)
-    return parse_date(on, name) if on else None
-
-
-def _flag(bag: ParamBag, name: str) -> bool:
-    return boolean(bag, name) or False
-
-
-def _resources(bag: ParamBag, name: str) -> tuple[Mapping[str, Any], ...]:
-    return tuple(resources(bag, name))
-
-
-#: Optional validate-code parameters: the request field each fills, and its reader.
-_OPTIONAL: dict[str, tuple[str, Callable[[ParamBag, str], Any]]] = {
-    "date": ("date", _date),
-    "abstract": ("abstract", boolean),
-    "displayLanguage": ("display_language", text),
-    "activeOnly": ("active_only", _flag),
-    "inferSystem": ("infer_system", _flag),
-    "lenient-display-validation": ("lenient_display", _flag),
-    "valueset-membership-only": ("membership_only", _flag),
-    "system-version": ("system_versions", canonicals),
-    "check-system-version": ("check_system_versions", canonicals),
-    "force-system-version": ("force_system_versions", canonicals),
-    "default-valueset-version": ("default_valueset_versions", canonicals),
-    "useSupplement": ("use_supplements", canonicals),
-    "tx-resource": ("tx_resources", _resources),
-}
 
 
 def expand_request(

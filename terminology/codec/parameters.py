@@ -45,9 +45,6 @@ class ParamBag:
     def __len__(self) -> int:
         return len(self._params)
 
-    def __contains__(self, name: object) -> bool:
-        return name in self._by_name
-
     def all(self, name: str) -> list[Param]:
         """Every parameter called ``name`` (a shared list: do not modify)."""
         return self._by_name.get(name, [])
