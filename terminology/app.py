@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, Response
 
 from terminology import __version__
@@ -16,15 +18,28 @@ from terminology.codec.capabilities import (
     versions_parameters,
 )
 from terminology.config import Settings
+from terminology.loaders.seed import seed_builtin
 from terminology.operations.context import Services
 from terminology.providers.registry import ProviderRegistry, build_providers
-from terminology.storage.loader import load_content
+from terminology.storage.loader import ContentSet
 from terminology.storage.repositories import ResourceRepository
+from terminology.storage.sqlite_store import SqliteStore
+
+
+def open_store(settings: Settings) -> SqliteStore:
+    """The content store, holding the built-in content of ``settings.content_dir``."""
+    store = SqliteStore(settings.store_path)
+    seed_builtin(store, settings.content_dir)
+    return store
 
 
 def build_services(settings: Settings) -> Services:
-    content = load_content(settings.content_dir)
-    registry = ProviderRegistry(build_providers(content.code_systems))
+    store = open_store(settings)
+    content = ContentSet()
+    for stored in store.resources():
+        content.add(stored.body, Path(f"{store.path}#{stored.origin}"))
+    keys = {cs.resource_id: cs.key for cs in store.code_systems()}
+    registry = ProviderRegistry(build_providers(content.code_systems, store, keys))
     return Services(
         registry=registry,
         code_systems=ResourceRepository("CodeSystem", content.code_systems),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,12 +25,27 @@ def default_content_dir() -> Path:
     return _first_existing(PACKAGE_DIR / "_content" / "valuesets", PACKAGE_DIR.parent / "valuesets")
 
 
+def data_home() -> Path:
+    """Where the server keeps its state unless told otherwise (XDG base directories)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "chest-imaging-terminology"
+
+
+def default_store_path(content_dir: Path) -> Path:
+    """One store per content directory, so two servers on different content never share one
+    (a store holds the built-in content of the directory it was seeded from)."""
+    digest = hashlib.sha256(str(content_dir.resolve()).encode()).hexdigest()[:12]
+    return data_home() / f"store-{content_dir.name}-{digest}.sqlite"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 2
     content_dir: Path = field(default_factory=default_content_dir)
+    #: The SQLite content store; None for ``default_store_path(content_dir)``.
+    store: Path | None = None
     #: Largest request body accepted; bigger bodies get a small 413 OperationOutcome.
     max_body_bytes: int = 4 * 1024 * 1024
     #: Longest query string and largest header section accepted; over them the reply is a 414 or
@@ -56,6 +72,7 @@ class Settings:
             "port": int,
             "workers": int,
             "content_dir": Path,
+            "store": Path,
             "max_body_bytes": int,
             "max_query_bytes": int,
             "max_header_bytes": int,
@@ -73,6 +90,11 @@ class Settings:
         if access_log:
             values["access_log"] = access_log in {"1", "true", "yes", "on"}
         values.update({k: v for k, v in overrides.items() if v is not None})
-        if "content_dir" in values:
-            values["content_dir"] = Path(str(values["content_dir"])).expanduser().resolve()
+        for name in ("content_dir", "store"):
+            if name in values:
+                values[name] = Path(str(values[name])).expanduser().resolve()
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def store_path(self) -> Path:
+        return self.store if self.store is not None else default_store_path(self.content_dir)

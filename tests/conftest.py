@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +21,12 @@ from terminology.operations.context import Services
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = ROOT / "valuesets"
+
+# Every store the tests create (the default one of each content directory, in the servers the
+# tests start too) goes to a directory of this run, not the user's ~/.local/share.
+_DATA_HOME = tempfile.TemporaryDirectory(prefix="terminology-tests-")
+os.environ["XDG_DATA_HOME"] = _DATA_HOME.name
+os.environ.pop("TERMINOLOGY_STORE", None)
 
 
 def free_port() -> int:

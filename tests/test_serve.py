@@ -98,11 +98,11 @@ def test_serve_refuses_invalid_content(tmp_path: Path) -> None:
 def test_serve_a_content_dir_given_by_environment(tmp_path: Path) -> None:
     content = tmp_path / "content"
     content.mkdir()
-    shutil.copy(CONTENT_DIR / "CodeSystem-icd10cm-2026.json", content)
+    shutil.copy(CONTENT_DIR / "CodeSystem-cpt-2026.json", content)
     server = start_server(tmp_path, env={"TERMINOLOGY_CONTENT_DIR": str(content)})
     try:
         bundle = server.get("/CodeSystem").json()
-        assert [e["resource"]["id"] for e in bundle["entry"]] == ["icd10cm-2026"]
+        assert [e["resource"]["id"] for e in bundle["entry"]] == ["cpt-2026"]
     finally:
         stop_server(server)
 
@@ -127,6 +127,9 @@ def test_wheel_ships_the_content(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for path in CONTENT_DIR.glob("*.json"):
         assert f"terminology/_content/valuesets/{path.name}" in names
+    for path in (CONTENT_DIR / "sources").rglob("*.*"):
+        relative = path.relative_to(CONTENT_DIR).as_posix()
+        assert f"terminology/_content/valuesets/{relative}" in names
     assert "terminology/wsgi.py" in names
 
 

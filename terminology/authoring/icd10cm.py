@@ -1,10 +1,10 @@
-"""ICD-10-CM FY2026 chest-imaging indications (reference §5): exactly the 79 listed codes, each
-nested under its ancestors up to the 3-character category as in the FY2026 tabular.
+"""ICD-10-CM FY2026 chest-imaging indications (reference §5): exactly the 79 listed codes and
+the headers above them up to the 3-character category, with their FY2026 tabular titles.
 
-Titles and the parent chain were read from the April-1-2026 FY2026 tabular shipped in
-simple-icd-10-cm 1.5.0 (https://pypi.org/project/simple-icd-10-cm/); they are official US
-government text. They are copied into this table because the authoring package imports only
-the standard library; tests/content checks the table against the package again.
+The server holds the whole ICD-10-CM of each shipped fiscal year, loaded from the CDC's tabular
+files in valuesets/sources; this table gives our value sets their members and displays. It is
+copied here because the authoring package imports only the standard library; tests/content
+checks every entry against the shipped FY2026 tabular.
 
 Placeholder levels are not tabular items: S22.31XA's parent is S22.31 (there is no S22.31X),
 S22.5XXA's is S22.5 (as simple_icd_10_cm.get_parent reports).
@@ -12,9 +12,7 @@ S22.5XXA's is S22.5 (as simple_icd_10_cm.get_parent reports).
 
 from __future__ import annotations
 
-from terminology.authoring.common import ICD10CM_COPYRIGHT
-from terminology.authoring.fhir import Resource, code_system, concept, prop
-from terminology.uris import ICD10CM
+from terminology.authoring.fhir import Resource
 
 VERSION = "2026"
 PERIOD = ("2025-10-01", "2026-09-30")  # fiscal year 2026
@@ -227,39 +225,7 @@ TABULAR: tuple[tuple[str, str | None, str], ...] = (
 DISPLAYS: dict[str, str] = {code: title for code, _, title in TABULAR}
 
 
-def _nested() -> list[Resource]:
-    billable = set(BILLABLE)
-    children: dict[str | None, list[str]] = {}
-    for code, parent, _ in TABULAR:
-        children.setdefault(parent, []).append(code)
-
-    def node(code: str) -> Resource:
-        # Headers (categories and subcategories one may not bill) are notSelectable.
-        props = [] if code in billable else [prop("notSelectable", True)]
-        kids = [node(c) for c in sorted(children.get(code, ()))]
-        return concept(code, DISPLAYS[code], props, kids)
-
-    return [node(c) for c in sorted(children[None])]
-
-
 def build() -> list[Resource]:
-    return [
-        code_system(
-            resource_id=f"icd10cm-{VERSION}",
-            url=ICD10CM,
-            version=VERSION,
-            name=f"ICD10CMChestImagingIndicationsFY{VERSION}",
-            title=f"ICD-10-CM FY{VERSION} — chest-imaging indications fragment",
-            description=(
-                "The ICD-10-CM FY2026 codes (in force 2025-10-01 to 2026-09-30) that commonly "
-                "indicate chest imaging, nested under their tabular ancestors up to the "
-                "3-character category. Headers are notSelectable. Titles are the official "
-                "FY2026 tabular titles (April 1, 2026 update)."
-            ),
-            copyright_text=ICD10CM_COPYRIGHT,
-            concepts=_nested(),
-            algorithm="integer",
-            period=PERIOD,
-            hierarchy_meaning="is-a",
-        )
-    ]
+    """No resource: the full ICD-10-CM of each fiscal year is loaded from the CDC's tabular
+    (valuesets/sources); this table only gives the indication value sets their titles."""
+    return []

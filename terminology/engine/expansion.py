@@ -10,7 +10,7 @@ and it raises when a system or version is unknown.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,11 +24,14 @@ from terminology.engine.compose import (
     pinned,
 )
 from terminology.engine.cycles import enter, vs_key
-from terminology.engine.filters import passes
+from terminology.engine.filters import FilterSpec, passes
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 from terminology.model import Concept
 from terminology.providers.base import CodeSystemVersion
+
+#: Hierarchy filters whose matches all lie in the subtree of the filter's value.
+_WITHIN_SUBTREE = frozenset({"is-a", "descendent-of", "child-of", "descendent-leaf"})
 
 #: Picks the code-system version an include uses: (system, include version, where) -> version.
 SelectVersion = Callable[[str, str | None, str], CodeSystemVersion]
@@ -67,6 +70,7 @@ class ExpansionEngine:
         plans: Plans | None = None,
         default_versions: tuple[str, ...] = (),
         text_filter: Callable[[Concept], bool] | None = None,
+        text_query: str | None = None,
         drop_inactive: bool = False,
         drop_abstract: bool = False,
     ) -> None:
@@ -77,6 +81,8 @@ class ExpansionEngine:
         #: looked for in (``resolve_value_set`` applies them).
         self.default_versions = default_versions
         self.text_filter = text_filter
+        #: The text ``text_filter`` matches, for code systems that index their text.
+        self.text_query = text_query
         self.drop_inactive = drop_inactive
         self.drop_abstract = drop_abstract
         #: ``url|version`` of every value set imported, in the order first used.
@@ -171,7 +177,7 @@ class ExpansionEngine:
                     found.append(Entry(system, concept, cs, item))
         else:
             visited = 0
-            for concept in cs.concepts():
+            for concept in self._candidates(cs, filters, including=including):
                 visited += 1
                 if all(passes(cs, concept, spec) for spec in filters):
                     found.append(Entry(system, concept, cs))
@@ -182,6 +188,20 @@ class ExpansionEngine:
         if including:
             found = self._cap(cs, found)
         return found
+
+    def _candidates(
+        self, cs: CodeSystemVersion, filters: Sequence[FilterSpec], *, including: bool
+    ) -> Iterator[Concept]:
+        """Where to look, in the code system's order: what its text index finds when a text
+        filter will keep only what it matches, the subtree of a hierarchy filter, else every
+        concept. Each is a superset of what passes, since every filter still runs on it, and
+        each spares a look at ~100,000 ICD-10-CM concepts."""
+        if including and self.text_filter is not None and self.text_query:
+            return cs.search(self.text_query)
+        for spec in filters:
+            if spec.property == "concept" and spec.op in _WITHIN_SUBTREE:
+                return cs.subtree(spec.value)
+        return cs.concepts()
 
     def _cap(self, cs: CodeSystemVersion, found: list[Entry]) -> list[Entry]:
         """Honour a code system's own expansion limit (CPT's licence allows 1000 codes)."""

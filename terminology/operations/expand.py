@@ -189,6 +189,7 @@ def expand(request: ExpandRequest, services: Services) -> ExpandResult:
         plans=services.plans,
         default_versions=request.default_valueset_versions,
         text_filter=_text_matcher(request.text_filter),
+        text_query=request.text_filter,
         drop_inactive=bool(request.active_only),
         drop_abstract=bool(request.exclude_not_for_ui),
     )

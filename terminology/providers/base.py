@@ -46,6 +46,10 @@ class CodeSystemVersion(Protocol):
         (or another of its rules) comes back with ``rule_broken`` and the reason."""
         ...
 
+    def find(self, code: str) -> Concept | None:
+        """The concept whose code is exactly ``code`` (no case folding, no expressions)."""
+        ...
+
     def locates_unlisted(self, code: str) -> bool:
         """Whether ``locate`` may find a concept for ``code`` although no concept has exactly
         that code (another case in a case-insensitive code system, a CPT expression)."""
@@ -61,7 +65,21 @@ class CodeSystemVersion(Protocol):
         this version declares it holds completely, and it is not there (None otherwise)."""
         ...
 
-    def concepts(self) -> Iterator[Concept]: ...
+    def concepts(self) -> Iterator[Concept]:
+        """Every concept, in the code system's order."""
+        ...
+
+    def search(self, text: str) -> Iterator[Concept]:
+        """The concepts the text filter ``text`` may match, in order: a superset of those with
+        a display or designation word starting with each word of ``text``, or a code starting
+        with ``text`` (the caller applies the exact rule). Large code systems answer from an
+        index instead of listing every concept."""
+        ...
+
+    def subtree(self, code: str) -> Iterator[Concept]:
+        """``code``'s concept and every concept below it in the hierarchy, in the code
+        system's order (empty when there is no such concept)."""
+        ...
 
     def ancestors(self, code: str) -> frozenset[str]: ...
 

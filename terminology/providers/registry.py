@@ -8,8 +8,10 @@ from typing import Any
 from terminology.providers.base import CodeSystemProvider, CodeSystemVersion
 from terminology.providers.cpt import CptVersion
 from terminology.providers.resource_backed import ResourceBackedProvider, ResourceBackedVersion
+from terminology.providers.stored import StoredVersion
 from terminology.providers.syntax import SYNTAX_RULES
 from terminology.storage.concept_table import build_concept_table
+from terminology.storage.sqlite_store import SqliteStore
 from terminology.uris import CPT, HCPCS, HCPCS_HTTPS
 
 #: Terminologies whose versions need more than the generic behaviour.
@@ -50,10 +52,22 @@ def build_version(resource: Mapping[str, Any]) -> CodeSystemVersion:
     return VERSION_CLASSES.get(url, ResourceBackedVersion)(table, SYNTAX_RULES.get(url))
 
 
-def build_providers(code_systems: Iterable[Mapping[str, Any]]) -> list[CodeSystemProvider]:
+def build_providers(
+    code_systems: Iterable[Mapping[str, Any]],
+    store: SqliteStore | None = None,
+    stored_keys: Mapping[str, int] | None = None,
+) -> list[CodeSystemProvider]:
+    """Providers over CodeSystem resources; a resource whose id is in ``stored_keys`` is the
+    header of a version whose concepts are in ``store`` under that key."""
     by_system: dict[str, list[CodeSystemVersion]] = {}
+    keys = stored_keys or {}
     for resource in code_systems:
-        version = build_version(resource)
+        key = keys.get(resource.get("id", ""))
+        version: CodeSystemVersion
+        if store is not None and key is not None:
+            version = StoredVersion(store, key, resource, SYNTAX_RULES.get(resource["url"]))
+        else:
+            version = build_version(resource)
         by_system.setdefault(version.info.url, []).append(version)
     return [
         ResourceBackedProvider(system, versions, ALIASES.get(system, ()))

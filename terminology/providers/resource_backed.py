@@ -40,6 +40,9 @@ class ResourceBackedVersion:
                 return Located(folded)
         return self._locate_missing(code)
 
+    def find(self, code: str) -> Concept | None:
+        return self.table.concepts.get(code)
+
     def locates_unlisted(self, code: str) -> bool:
         return not self.info.case_sensitive
 
@@ -79,6 +82,12 @@ class ResourceBackedVersion:
     def concepts(self) -> Iterator[Concept]:
         concepts = self.table.concepts
         return (concepts[code] for code in self.table.order)
+
+    def search(self, text: str) -> Iterator[Concept]:
+        return self.concepts()  # small enough to scan
+
+    def subtree(self, code: str) -> Iterator[Concept]:
+        return (c for c in self.concepts() if c.code == code or code in self.ancestors(c.code))
 
     def display_of(self, code: str) -> str | None:
         concept = self.table.concepts.get(code)
@@ -150,24 +159,12 @@ class ResourceBackedProvider:
         return self._versions[0] if self._versions else None
 
     def history(self, code: str) -> list[Appearance]:
-        found = self._appearances.get(code)
-        if found is not None:
-            return list(found)
-        # A code no version lists may still be one a version's ``locate`` understands.
         appearances = []
         for v in reversed(self._versions):
-            if v.locates_unlisted(code):
-                located = v.locate(code)
-                if located.concept is not None:
-                    appearances.append(Appearance(v.info.version, located.concept))
+            concept = v.find(code)
+            if concept is None and v.locates_unlisted(code):
+                # A code no version lists may still be one a version's ``locate`` understands.
+                concept = v.locate(code).concept
+            if concept is not None:
+                appearances.append(Appearance(v.info.version, concept))
         return appearances
-
-    @cached_property
-    def _appearances(self) -> dict[str, tuple[Appearance, ...]]:
-        """Every code of every version, with the versions it is in, oldest first: asked for
-        each code a version lacks, so built once rather than searched version by version."""
-        found: dict[str, list[Appearance]] = {}
-        for v in reversed(self._versions):
-            for concept in v.concepts():
-                found.setdefault(concept.code, []).append(Appearance(v.info.version, concept))
-        return {code: tuple(appearances) for code, appearances in found.items()}

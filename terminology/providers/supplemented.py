@@ -50,6 +50,10 @@ class SupplementedVersion:
             return located
         return Located(self._merge(located.concept), located.message, located.rule_broken)
 
+    def find(self, code: str) -> Concept | None:
+        concept = self.base.find(code)
+        return self._merge(concept) if concept is not None else None
+
     def locates_unlisted(self, code: str) -> bool:
         return self.base.locates_unlisted(code)
 
@@ -61,6 +65,13 @@ class SupplementedVersion:
 
     def concepts(self) -> Iterator[Concept]:
         return (self._merge(c) for c in self.base.concepts())
+
+    def search(self, text: str) -> Iterator[Concept]:
+        # A supplement's designations may match where the base's text does not: scan all.
+        return self.concepts()
+
+    def subtree(self, code: str) -> Iterator[Concept]:
+        return (self._merge(c) for c in self.base.subtree(code))
 
     def ancestors(self, code: str) -> frozenset[str]:
         return self.base.ancestors(code)

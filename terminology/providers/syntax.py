@@ -151,7 +151,10 @@ def loinc_syntax(code: str) -> str | None:
 # and the Category II modifiers 1P..8P). Expressions (71250:26) are the CPT provider's concern.
 _CPT = re.compile(r"[0-9]{4}[0-9MFTU]|[0-9][0-9A-Z]")
 _HCPCS = re.compile(r"[A-V][0-9]{4}|[A-Z0-9]{2}")
-_ICD10CM = re.compile(r"[A-Z][0-9][A-Z0-9](\.[A-Z0-9]{1,4})?")
+# The second character was always a digit until FY2026 added category QA0; chapters and blocks
+# are coded by their range (J00-J99, J09-J18).
+_ICD10CM_CODE = r"[A-Z][0-9A-Z][0-9A-Z]"
+_ICD10CM = re.compile(rf"{_ICD10CM_CODE}(\.[A-Z0-9]{{1,4}})?|{_ICD10CM_CODE}-{_ICD10CM_CODE}")
 
 
 def cpt_syntax(code: str) -> str | None:

@@ -144,6 +144,42 @@ def read_info(resource: Mapping[str, Any]) -> CodeSystemInfo:
     )
 
 
+def concept_from_json(
+    raw: Mapping[str, Any], parents: tuple[str, ...], children: tuple[str, ...]
+) -> Concept:
+    """One concept from its FHIR JSON (``code``, ``display``, ``property``, ``designation``...);
+    the hierarchy comes from the caller, as the JSON nests or links it in several ways."""
+    props = tuple(
+        value
+        for value in (_property_value(p) for p in raw.get("property", ()))
+        if value is not None and value.code not in {"parent", "child"}
+    )
+    standards_status = extension_value(raw, EXT_STANDARDS_STATUS)
+    if standards_status and not any(p.code == "status" for p in props):
+        # Without a status property, the standards-status extension carries the status.
+        props = (*props, PropertyValue("status", "code", standards_status))
+    return Concept(
+        code=raw["code"],
+        display=raw.get("display"),
+        definition=raw.get("definition"),
+        designations=tuple(
+            Designation(
+                d["value"],
+                d.get("language"),
+                _coding(d.get("use")),
+                extension_value(d, EXT_STANDARDS_STATUS),
+                extensions=tuple(d.get("extension", ())),
+            )
+            for d in raw.get("designation", ())
+            if d.get("value")
+        ),
+        properties=props,
+        parents=parents,
+        children=children,
+        extensions=tuple(raw.get("extension", ())),
+    )
+
+
 def build_concept_table(resource: Mapping[str, Any]) -> ConceptTable:
     """Index a CodeSystem: nested ``concept`` and ``parent``/``child`` properties both give the
     hierarchy, so parents and children are merged from either form."""
@@ -191,37 +227,10 @@ def build_concept_table(resource: Mapping[str, Any]) -> ConceptTable:
             elif prop.get("code") == "child" and target:
                 link(code, target)
 
-    concepts: dict[str, Concept] = {}
-    for code, raw in raw_by_code.items():
-        props = tuple(
-            value
-            for value in (_property_value(p) for p in raw.get("property", ()))
-            if value is not None and value.code not in {"parent", "child"}
-        )
-        standards_status = extension_value(raw, EXT_STANDARDS_STATUS)
-        if standards_status and not any(p.code == "status" for p in props):
-            # Without a status property, the standards-status extension carries the status.
-            props = (*props, PropertyValue("status", "code", standards_status))
-        concepts[code] = Concept(
-            code=code,
-            display=raw.get("display"),
-            definition=raw.get("definition"),
-            designations=tuple(
-                Designation(
-                    d["value"],
-                    d.get("language"),
-                    _coding(d.get("use")),
-                    extension_value(d, EXT_STANDARDS_STATUS),
-                    extensions=tuple(d.get("extension", ())),
-                )
-                for d in raw.get("designation", ())
-                if d.get("value")
-            ),
-            properties=props,
-            parents=tuple(parents.get(code, ())),
-            children=tuple(children.get(code, ())),
-            extensions=tuple(raw.get("extension", ())),
-        )
+    concepts = {
+        code: concept_from_json(raw, tuple(parents.get(code, ())), tuple(children.get(code, ())))
+        for code, raw in raw_by_code.items()
+    }
     _check_hierarchy(info, parents)
     return ConceptTable(info, MappingProxyType(concepts), tuple(order))
 

@@ -51,7 +51,6 @@ WELL_FORMED_UNKNOWN = [
     (LOINC, PROCEDURES, "806-0"),
     (CPT, PROCEDURES, "99213"),
     (HCPCS, PROCEDURES, "A0021"),
-    (ICD10CM, INDICATIONS, "J18.1"),
 ]
 
 
@@ -103,6 +102,22 @@ def test_malformed_code_is_a_404_on_lookup_that_says_why(
     assert tx_type(issue) == "invalid-code"
     assert f"'{code}' is not a valid {TERMINOLOGY[system]} code" in issue["details"]["text"]
     assert reason in issue["details"]["text"]
+
+
+def test_a_well_formed_code_the_complete_icd10cm_lacks_is_not_a_code(
+    server: RunningServer,
+) -> None:
+    """ICD-10-CM is held complete: R05.7 has the form of a code but is none."""
+    body = get(server, "/CodeSystem/$validate-code", url=ICD10CM, code="R05.7")
+    assert param(body, "result") is False
+    (issue,) = issues(body)
+    assert issue["severity"] == "error" and tx_type(issue) == "invalid-code"
+    assert "Unknown code 'R05.7'" in issue["details"]["text"]
+    assert "fragment" not in issue["details"]["text"]
+    r = server.get("/CodeSystem/$lookup", params={"system": ICD10CM, "code": "R05.7"})
+    assert r.status_code == 404
+    body = get(server, "/ValueSet/$validate-code", url=INDICATIONS, system=ICD10CM, code="R05.7")
+    assert param(body, "result") is False
 
 
 @pytest.mark.parametrize(("system", "vs", "code"), WELL_FORMED_UNKNOWN)

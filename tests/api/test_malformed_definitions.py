@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from terminology.codec.summary import SEARCH_CONCEPT_LIMIT, search_entry
 from terminology.uris import CPT, ICD10CM
 from tests.conftest import RunningServer
 from tests.helpers import parameters, single_issue
@@ -198,20 +199,30 @@ def test_circular_supplements_are_422_with_the_path(
     assert "supplements itself through http://example.org/sup/a" in text
 
 
-def test_search_leaves_out_the_concepts_of_large_code_systems(server: RunningServer) -> None:
-    bundle = server.get("/CodeSystem", params={"url": ICD10CM}).json()
+def test_a_stored_code_system_is_served_as_its_header(server: RunningServer) -> None:
+    """ICD-10-CM's ~98,000 concepts per fiscal year live in the store: its resource says how
+    many there are and that they are not in it, on search and on read alike."""
+    bundle = server.get("/CodeSystem", params={"url": ICD10CM, "version": "2026"}).json()
     listed = bundle["entry"][0]["resource"]
     assert "concept" not in listed
-    assert listed["meta"]["tag"][0]["code"] == "SUBSETTED"
-    full = server.get("/CodeSystem", params={"url": ICD10CM, "_summary": "false"}).json()
-    assert full["entry"][0]["resource"]["concept"]
-    asked = server.get("/CodeSystem", params={"url": ICD10CM, "_elements": "concept"}).json()
-    assert asked["entry"][0]["resource"]["concept"]
+    assert listed["content"] == "not-present"
+    assert listed["count"] == 98_220
+    read = server.get(f"/CodeSystem/{listed['id']}").json()
+    assert read == listed
     small = server.get("/CodeSystem", params={"url": CPT, "version": "2026"}).json()
     assert small["entry"][0]["resource"]["concept"]
-    # Read returns the whole resource.
-    resource_id = listed["id"]
-    assert server.get(f"/CodeSystem/{resource_id}").json()["concept"]
+
+
+def test_search_leaves_out_the_concepts_of_large_code_systems() -> None:
+    concepts = [{"code": str(n)} for n in range(SEARCH_CONCEPT_LIMIT + 1)]
+    large = {"resourceType": "CodeSystem", "id": "x", "url": "http://x", "concept": concepts}
+    listed = search_entry(large, None, None)
+    assert "concept" not in listed
+    assert listed["meta"]["tag"][0]["code"] == "SUBSETTED"
+    assert search_entry(large, "false", None)["concept"] == concepts
+    assert search_entry(large, None, ["concept"])["concept"] == concepts
+    small = {**large, "concept": concepts[:SEARCH_CONCEPT_LIMIT]}
+    assert search_entry(small, None, None) == small
 
 
 def test_a_search_page_is_bounded(server: RunningServer) -> None:

@@ -44,7 +44,7 @@ def test_validate_code_unknown_system_issue(server: RunningServer) -> None:
 
 
 def test_lookup_404_of_an_unknown_code(server: RunningServer) -> None:
-    params = {"system": ICD10CM, "code": "J18.8"}
+    params = {"system": ICD10CM, "code": "R05.7"}
     issue = error_issue(server.get("/CodeSystem/$lookup", params=params), 404)
     assert message_id(issue) == "Unknown_Code_in_Version"
     assert issue["expression"] == ["code"]

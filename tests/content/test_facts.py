@@ -17,8 +17,8 @@ from .helpers import (
     ext,
     load,
     props,
-    walk,
 )
+from .icd import icd_release, icd_rows
 
 YEARS = range(2017, 2027)
 DELETED_2018 = ("71010", "71015", "71020", "71021", "71022", "71023", "71030", "71034", "71035")
@@ -225,30 +225,22 @@ def test_hcpcs_modifiers(year: int) -> None:
 
 
 def test_r05_is_a_header_with_billable_children() -> None:
-    codes = concepts_by_code(code_system("icd10cm-2026"))
-    r05 = codes["R05"]
-    assert props(r05, "notSelectable") == [True]
-    assert [c["code"] for c in r05["concept"]] == [
-        "R05.1",
-        "R05.2",
-        "R05.3",
-        "R05.4",
-        "R05.8",
-        "R05.9",
-    ]
-    for child in r05["concept"]:
-        assert props(child, "notSelectable") == []
+    rows = icd_rows("2026")
+    assert not rows["R05"].billable
+    children = [r.code for r in icd_release("2026").rows if r.parent == "R05"]
+    assert children == ["R05.1", "R05.2", "R05.3", "R05.4", "R05.8", "R05.9"]
+    assert all(rows[c].billable for c in children)
 
 
-def test_icd10cm_billable_codes_are_exactly_the_79() -> None:
-    cs = code_system("icd10cm-2026")
-    billable = {c["code"] for c in walk(cs["concept"]) if not props(c, "notSelectable")}
+def test_the_indications_are_exactly_the_79_and_billable_in_fy2026() -> None:
     assert len(ICD_79) == 79
-    assert billable == set(ICD_79)
+    rows = icd_rows("2026")
+    assert all(rows[code].billable for code in ICD_79)
     vs = load("ValueSet-chest-imaging-indications.json")
     (include,) = vs["compose"]["include"]
     assert include["system"] == ICD10CM
     assert {c["code"] for c in include["concept"]} == set(ICD_79)
+    assert all(c["display"] == rows[c["code"]].display for c in include["concept"])
 
 
 def test_ldct_qualifying_diagnoses() -> None:

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from terminology.authoring import icd10cm as icd10cm_authoring
 from terminology.providers.syntax import verhoeff_valid
 
 from .helpers import (
@@ -17,7 +18,6 @@ from .helpers import (
     HCPCS,
     ICD10CM,
     SNOMED,
-    code_system,
     codes_in_any_version,
     concepts_by_code,
     ext,
@@ -28,6 +28,7 @@ from .helpers import (
     versions,
     walk,
 )
+from .icd import icd_release, icd_rows
 
 VALUE_SETS = [n for n in file_names() if n.startswith("ValueSet-")]
 CONCEPT_MAPS = [n for n in file_names() if n.startswith("ConceptMap-")]
@@ -46,7 +47,15 @@ R4_EQUIVALENCE = {
 }
 
 
+def _icd_displays(code: str, version: str | None) -> set[str]:
+    """ICD-10-CM is loaded from the CDC's tabular files, not published as JSON here."""
+    wanted = [version] if version is not None else ["2025", "2026"]
+    return {icd_rows(v)[code].display for v in wanted if code in icd_rows(v)}
+
+
 def _code_exists(system: str, code: str, version: str | None = None) -> bool:
+    if system == ICD10CM:
+        return bool(_icd_displays(code, version))
     if version is None:
         return code in codes_in_any_version(system)
     cs = versions(system).get(version)
@@ -54,6 +63,8 @@ def _code_exists(system: str, code: str, version: str | None = None) -> bool:
 
 
 def _display(system: str, code: str, version: str | None = None) -> set[str]:
+    if system == ICD10CM:
+        return _icd_displays(code, version)
     if version is None:
         return codes_in_any_version(system)[code]
     return {concepts_by_code(versions(system)[version])[code]["display"]}
@@ -193,7 +204,7 @@ def test_snomed_ids_are_strings_with_a_valid_verhoeff_check_digit() -> None:
         assert verhoeff_valid(sctid), sctid
 
 
-# --- ICD-10-CM against the FY2026 tabular ---------------------------------------------------
+# --- ICD-10-CM: our tabular reader against simple-icd-10-cm's --------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -207,37 +218,54 @@ def icd():
     return simple_icd_10_cm
 
 
-def _icd_nodes() -> list[tuple[dict, str | None]]:
-    out: list[tuple[dict, str | None]] = []
-
-    def visit(concepts: list[dict], parent: str | None) -> None:
-        for c in concepts:
-            out.append((c, parent))
-            visit(c.get("concept", []), c["code"])
-
-    visit(code_system("icd10cm-2026")["concept"], None)
-    return out
+def test_fy2026_billable_codes_are_simple_icd_10_cms_leaves(icd) -> None:
+    """An independent reading of the same CDC file: simple-icd-10-cm expands the 7th
+    characters its own way. Its leaves include the blocks (J09-J18), which are not codes."""
+    ours = {row.code for row in icd_release("2026").rows if row.billable}
+    theirs = {c for c in icd.get_all_codes(with_dots=True) if icd.is_leaf(c) and "-" not in c}
+    assert ours == theirs
 
 
-def test_icd10cm_is_the_fy2026_fragment() -> None:
-    cs = code_system("icd10cm-2026")
-    assert cs["url"] == ICD10CM and cs["version"] == "2026"
-    assert cs["hierarchyMeaning"] == "is-a"
-    assert ext(cs, EXT_EFFECTIVE_PERIOD) == {"start": "2025-10-01", "end": "2026-09-30"}
+def test_fy2026_titles_and_parents_are_simple_icd_10_cms(icd) -> None:
+    by_code = icd_rows("2026")
+    for row in by_code.values():
+        if row.kind in ("chapter", "block"):
+            continue
+        theirs = icd.get_description(row.code)
+        # simple-icd-10-cm appends a note of the 7th-character definition ("stable/Old central
+        # retinal vein occlusion"); the code's title is without it, as in CMS's order file.
+        assert row.display == theirs or theirs.startswith(row.display + "/"), row.code
+        assert row.parent is not None
+        if by_code[row.parent].kind in ("chapter", "block"):
+            # simple-icd-10-cm puts a block of one category (B20) between the two; we do not.
+            assert icd.is_category(row.code), row.code
+        else:
+            parent = icd.get_parent(row.code)
+            if parent not in by_code:
+                # A placeholder level (H21.1X, placeholder="true" in the XML) is not a code:
+                # we hang its children from the level above.
+                parent = icd.get_parent(parent)
+            assert parent == row.parent, row.code
 
 
-@pytest.mark.parametrize(
-    ("code", "parent"), [(c["code"], p) for c, p in _icd_nodes()], ids=lambda v: str(v)
-)
-def test_icd10cm_code_matches_the_tabular(icd, code: str, parent: str | None) -> None:
-    c = concepts_by_code(code_system("icd10cm-2026"))[code]
-    assert icd.is_valid_item(code)
-    assert c["display"] == icd.get_description(code)
-    billable = icd.is_leaf(code)
-    assert (props(c, "notSelectable") == []) is billable
-    if not billable:
-        assert props(c, "notSelectable") == [True]
-    if parent is None:
-        assert icd.is_category(code)
-    else:
-        assert icd.get_parent(code) == parent
+@pytest.mark.parametrize(("code", "parent", "title"), icd10cm_authoring.TABULAR)
+def test_our_indication_titles_are_the_fy2026_tabulars(code: str, parent, title: str) -> None:
+    row = icd_rows("2026")[code]
+    assert row.display == title
+    if parent is not None:
+        assert row.parent == parent
+
+
+@pytest.mark.parametrize("version", ["2025", "2026"])
+def test_fiscal_years_have_cms_counts(version: str) -> None:
+    """CMS's FY2025 and FY2026 code files list 74,260 and 74,719 billable codes."""
+    expected = {"2025": 74_260, "2026": 74_719}[version]
+    assert icd_release(version).billable_count == expected
+
+
+def test_fy2026_changes_match_cms_addenda() -> None:
+    """CMS's FY2026 addenda: 487 new codes, 28 deleted (FY2026 counts include April 2026)."""
+    old = {r.code for r in icd_release("2025").rows if r.billable}
+    new = {r.code for r in icd_release("2026").rows if r.billable}
+    assert (len(new - old), len(old - new)) == (487, 28)
+

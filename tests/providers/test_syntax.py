@@ -128,8 +128,8 @@ def test_malformed_loinc_codes(code: str) -> None:
         ),
         (
             icd10cm_syntax,
-            ["J18.9", "S22.31XA", "U07.1", "A15", "C34.11", "Z87.891"],
-            ["J189", "18.9", "J18.", "J18.12345", "j18.9", "JJ8.9", "J1", ""],
+            ["J18.9", "S22.31XA", "U07.1", "A15", "C34.11", "Z87.891", "QA0.0", "J09-J18"],
+            ["J189", "18.9", "J18.", "J18.12345", "j18.9", "J1", "", "J09-", "J09-J18.9"],
         ),
     ],
 )
@@ -169,7 +169,7 @@ def test_every_code_we_hold_meets_its_syntax(services: Services, system: str) ->
         (LOINC, "806-1", "806-0"),
         (CPT, "7125", "99213"),
         (HCPCS, "W1234", "A0021"),
-        (ICD10CM, "J189", "J18.1"),
+        (ICD10CM, "J189", "R05.7"),
     ],
 )
 def test_versions_report_malformed_codes_as_broken_rules(

@@ -1,0 +1,395 @@
+"""The embedded content store: one SQLite file holding every resource and the concepts of the
+large code systems (ICD-10-CM, and whatever a loader adds), with the indexes providers need.
+
+Why SQLite: the file is mapped into memory, so every worker shares its pages through the OS
+page cache instead of holding its own Python dict of ~100,000 concepts per fiscal year; a
+point look-up costs a few microseconds; and a load is one transaction, so readers keep seeing
+the previous content until it commits (WAL mode), never half of a code system.
+
+Layout:
+- ``resources``: every CodeSystem, ValueSet and ConceptMap as FHIR JSON. A code system whose
+  concepts live in ``concepts`` is stored as its header (``content = not-present``, ``count``).
+- ``code_systems``: one row per stored code-system version, with the key its concepts use.
+  Each load takes a new key, so concepts of two loads of one version never mix.
+- ``concepts``: one row per concept, in the code system's own order (depth first). ``ord`` and
+  ``last`` number each subtree (a concept's descendants are ``ord < n <= last``), so is-a is a
+  range query; ``children`` is the child codes, space-separated, in order.
+- ``concept_words``: a full-text index of displays for ``$expand``'s ``filter``.
+- ``meta``: the content generation (bumped by every change) and the built-in seed's fingerprint.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from terminology.errors import TerminologyError
+
+#: Words as the full-text index's unicode61 tokenizer sees them (letters and digits).
+_WORDS = re.compile(r"[^\W_]+")
+
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS resources (
+    resource_type TEXT NOT NULL,
+    id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    version TEXT,
+    origin TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (resource_type, id)
+);
+CREATE TABLE IF NOT EXISTS code_systems (
+    cs INTEGER PRIMARY KEY AUTOINCREMENT,
+    url TEXT NOT NULL,
+    version TEXT NOT NULL,
+    resource_id TEXT NOT NULL,
+    concept_count INTEGER NOT NULL,
+    UNIQUE (url, version)
+);
+CREATE TABLE IF NOT EXISTS concepts (
+    cs INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    ord INTEGER NOT NULL,
+    last INTEGER NOT NULL,
+    display TEXT,
+    parent TEXT,
+    children TEXT NOT NULL,
+    extra TEXT,
+    PRIMARY KEY (cs, code)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS concepts_by_ord ON concepts (cs, ord);
+CREATE VIRTUAL TABLE IF NOT EXISTS concept_words USING fts5 (
+    display, cs UNINDEXED, code UNINDEXED, tokenize = 'unicode61 remove_diacritics 2'
+);
+"""
+
+#: A concept as stored: code, display, parent, and the rest of its FHIR JSON (properties,
+#: designations, definition) or None.
+ConceptRow = tuple[str, str | None, str | None, str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class ConceptRecord:
+    """A concept handed to the store, in the code system's order (parents before children)."""
+
+    code: str
+    display: str | None
+    parent: str | None
+    #: The concept's other FHIR JSON elements (``property``, ``designation``, ``definition``).
+    extra: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCodeSystem:
+    key: int
+    url: str
+    version: str | None
+    resource_id: str
+    concept_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResource:
+    resource_type: str
+    body: dict[str, Any]
+    origin: str
+
+
+#: Progress callback: (done, total) concepts written.
+Progress = Callable[[int, int], None]
+
+
+class SqliteStore:
+    """One store file. Reads use one connection per thread; writes go through ``writer()``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect() as db:
+                db.executescript(_SCHEMA)
+                db.execute(
+                    "INSERT OR IGNORE INTO meta VALUES ('schema', ?), ('generation', '0')",
+                    (SCHEMA_VERSION,),
+                )
+                found = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        except (OSError, sqlite3.Error) as exc:
+            raise TerminologyError(f"content store {path} cannot be opened ({exc})") from exc
+        if found[0] != SCHEMA_VERSION:
+            raise TerminologyError(
+                f"content store {path} has schema {found[0]}, this server needs {SCHEMA_VERSION}"
+            )
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        # Map the file: workers then share its pages through the page cache.
+        db.execute("PRAGMA mmap_size = 1073741824")
+        return db
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = self._connect()
+            self._local.db = db
+        return db
+
+    # -- metadata ----------------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def generation(self) -> int:
+        return int(self.meta("generation") or 0)
+
+    # -- resources ---------------------------------------------------------------------------
+    def resources(self) -> list[StoredResource]:
+        rows = self._db.execute(
+            "SELECT resource_type, body, origin FROM resources ORDER BY resource_type, id"
+        ).fetchall()
+        return [StoredResource(rtype, json.loads(body), origin) for rtype, body, origin in rows]
+
+    def code_systems(self) -> list[StoredCodeSystem]:
+        rows = self._db.execute(
+            "SELECT cs, url, version, resource_id, concept_count FROM code_systems ORDER BY cs"
+        ).fetchall()
+        return [
+            StoredCodeSystem(key, url, version or None, rid, count)
+            for key, url, version, rid, count in rows
+        ]
+
+    # -- concepts ----------------------------------------------------------------------------
+    def concept(self, key: int, code: str) -> ConceptRow | None:
+        row: ConceptRow | None = self._db.execute(
+            "SELECT code, display, parent, children, extra FROM concepts WHERE cs = ? AND code = ?",
+            (key, code),
+        ).fetchone()
+        return row
+
+    def concepts(self, key: int) -> Iterator[ConceptRow]:
+        """Every concept of one stored version, in its order."""
+        cursor = self._db.execute(
+            "SELECT code, display, parent, children, extra FROM concepts WHERE cs = ? ORDER BY ord",
+            (key,),
+        )
+        yield from cursor
+
+    def subtree(self, key: int, code: str) -> Iterator[ConceptRow]:
+        """``code`` and the concepts below it, in order."""
+        cursor = self._db.execute(
+            "SELECT d.code, d.display, d.parent, d.children, d.extra FROM concepts c "
+            "JOIN concepts d ON d.cs = c.cs AND d.ord >= c.ord AND d.ord <= c.last "
+            "WHERE c.cs = ? AND c.code = ? ORDER BY d.ord",
+            (key, code),
+        )
+        yield from cursor
+
+    def search(self, key: int, text: str) -> Iterator[ConceptRow]:
+        """Concepts with a display or designation word starting with each word of ``text``,
+        or whose code starts with ``text`` (either case), in order. The word rule is the
+        full-text index's (Unicode word characters), so the caller applies its own exact
+        rule to what comes back: this may return more, never less."""
+        words = [w for w in _WORDS.findall(text.casefold()) if w]
+        prefix = text.strip()
+        parts, args = [], []
+        if words:
+            parts.append(
+                "SELECT code, display, parent, children, extra, ord FROM concepts WHERE cs = ? "
+                "AND code IN (SELECT code FROM concept_words WHERE concept_words MATCH ? "
+                "AND cs = ?)"
+            )
+            args += [key, " AND ".join('"' + w + '"*' for w in words), key]
+        for spelling in {prefix, prefix.upper(), prefix.lower()} - {""}:
+            parts.append(
+                "SELECT code, display, parent, children, extra, ord FROM concepts WHERE cs = ? "
+                "AND code >= ? AND code < ?"
+            )
+            args += [key, spelling, spelling + "\U0010ffff"]
+        if not parts:
+            return iter(())
+        cursor = self._db.execute(
+            "SELECT code, display, parent, children, extra FROM ("
+            + " UNION ".join(parts)
+            + ") ORDER BY ord",
+            args,
+        )
+        return iter(cursor)
+
+    # -- writing -----------------------------------------------------------------------------
+    @contextmanager
+    def writer(self) -> Iterator[StoreWriter]:
+        """One write transaction: everything it does is visible at once when the block ends,
+        or not at all when it raises. Other writers wait (SQLite's write lock)."""
+        db = self._connect()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            writer = StoreWriter(db)
+            try:
+                yield writer
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            if writer.changed:
+                db.execute(
+                    "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
+                )
+            db.execute("COMMIT")
+        finally:
+            db.close()
+
+
+class StoreWriter:
+    """What one write transaction may do."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self.changed = False
+
+    def meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def delete_origin(self, origin: str) -> None:
+        """Remove every resource (and stored code system) that came from ``origin``."""
+        ids = self._db.execute(
+            "SELECT id FROM resources WHERE resource_type = 'CodeSystem' AND origin = ?", (origin,)
+        ).fetchall()
+        for (rid,) in ids:
+            self._drop_concepts(rid)
+        self._db.execute("DELETE FROM resources WHERE origin = ?", (origin,))
+        self.changed = True
+
+    def origins_of(self, body: Mapping[str, Any]) -> set[str]:
+        """Origins of the stored resources ``body`` would replace (same id or url|version)."""
+        rows = self._db.execute(
+            "SELECT origin FROM resources WHERE resource_type = ? AND (id = ? OR "
+            "(url = ? AND version IS ?))",
+            (body["resourceType"], body["id"], body["url"], body.get("version")),
+        ).fetchall()
+        return {origin for (origin,) in rows}
+
+    def put_resource(self, body: Mapping[str, Any], origin: str) -> None:
+        """Store a resource, replacing one with its id or with its url and version."""
+        rtype, rid = body["resourceType"], body["id"]
+        url, version = body["url"], body.get("version")
+        self._replace(rtype, rid, url, version)
+        self._db.execute(
+            "INSERT INTO resources VALUES (?, ?, ?, ?, ?, ?)",
+            (rtype, rid, url, version, origin, json.dumps(body, ensure_ascii=False)),
+        )
+        self.changed = True
+
+    def _replace(self, rtype: str, rid: str, url: str, version: str | None) -> None:
+        old = self._db.execute(
+            "SELECT id FROM resources WHERE resource_type = ? AND (id = ? OR "
+            "(url = ? AND version IS ?))",
+            (rtype, rid, url, version),
+        ).fetchall()
+        for (old_id,) in old:
+            if rtype == "CodeSystem":
+                self._drop_concepts(old_id)
+            self._db.execute(
+                "DELETE FROM resources WHERE resource_type = ? AND id = ?", (rtype, old_id)
+            )
+
+    def _drop_concepts(self, resource_id: str) -> None:
+        for (key,) in self._db.execute(
+            "SELECT cs FROM code_systems WHERE resource_id = ?", (resource_id,)
+        ).fetchall():
+            self._db.execute("DELETE FROM concepts WHERE cs = ?", (key,))
+            self._db.execute("DELETE FROM concept_words WHERE cs = ?", (key,))
+            self._db.execute("DELETE FROM code_systems WHERE cs = ?", (key,))
+
+    def put_code_system(
+        self,
+        header: Mapping[str, Any],
+        records: Iterable[ConceptRecord],
+        origin: str,
+        *,
+        total: int,
+        progress: Progress | None = None,
+    ) -> int:
+        """Store a code-system version whose concepts are ``records`` (parents first); its
+        resource is ``header`` with ``content = not-present`` and the concept ``count``.
+        Returns the number of concepts stored."""
+        body = {k: v for k, v in header.items() if k != "concept"}
+        body["content"] = "not-present"
+        body["count"] = total
+        self.put_resource(body, origin)
+        cursor = self._db.execute(
+            "INSERT INTO code_systems (url, version, resource_id, concept_count) "
+            "VALUES (?, ?, ?, ?)",
+            (body["url"], body.get("version") or "", body["id"], total),
+        )
+        key = cursor.lastrowid
+        assert key is not None
+        rows: list[list[Any]] = []
+        by_code: dict[str, list[Any]] = {}
+        path: list[list[Any]] = []  # the open subtrees, root first
+        for ord_, record in enumerate(records):
+            if record.code in by_code:
+                raise TerminologyError(f"{body['url']}|{body.get('version')}: "
+                                       f"code {record.code} appears twice")
+            while path and path[-1][0] != record.parent:
+                path.pop()
+            if record.parent is not None and not path:
+                parent_row = by_code.get(record.parent)
+                if parent_row is None:
+                    raise TerminologyError(
+                        f"{body['url']}|{body.get('version')}: {record.code} comes before or "
+                        f"without its parent {record.parent}"
+                    )
+                raise TerminologyError(
+                    f"{body['url']}|{body.get('version')}: {record.code} is not listed "
+                    f"directly under its parent {record.parent}'s subtree"
+                )
+            extra = json.dumps(record.extra, ensure_ascii=False) if record.extra else None
+            row = [record.code, ord_, ord_, record.display, record.parent, [], extra]
+            if path:
+                path[-1][5].append(record.code)
+            for open_row in path:
+                open_row[2] = ord_
+            path.append(row)
+            by_code[record.code] = row
+            rows.append(row)
+            if progress is not None and ord_ % 5000 == 0:
+                progress(ord_, total)
+        if len(rows) != total:
+            raise TerminologyError(
+                f"{body['url']}|{body.get('version')}: {len(rows)} concepts, expected {total}"
+            )
+        self._db.executemany(
+            "INSERT INTO concepts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            ((key, c, o, last, d, p, " ".join(kids), x) for c, o, last, d, p, kids, x in rows),
+        )
+        self._db.executemany(
+            "INSERT INTO concept_words (display, cs, code) VALUES (?, ?, ?)",
+            ((_words_of(d, x), key, c) for c, _o, _l, d, _p, _k, x in rows),
+        )
+        if progress is not None:
+            progress(total, total)
+        return total
+
+
+def _words_of(display: str | None, extra: str | None) -> str:
+    """The text a concept is found by: its display and its designations."""
+    texts = [display or ""]
+    if extra:
+        texts += [d.get("value", "") for d in json.loads(extra).get("designation", ())]
+    return " ".join(texts)
