@@ -24,9 +24,10 @@ from terminology.providers.registry import ProviderRegistry, build_providers
 from terminology.storage.loader import ContentSet
 from terminology.storage.repositories import ResourceRepository
 from terminology.storage.sqlite_store import SqliteStore
+from terminology.storage.store import ContentStore
 
 
-def open_store(settings: Settings) -> SqliteStore:
+def open_store(settings: Settings) -> ContentStore:
     """The content store, holding the built-in content of ``settings.content_dir``."""
     store = SqliteStore(settings.store_path)
     seed_builtin(store, settings.content_dir)
@@ -37,7 +38,7 @@ def build_services(settings: Settings) -> Services:
     store = open_store(settings)
     content = ContentSet()
     for stored in store.resources():
-        content.add(stored.body, Path(f"{store.path}#{stored.origin}"))
+        content.add(stored.body, Path(f"{store.location}#{stored.origin}"))
     keys = {cs.resource_id: cs.key for cs in store.code_systems()}
     registry = ProviderRegistry(build_providers(content.code_systems, store, keys))
     return Services(

@@ -23,7 +23,7 @@ from typing import Any
 
 from terminology.authoring.common import ICD10CM_COPYRIGHT
 from terminology.errors import TerminologyError
-from terminology.storage.sqlite_store import ConceptRecord
+from terminology.storage.records import ConceptRecord
 from terminology.uris import (
     CONCEPT_PROPERTIES,
     EXT_EFFECTIVE_PERIOD,

@@ -18,7 +18,8 @@ from typing import Any
 from terminology.errors import TerminologyError
 from terminology.loaders import icd10cm
 from terminology.storage.loader import load_content
-from terminology.storage.sqlite_store import ConceptRecord, SqliteStore
+from terminology.storage.records import ConceptRecord
+from terminology.storage.store import ContentStore
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def check_sha256(path: Path, expected: object) -> None:
         raise TerminologyError(f"{path}: sha256 {actual} is not the {expected} recorded for it")
 
 
-def seed_builtin(store: SqliteStore, content_dir: Path) -> bool:
+def seed_builtin(store: ContentStore, content_dir: Path) -> bool:
     """Make the store's built-in content that of ``content_dir``; True when it was (re)loaded."""
     wanted = fingerprint(content_dir)
     if store.meta(_FINGERPRINT_KEY) == wanted:
@@ -103,5 +104,5 @@ def seed_builtin(store: SqliteStore, content_dir: Path) -> bool:
                     release.header, release.records, BUILTIN, total=len(release.records)
                 )
         writer.set_meta(_FINGERPRINT_KEY, wanted)
-    log.info("loaded the built-in content of %s into %s", content_dir, store.path)
+    log.info("loaded the built-in content of %s into %s", content_dir, store.location)
     return True

@@ -11,7 +11,7 @@ from terminology.providers.resource_backed import ResourceBackedProvider, Resour
 from terminology.providers.stored import StoredVersion
 from terminology.providers.syntax import SYNTAX_RULES
 from terminology.storage.concept_table import build_concept_table
-from terminology.storage.sqlite_store import SqliteStore
+from terminology.storage.store import ContentStore
 from terminology.uris import CPT, HCPCS, HCPCS_HTTPS
 
 #: Terminologies whose versions need more than the generic behaviour.
@@ -54,7 +54,7 @@ def build_version(resource: Mapping[str, Any]) -> CodeSystemVersion:
 
 def build_providers(
     code_systems: Iterable[Mapping[str, Any]],
-    store: SqliteStore | None = None,
+    store: ContentStore | None = None,
     stored_keys: Mapping[str, int] | None = None,
 ) -> list[CodeSystemProvider]:
     """Providers over CodeSystem resources; a resource whose id is in ``stored_keys`` is the

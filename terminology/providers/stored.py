@@ -16,7 +16,8 @@ from terminology.model import CodeSystemInfo, Concept
 from terminology.providers.base import Located
 from terminology.providers.syntax import SyntaxRule
 from terminology.storage.concept_table import concept_from_json, read_info
-from terminology.storage.sqlite_store import ConceptRow, SqliteStore
+from terminology.storage.records import ConceptRow
+from terminology.storage.store import ContentStore
 
 #: Concepts one version keeps built in memory (the codes a worker is asked about repeat; the
 #: bound keeps a worker small whatever a client asks).
@@ -44,7 +45,7 @@ class StoredVersion:
 
     def __init__(
         self,
-        store: SqliteStore,
+        store: ContentStore,
         key: int,
         header: Mapping[str, Any],
         syntax: SyntaxRule | None = None,

@@ -24,13 +24,20 @@ import json
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from terminology.errors import TerminologyError
+from terminology.storage.records import (
+    ConceptRecord,
+    ConceptRow,
+    Progress,
+    StoredCodeSystem,
+    StoredResource,
+    words_of,
+)
 
 #: Words as the full-text index's unicode61 tokenizer sees them (letters and digits).
 _WORDS = re.compile(r"[^\W_]+")
@@ -73,47 +80,12 @@ CREATE VIRTUAL TABLE IF NOT EXISTS concept_words USING fts5 (
 );
 """
 
-#: A concept as stored: code, display, parent, and the rest of its FHIR JSON (properties,
-#: designations, definition) or None.
-ConceptRow = tuple[str, str | None, str | None, str, str | None]
-
-
-@dataclass(frozen=True, slots=True)
-class ConceptRecord:
-    """A concept handed to the store, in the code system's order (parents before children)."""
-
-    code: str
-    display: str | None
-    parent: str | None
-    #: The concept's other FHIR JSON elements (``property``, ``designation``, ``definition``).
-    extra: Mapping[str, Any] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class StoredCodeSystem:
-    key: int
-    url: str
-    version: str | None
-    resource_id: str
-    concept_count: int
-
-
-@dataclass(frozen=True, slots=True)
-class StoredResource:
-    resource_type: str
-    body: dict[str, Any]
-    origin: str
-
-
-#: Progress callback: (done, total) concepts written.
-Progress = Callable[[int, int], None]
-
-
 class SqliteStore:
     """One store file. Reads use one connection per thread; writes go through ``writer()``."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.location = str(path)
         self._local = threading.local()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -380,16 +352,9 @@ class StoreWriter:
         )
         self._db.executemany(
             "INSERT INTO concept_words (display, cs, code) VALUES (?, ?, ?)",
-            ((_words_of(d, x), key, c) for c, _o, _l, d, _p, _k, x in rows),
+            ((words_of(d, x), key, c) for c, _o, _l, d, _p, _k, x in rows),
         )
         if progress is not None:
             progress(total, total)
         return total
 
-
-def _words_of(display: str | None, extra: str | None) -> str:
-    """The text a concept is found by: its display and its designations."""
-    texts = [display or ""]
-    if extra:
-        texts += [d.get("value", "") for d in json.loads(extra).get("designation", ())]
-    return " ".join(texts)

@@ -1,0 +1,90 @@
+"""What every content store offers: the embedded SQLite file (the default) and PostgreSQL
+(``TERMINOLOGY_DATABASE_URL``, for several replicas sharing one store) behave the same.
+
+Readers see whole loads only: a writer's changes appear together when its transaction
+commits, and each commit that changes content bumps the store's generation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from terminology.storage.records import (
+    ConceptRecord,
+    ConceptRow,
+    Progress,
+    StoredCodeSystem,
+    StoredResource,
+)
+
+
+class ContentWriter(Protocol):
+    """What one write transaction may do."""
+
+    changed: bool
+
+    def meta(self, key: str) -> str | None: ...
+
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    def delete_origin(self, origin: str) -> None:
+        """Remove every resource (and stored code system) that came from ``origin``."""
+        ...
+
+    def origins_of(self, body: Mapping[str, Any]) -> set[str]:
+        """Origins of the stored resources ``body`` would replace (same id or url|version)."""
+        ...
+
+    def put_resource(self, body: Mapping[str, Any], origin: str) -> None:
+        """Store a resource, replacing one with its id or with its url and version."""
+        ...
+
+    def put_code_system(
+        self,
+        header: Mapping[str, Any],
+        records: Iterable[ConceptRecord],
+        origin: str,
+        *,
+        total: int,
+        progress: Progress | None = None,
+    ) -> int:
+        """Store a code-system version whose concepts are ``records`` (parents first, each
+        subtree contiguous); its resource is ``header`` with ``content = not-present`` and the
+        concept ``count``. Returns the number of concepts stored."""
+        ...
+
+
+class ContentStore(Protocol):
+    #: Where the store is, for messages (a file path, or a database URL without password).
+    location: str
+
+    def meta(self, key: str) -> str | None: ...
+
+    def generation(self) -> int: ...
+
+    def resources(self) -> list[StoredResource]: ...
+
+    def code_systems(self) -> list[StoredCodeSystem]: ...
+
+    def concept(self, key: int, code: str) -> ConceptRow | None: ...
+
+    def concepts(self, key: int) -> Iterator[ConceptRow]:
+        """Every concept of one stored version, in its order."""
+        ...
+
+    def subtree(self, key: int, code: str) -> Iterator[ConceptRow]:
+        """``code`` and the concepts below it, in order."""
+        ...
+
+    def search(self, key: int, text: str) -> Iterator[ConceptRow]:
+        """Concepts with a display or designation word starting with each word of ``text``,
+        or whose code starts with ``text`` (as given, upper or lower case), in order. May
+        return more (the caller applies its exact rule), never less."""
+        ...
+
+    def writer(self) -> AbstractContextManager[ContentWriter]:
+        """One write transaction: visible at once when the block ends, or not at all when it
+        raises. Other writers wait."""
+        ...

@@ -1,0 +1,132 @@
+"""The content store's contract, run against every backend."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from terminology.errors import TerminologyError
+from terminology.storage.records import ConceptRecord
+from terminology.storage.store import ContentStore
+
+HEADER = {
+    "resourceType": "CodeSystem",
+    "id": "demo-1",
+    "url": "http://example.org/demo",
+    "version": "1",
+    "status": "active",
+    "content": "complete",
+}
+NOT_SELECTABLE = {"property": [{"code": "notSelectable", "valueBoolean": True}]}
+#: A small tree: A (B (B1, B2), C), D, with a designation on C.
+RECORDS = [
+    ConceptRecord("A", "Alpha disorders", None, NOT_SELECTABLE),
+    ConceptRecord("B", "Bacterial pneumonia", "A", NOT_SELECTABLE),
+    ConceptRecord("B1", "Pneumonia due to streptococcus", "B"),
+    ConceptRecord("B2", "Pneumonia, unspecified", "B"),
+    ConceptRecord("C", "Cough", "A", {"designation": [{"value": "Tussis"}]}),
+    ConceptRecord("D", "Dyspnoea", None),
+]
+
+
+def load(store: ContentStore, header=HEADER, records=RECORDS, origin="loaded") -> int:
+    with store.writer() as writer:
+        writer.put_code_system(header, records, origin, total=len(records))
+    (stored,) = [cs for cs in store.code_systems() if cs.resource_id == header["id"]]
+    return stored.key
+
+
+def codes(rows) -> list[str]:
+    return [row[0] for row in rows]
+
+
+def test_a_stored_code_system_reads_back_in_order(store: ContentStore) -> None:
+    key = load(store)
+    assert codes(store.concepts(key)) == ["A", "B", "B1", "B2", "C", "D"]
+    code, display, parent, children, extra = store.concept(key, "B")
+    assert (code, display, parent, children) == ("B", "Bacterial pneumonia", "A", "B1 B2")
+    assert json.loads(extra) == NOT_SELECTABLE
+    assert store.concept(key, "B3") is None
+    (resource,) = [r for r in store.resources() if r.body["id"] == "demo-1"]
+    assert resource.body["content"] == "not-present" and resource.body["count"] == 6
+    assert resource.origin == "loaded"
+
+
+def test_subtrees_are_the_concept_and_everything_below(store: ContentStore) -> None:
+    key = load(store)
+    assert codes(store.subtree(key, "A")) == ["A", "B", "B1", "B2", "C"]
+    assert codes(store.subtree(key, "B")) == ["B", "B1", "B2"]
+    assert codes(store.subtree(key, "D")) == ["D"]
+    assert codes(store.subtree(key, "nope")) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("pneumonia", ["B", "B1", "B2"]),
+        ("PNEUM", ["B", "B1", "B2"]),
+        ("pneumonia strep", ["B1"]),
+        ("tuss", ["C"]),  # a designation
+        ("b", ["B", "B1", "B2"]),  # a code prefix, and "Bacterial"
+        ("b1", ["B1"]),
+        ("zzz", []),
+        ("", []),
+    ],
+)
+def test_search_finds_word_prefixes_and_code_prefixes(
+    store: ContentStore, text: str, expected: list[str]
+) -> None:
+    key = load(store)
+    assert codes(store.search(key, text)) == expected
+
+
+def test_a_load_bumps_the_generation_and_a_failed_one_changes_nothing(
+    store: ContentStore,
+) -> None:
+    before = store.generation()
+    key = load(store)
+    assert store.generation() == before + 1
+    broken = [*RECORDS, ConceptRecord("E", "Orphan", "not-there")]
+    with pytest.raises(TerminologyError, match="parent"):
+        load(store, records=broken)
+    assert store.generation() == before + 1
+    assert codes(store.concepts(key)) == ["A", "B", "B1", "B2", "C", "D"]
+
+
+def test_loading_a_version_again_replaces_it(store: ContentStore) -> None:
+    load(store)
+    key = load(store, records=[ConceptRecord("Z", "Zoster", None)])
+    assert codes(store.concepts(key)) == ["Z"]
+    assert len([cs for cs in store.code_systems() if cs.url == HEADER["url"]]) == 1
+    assert len([r for r in store.resources() if r.body["url"] == HEADER["url"]]) == 1
+
+
+def test_a_child_outside_its_parents_subtree_is_refused(store: ContentStore) -> None:
+    records = [
+        ConceptRecord("A", "a", None),
+        ConceptRecord("B", "b", None),
+        ConceptRecord("A1", "a1", "A"),
+    ]
+    with pytest.raises(TerminologyError, match="subtree"):
+        load(store, records=records)
+    assert store.code_systems() == []
+
+
+def test_resources_replace_by_id_and_by_url_and_version(store: ContentStore) -> None:
+    vs = {"resourceType": "ValueSet", "id": "v", "url": "http://example.org/vs", "version": "1"}
+    with store.writer() as writer:
+        writer.put_resource(vs, "builtin")
+        assert writer.origins_of({**vs, "id": "other"}) == {"builtin"}
+        writer.put_resource({**vs, "id": "other", "title": "new"}, "loaded")
+    (stored,) = [r for r in store.resources() if r.resource_type == "ValueSet"]
+    assert stored.body["id"] == "other" and stored.origin == "loaded"
+    with store.writer() as writer:
+        writer.delete_origin("loaded")
+    assert [r for r in store.resources() if r.resource_type == "ValueSet"] == []
+
+
+def test_meta_values_persist(store: ContentStore) -> None:
+    with store.writer() as writer:
+        writer.set_meta("example", "42")
+    assert store.meta("example") == "42"
