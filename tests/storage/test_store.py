@@ -44,9 +44,11 @@ def codes(rows) -> list[str]:
 def test_a_stored_code_system_reads_back_in_order(store: ContentStore) -> None:
     key = load(store)
     assert codes(store.concepts(key)) == ["A", "B", "B1", "B2", "C", "D"]
-    code, display, parent, children, extra = store.concept(key, "B")
+    row = store.concept(key, "B")
+    assert row is not None
+    code, display, parent, children, extra = row
     assert (code, display, parent, children) == ("B", "Bacterial pneumonia", "A", "B1 B2")
-    assert json.loads(extra) == NOT_SELECTABLE
+    assert extra is not None and json.loads(extra) == NOT_SELECTABLE
     assert store.concept(key, "B3") is None
     (resource,) = [r for r in store.resources() if r.body["id"] == "demo-1"]
     assert resource.body["content"] == "not-present" and resource.body["count"] == 6
