@@ -7,10 +7,11 @@ from pathlib import Path
 from flask import Flask, Response
 
 from terminology import __version__
-from terminology.api import codesystem, memos, metadata, read_search, valueset
+from terminology.api import codesystem, memos, metadata, read_search, snapshot, valueset
 from terminology.api.errors import register_error_handlers
 from terminology.api.http import check_request
 from terminology.api.response_cache import ResponseCache
+from terminology.api.snapshot import Snapshot
 from terminology.codec.capabilities import (
     SystemEntry,
     capability_statement,
@@ -34,8 +35,11 @@ def open_store(settings: Settings) -> ContentStore:
     return store
 
 
-def build_services(settings: Settings) -> Services:
-    store = open_store(settings)
+def build_services(settings: Settings, store: ContentStore | None = None) -> Services:
+    store = store if store is not None else open_store(settings)
+    # Read first: a load committing meanwhile makes the next check build again, rather than
+    # this snapshot claiming a generation whose content it does not have.
+    generation = store.generation()
     content = ContentSet()
     for stored in store.resources():
         content.add(stored.body, Path(f"{store.location}#{stored.origin}"))
@@ -46,6 +50,7 @@ def build_services(settings: Settings) -> Services:
         code_systems=ResourceRepository("CodeSystem", content.code_systems),
         value_sets=ResourceRepository("ValueSet", content.value_sets),
         concept_maps=ResourceRepository("ConceptMap", content.concept_maps),
+        generation=generation,
     )
 
 
@@ -56,6 +61,19 @@ def _system_entries(services: Services) -> list[SystemEntry]:
         content = newest.info.content if newest else "complete"
         entries.append(SystemEntry(provider.system, tuple(provider.versions()), content))
     return entries
+
+
+def build_snapshot(settings: Settings, store: ContentStore) -> Snapshot:
+    """Everything served from one generation of the store's content."""
+    services = build_services(settings, store)
+    return Snapshot(
+        services,
+        {
+            "capability": capability_statement(settings.base_path, __version__),
+            "terminology": terminology_capabilities(_system_entries(services), __version__),
+            "versions": versions_parameters(),
+        },
+    )
 
 
 class FhirFlask(Flask):
@@ -88,22 +106,16 @@ def create_app(settings: Settings | None = None) -> Flask:
         JSON_SORT_KEYS=False,
         REQUEST_BUDGET=settings.request_budget,
     )
-    services = build_services(settings)
-    app.extensions["terminology"] = services
-
-    def generation() -> int:
-        """The generation of the content this app serves now."""
-        current: Services = app.extensions["terminology"]
-        return current.generation
-
-    app.extensions[memos.EXTENSION] = memos.AppMemos.build(generation)
-    app.extensions["terminology.metadata"] = {
-        "capability": capability_statement(settings.base_path, __version__),
-        "terminology": terminology_capabilities(_system_entries(services), __version__),
-        "versions": versions_parameters(),
-    }
+    store = open_store(settings)
+    app.extensions[snapshot.EXTENSION] = snapshot.LiveContent(
+        lambda: build_snapshot(settings, store), store.generation, settings.reload_interval
+    )
+    app.extensions[memos.EXTENSION] = memos.AppMemos.build(
+        lambda: snapshot.snapshot().generation
+    )
     if settings.response_cache_entries > 0:
         app.extensions["terminology.responses"] = ResponseCache(settings.response_cache_entries)
+    app.before_request(snapshot.pin_snapshot)
     app.before_request(check_request)
     for blueprint in (metadata.bp, codesystem.bp, valueset.bp, read_search.bp):
         app.register_blueprint(blueprint, url_prefix=settings.base_path)

@@ -17,7 +17,11 @@ from terminology.errors import TerminologyError
 def _settings(args: argparse.Namespace) -> Settings:
     try:
         return Settings.from_env(
-            host=args.host, port=args.port, workers=args.workers, content_dir=args.content_dir
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            content_dir=args.content_dir,
+            store=getattr(args, "store", None),
         )
     except ValueError as exc:
         sys.exit(f"terminology: {exc}")
@@ -76,6 +80,33 @@ def _check(args: argparse.Namespace) -> int:
     if not problems:
         print(f"{settings.content_dir}: content is valid")
     return 1 if problems else 0
+
+
+def _load(args: argparse.Namespace) -> int:
+    from terminology.app import open_store
+    from terminology.loaders import icd10cm
+    from terminology.loaders.load import Progress, load_code_system
+
+    settings = _settings(args)
+    store = open_store(settings)
+    path: Path = args.path
+    if args.kind == "icd10cm-tabular":
+        release = icd10cm.read_tabular(path)
+    else:
+        if not args.version:
+            sys.exit("terminology load icd10cm-order: --version (the fiscal year) is required")
+        release = icd10cm.read_order_file(path, args.version)
+    header, records = icd10cm.code_system(
+        release,
+        icd10cm.Provenance(
+            release=args.release, release_date=args.release_date, obtained_from=str(path)
+        ),
+    )
+    summary = load_code_system(store, header, records, progress=Progress("storing concepts"))
+    print(summary.render())
+    print(f"store {store.location} is at generation {store.generation()}; running servers "
+          f"serve it within {settings.reload_interval:g} s")
+    return 0
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -138,6 +169,38 @@ def main(argv: list[str] | None = None) -> int:
             if sub is check
             else "worker processes (env TERMINOLOGY_WORKERS, default 2)",
         )
+    load = commands.add_parser(
+        "load",
+        help="load a vendor's code-system file into the store (atomic; a running server "
+        "serves it without a restart)",
+    )
+    load.add_argument(
+        "kind",
+        choices=["icd10cm-tabular", "icd10cm-order"],
+        help="icd10cm-tabular: the CDC/CMS ICD-10-CM tabular XML (.xml or .xml.gz); "
+        "icd10cm-order: the CMS order file (icd10cm_order_YYYY.txt), flat, no chapters",
+    )
+    load.add_argument("path", type=Path, help="the file to load")
+    load.add_argument("--version", default=None, help="fiscal year, for an order file")
+    load.add_argument("--release", default=None, help='e.g. "FY2027, April 1, 2027 update"')
+    load.add_argument("--release-date", default=None, help="ISO date of the release")
+    for sub in (serve, check, load):
+        sub.add_argument(
+            "--store",
+            type=Path,
+            default=None,
+            help=argparse.SUPPRESS
+            if sub is check
+            else "the SQLite content store (env TERMINOLOGY_STORE; default: one per content "
+            "directory under $XDG_DATA_HOME/chest-imaging-terminology)",
+        )
+    load.add_argument(
+        "--content-dir",
+        type=Path,
+        default=None,
+        help="the content directory whose store to load into (env TERMINOLOGY_CONTENT_DIR)",
+    )
+    load.set_defaults(run=_load, host=None, port=None, workers=None)
     bench = commands.add_parser(
         "bench", help="measure the server against a bare-Flask ceiling (needs wrk)"
     )

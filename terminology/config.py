@@ -58,6 +58,9 @@ class Settings:
     access_log: bool = False
     #: Answers kept for repeated identical look-up and validation requests; 0 turns it off.
     response_cache_entries: int = 4096
+    #: Seconds between a worker's checks for newer content in the store (a load, a write on
+    #: another replica); 0 serves the content of start-up until restarted.
+    reload_interval: float = 1.0
     #: Work steps one request may take (concepts and value sets visited) before it is answered
     #: with a ``too-costly`` OperationOutcome; 0 turns the limit off.
     request_budget: int = DEFAULT_STEPS
@@ -78,6 +81,7 @@ class Settings:
             "max_header_bytes": int,
             "response_cache_entries": int,
             "request_budget": int,
+            "reload_interval": float,
         }
         for name, kind in readers.items():
             raw = env.get(f"TERMINOLOGY_{name.upper()}")

@@ -17,6 +17,7 @@ import orjson
 from flask import Response, current_app, request
 
 from terminology import budget
+from terminology.api.snapshot import snapshot
 from terminology.codec.parameters import (
     FORM_MEDIA_TYPE,
     JSON_MEDIA_TYPES,
@@ -41,8 +42,8 @@ _DRAIN_LIMIT = 64 * 1024 * 1024
 
 
 def services() -> Services:
-    found: Services = current_app.extensions["terminology"]
-    return found
+    """The services of the content snapshot the current request is answered from."""
+    return snapshot().services
 
 
 def _media_and_params(value: str) -> tuple[str, dict[str, str]]:

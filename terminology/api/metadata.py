@@ -7,20 +7,21 @@ memo (keyed on the content generation).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from terminology.api.http import base_url, fhir_bytes
 from terminology.api.memos import memos
+from terminology.api.snapshot import snapshot
 
 bp = Blueprint("metadata", __name__)
 
 
-def _bodies() -> dict[str, Any]:
-    bodies: dict[str, Any] = current_app.extensions["terminology.metadata"]
-    return bodies
+def _bodies() -> Mapping[str, Any]:
+    return snapshot().metadata
 
 
 def _encoded(kind: str) -> bytes:

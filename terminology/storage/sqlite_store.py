@@ -10,7 +10,8 @@ Layout:
 - ``resources``: every CodeSystem, ValueSet and ConceptMap as FHIR JSON. A code system whose
   concepts live in ``concepts`` is stored as its header (``content = not-present``, ``count``).
 - ``code_systems``: one row per stored code-system version, with the key its concepts use.
-  Each load takes a new key, so concepts of two loads of one version never mix.
+  Each load takes a new key, so concepts of two loads of one version never mix; a replaced
+  version is retired, and its concepts purged by a write some minutes later.
 - ``concepts``: one row per concept, in the code system's own order (depth first). ``ord`` and
   ``last`` number each subtree (a concept's descendants are ``ord < n <= last``), so is-a is a
   range query; ``children`` is the child codes, space-separated, in order.
@@ -21,9 +22,11 @@ Layout:
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,10 +42,19 @@ from terminology.storage.records import (
     words_of,
 )
 
+log = logging.getLogger(__name__)
+
 #: Words as the full-text index's unicode61 tokenizer sees them (letters and digits).
 _WORDS = re.compile(r"[^\W_]+")
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+
+#: Concepts written per statement batch (the progress bar moves once per batch).
+_BATCH = 5000
+
+#: How long the concepts of a replaced code-system version stay readable (in-flight requests
+#: of the previous content use them); workers look for new content every second or so.
+RETIRED_GRACE_SECONDS = 300.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -61,7 +73,8 @@ CREATE TABLE IF NOT EXISTS code_systems (
     version TEXT NOT NULL,
     resource_id TEXT NOT NULL,
     concept_count INTEGER NOT NULL,
-    UNIQUE (url, version)
+    -- When a newer load replaced it (unix time); NULL while it is served.
+    retired_at REAL
 );
 CREATE TABLE IF NOT EXISTS concepts (
     cs INTEGER NOT NULL,
@@ -89,19 +102,45 @@ class SqliteStore:
         self._local = threading.local()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as db:
-                db.executescript(_SCHEMA)
-                db.execute(
-                    "INSERT OR IGNORE INTO meta VALUES ('schema', ?), ('generation', '0')",
-                    (SCHEMA_VERSION,),
-                )
-                found = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            found = self._prepare()
+            if found != SCHEMA_VERSION and self._holds_only_builtin_content():
+                # Nothing in it but what the server rebuilds on start: start it afresh.
+                log.warning("content store %s has schema %s; rebuilding it", path, found)
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+                found = self._prepare()
         except (OSError, sqlite3.Error) as exc:
             raise TerminologyError(f"content store {path} cannot be opened ({exc})") from exc
-        if found[0] != SCHEMA_VERSION:
+        if found != SCHEMA_VERSION:
             raise TerminologyError(
-                f"content store {path} has schema {found[0]}, this server needs {SCHEMA_VERSION}"
+                f"content store {path} has schema {found}, this server needs "
+                f"{SCHEMA_VERSION}: move it aside (the built-in content is rebuilt on start) "
+                "and load what you had loaded into it again"
             )
+
+    def _prepare(self) -> str:
+        """Create what is missing; the schema version the file has."""
+        db = self._connect()
+        try:
+            db.executescript(_SCHEMA)
+            db.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema', ?), ('generation', '0')",
+                (SCHEMA_VERSION,),
+            )
+            found: str = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0]
+            return found
+        finally:
+            db.close()
+
+    def _holds_only_builtin_content(self) -> bool:
+        db = self._connect()
+        try:
+            others = db.execute("SELECT COUNT(*) FROM resources WHERE origin != 'builtin'")
+            return bool(others.fetchone()[0] == 0)
+        except sqlite3.Error:
+            return False
+        finally:
+            db.close()
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
@@ -136,7 +175,8 @@ class SqliteStore:
 
     def code_systems(self) -> list[StoredCodeSystem]:
         rows = self._db.execute(
-            "SELECT cs, url, version, resource_id, concept_count FROM code_systems ORDER BY cs"
+            "SELECT cs, url, version, resource_id, concept_count FROM code_systems "
+            "WHERE retired_at IS NULL ORDER BY cs"
         ).fetchall()
         return [
             StoredCodeSystem(key, url, version or None, rid, count)
@@ -209,6 +249,7 @@ class SqliteStore:
         try:
             db.execute("BEGIN IMMEDIATE")
             writer = StoreWriter(db)
+            writer.purge_retired()
             try:
                 yield writer
             except BaseException:
@@ -281,8 +322,17 @@ class StoreWriter:
             )
 
     def _drop_concepts(self, resource_id: str) -> None:
+        """Retire the concepts of a replaced version. They stay readable for a while: a
+        request that started on the previous content still reads them by their key."""
+        self._db.execute(
+            "UPDATE code_systems SET retired_at = ? WHERE resource_id = ? AND retired_at IS NULL",
+            (time.time(), resource_id),
+        )
+
+    def purge_retired(self, older_than: float = RETIRED_GRACE_SECONDS) -> None:
+        """Delete the concepts of versions retired more than ``older_than`` seconds ago."""
         for (key,) in self._db.execute(
-            "SELECT cs FROM code_systems WHERE resource_id = ?", (resource_id,)
+            "SELECT cs FROM code_systems WHERE retired_at < ?", (time.time() - older_than,)
         ).fetchall():
             self._db.execute("DELETE FROM concepts WHERE cs = ?", (key,))
             self._db.execute("DELETE FROM concept_words WHERE cs = ?", (key,))
@@ -340,21 +390,21 @@ class StoreWriter:
             path.append(row)
             by_code[record.code] = row
             rows.append(row)
-            if progress is not None and ord_ % 5000 == 0:
-                progress(ord_, total)
         if len(rows) != total:
             raise TerminologyError(
                 f"{body['url']}|{body.get('version')}: {len(rows)} concepts, expected {total}"
             )
-        self._db.executemany(
-            "INSERT INTO concepts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            ((key, c, o, last, d, p, " ".join(kids), x) for c, o, last, d, p, kids, x in rows),
-        )
-        self._db.executemany(
-            "INSERT INTO concept_words (display, cs, code) VALUES (?, ?, ?)",
-            ((words_of(d, x), key, c) for c, _o, _l, d, _p, _k, x in rows),
-        )
-        if progress is not None:
-            progress(total, total)
+        for start in range(0, len(rows), _BATCH):
+            batch = rows[start : start + _BATCH]
+            self._db.executemany(
+                "INSERT INTO concepts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                ((key, c, o, last, d, p, " ".join(kids), x) for c, o, last, d, p, kids, x in batch),
+            )
+            self._db.executemany(
+                "INSERT INTO concept_words (display, cs, code) VALUES (?, ?, ?)",
+                ((words_of(d, x), key, c) for c, _o, _l, d, _p, _k, x in batch),
+            )
+            if progress is not None:
+                progress(start + len(batch), total)
         return total
 

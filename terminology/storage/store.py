@@ -37,6 +37,11 @@ class ContentWriter(Protocol):
         """Origins of the stored resources ``body`` would replace (same id or url|version)."""
         ...
 
+    def purge_retired(self, older_than: float) -> None:
+        """Delete the concepts of versions replaced more than ``older_than`` seconds ago (until
+        then a request that started on the previous content still reads them by key)."""
+        ...
+
     def put_resource(self, body: Mapping[str, Any], origin: str) -> None:
         """Store a resource, replacing one with its id or with its url and version."""
         ...

@@ -132,3 +132,20 @@ def test_meta_values_persist(store: ContentStore) -> None:
     with store.writer() as writer:
         writer.set_meta("example", "42")
     assert store.meta("example") == "42"
+
+
+def test_a_replaced_version_stays_readable_by_its_old_key_until_purged(
+    store: ContentStore,
+) -> None:
+    old = load(store)
+    new = load(store, records=[ConceptRecord("Z", "Zoster", None)])
+    assert new != old
+    assert [cs.key for cs in store.code_systems()] == [new]
+    assert codes(store.concepts(old)) == ["A", "B", "B1", "B2", "C", "D"]
+    with store.writer() as writer:
+        writer.purge_retired(older_than=3600)
+    assert store.concept(old, "A") is not None
+    with store.writer() as writer:
+        writer.purge_retired(older_than=-1)
+    assert store.concept(old, "A") is None
+    assert codes(store.concepts(new)) == ["Z"]

@@ -1,0 +1,94 @@
+"""The content an app serves, swapped whole when the store holds a newer generation.
+
+A load (``terminology load``, or another replica's write) commits to the store and bumps its
+generation. Each worker notices at its next request after ``interval`` seconds, builds a new
+snapshot (services and metadata bodies) from the store and swaps it in with one assignment.
+A request keeps the snapshot it started with to the end, so no answer mixes two generations,
+and every memo and cached answer keys on the generation of the snapshot that made it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, has_request_context, request
+
+from terminology.operations.context import Services
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "terminology.live"
+_ENVIRON_KEY = "terminology.snapshot"
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    services: Services
+    #: The ``/metadata`` and ``$versions`` bodies of this content, as plain dicts.
+    metadata: Mapping[str, Any]
+
+    @property
+    def generation(self) -> int:
+        return self.services.generation
+
+
+class LiveContent:
+    def __init__(
+        self,
+        build: Callable[[], Snapshot],
+        store_generation: Callable[[], int],
+        interval: float,
+    ) -> None:
+        self._build = build
+        self._store_generation = store_generation
+        self._interval = interval
+        self._lock = threading.Lock()
+        self.current = build()
+        self._next_check = time.monotonic() + interval
+
+    def refresh(self) -> Snapshot:
+        """The snapshot to serve now: the newest one, rebuilt first when the store's
+        generation moved on (checked at most once per ``interval``; never when it is 0)."""
+        if self._interval <= 0 or time.monotonic() < self._next_check:
+            return self.current
+        # One thread rebuilds; the others go on serving the current snapshot meanwhile.
+        if not self._lock.acquire(blocking=False):
+            return self.current
+        try:
+            self._next_check = time.monotonic() + self._interval
+            if self._store_generation() != self.current.generation:
+                started = time.perf_counter()
+                self.current = self._build()
+                log.info(
+                    "now serving content generation %d (loaded in %.2f s)",
+                    self.current.generation,
+                    time.perf_counter() - started,
+                )
+        except Exception:
+            # A store that cannot be read now (a restarting database) leaves the current
+            # content serving; the next check tries again.
+            log.exception("could not load the store's newer content; still serving the old")
+        finally:
+            self._lock.release()
+        return self.current
+
+
+def pin_snapshot() -> None:
+    """Before each request: the snapshot it is answered from, for its whole life."""
+    live: LiveContent = current_app.extensions[EXTENSION]
+    request.environ[_ENVIRON_KEY] = live.refresh()
+
+
+def snapshot() -> Snapshot:
+    """The snapshot of the current request (or, outside one, the app's current one)."""
+    if has_request_context():
+        pinned: Snapshot | None = request.environ.get(_ENVIRON_KEY)
+        if pinned is not None:
+            return pinned
+    live: LiveContent = current_app.extensions[EXTENSION]
+    return live.current
