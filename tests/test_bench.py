@@ -365,13 +365,16 @@ def test_verdicts_are_printed_one_line_per_row_with_a_summary() -> None:
     assert lines[4] == "targets met by 1 of 2 rows with targets"
 
 
-def test_rows_carry_the_issue_8_targets() -> None:
+def test_rows_carry_the_targets_of_issues_8_and_9() -> None:
     table: list[Row] = rows(CONTENT_DIR)
     targets = {row.name: row.target for row in table}
     assert targets["ValueSet/$validate-code POST (3 codings)"] == Target(0.5)
     validate = [row for row in table if "$validate-code" in row.name]
     assert all(row.target is not None for row in validate)
-    assert sum(1 for row in validate if row.rotation) == 2
+    assert sum(1 for row in validate if row.rotation) == 3
+    assert targets["ICD-10-CM $lookup GET rotating"] == Target(0.7)
+    icd = [row for row in table if row.name.startswith("ICD-10-CM") and row.rotation]
+    assert all(len(row.rotation) == 4000 for row in icd)  # 2,000 codes of each fiscal year
 
 
 def test_server_and_ceiling_alternate_and_the_ratio_is_the_median_of_the_slices() -> None:

@@ -10,8 +10,8 @@ at bench time from the content directory, so they stay true when the content cha
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -45,6 +45,8 @@ class Question:
     path: str
     #: ``result`` known in advance from the content, or None where only the server can tell.
     expected: bool | None
+    #: The ``display`` the answer must carry (a ``$lookup``), if checked.
+    display: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,9 @@ class Version:
     start: date | None
     end: date | None
     codes: frozenset[str]
+    version: str | None = None
+    #: Code -> display, for the code systems loaded from vendor files (lookup rows ask them).
+    displays: Mapping[str, str] = field(default_factory=dict)
 
     def covers(self, day: date) -> bool:
         return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
@@ -174,6 +179,8 @@ def read_content(directory: Path) -> Content:
                 _day(period.get("start")),
                 _day(period.get("end")),
                 frozenset(r.code for r in release.records),
+                header.get("version"),
+                {r.code: r.display or "" for r in release.records},
             )
         )
     value_sets: dict[str, list[Include]] = {}
@@ -237,6 +244,28 @@ def code_system_questions(content: Content, base_path: str = "/fhir") -> list[Qu
     return _shuffled(_distinct(questions))
 
 
+def full_code_system_questions(
+    content: Content, system: str, operation: str, per_version: int, base_path: str = "/fhir"
+) -> list[Question]:
+    """``$lookup`` or CodeSystem ``$validate-code`` over a large code system loaded from
+    vendor files: an even sample of each version's codes, each asked on a date in force."""
+    questions: list[Question] = []
+    for version in content.versions.get(system, []):
+        if not version.displays or version.start is None or version.end is None:
+            continue
+        day = _middle(version).isoformat()
+        for code in spread(sorted(version.codes), per_version):
+            if operation == "lookup":
+                params = {"system": system, "code": code, "date": day}
+                path = _path(base_path, "CodeSystem", "lookup", params)
+                questions.append(Question(path, None, version.displays[code]))
+            else:
+                params = {"url": system, "code": code, "date": day}
+                path = _path(base_path, "CodeSystem", "validate-code", params)
+                questions.append(Question(path, True))
+    return _shuffled(_distinct(questions))
+
+
 def _distinct(questions: list[Question]) -> list[Question]:
     """Drop repeated paths (a code a value set lists under two includes of one system)."""
     seen: set[str] = set()
@@ -260,6 +289,11 @@ def check_answer(question: Question, body: dict[str, Any]) -> str | None:
     """Why the server's answer to ``question`` is wrong, or None."""
     if body.get("resourceType") != "Parameters":
         return f"{question.path}: got {body.get('resourceType')}, expected Parameters"
+    if question.display is not None:
+        display = parameter_value(body, "display")
+        if display != question.display:
+            return f"{question.path}: display is {display!r}, expected {question.display!r}"
+        return None
     result = parameter_value(body, "result")
     if not isinstance(result, bool):
         return f"{question.path}: no boolean result"

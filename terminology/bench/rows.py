@@ -11,11 +11,12 @@ from typing import Any
 from terminology.bench.rotation import (
     Question,
     code_system_questions,
+    full_code_system_questions,
     parameter_value,
     read_content,
     value_set_questions,
 )
-from terminology.uris import CPT, LOINC, PROJECT_BASE, SNOMED
+from terminology.uris import CPT, ICD10CM, LOINC, PROJECT_BASE, SNOMED
 
 CT_VS = f"{PROJECT_BASE}/ValueSet/chest-ct-procedures"
 
@@ -34,6 +35,8 @@ class Target:
 #: parse, several codings) at 0.5x, and p99 at most twice the ceiling's.
 VALIDATE_GET = Target(0.7)
 VALIDATE_POST = Target(0.5)
+#: Issue 9: $lookup on the full ICD-10-CM, uncached, at 0.7x the ceiling.
+LOOKUP_FULL = Target(0.7)
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,16 @@ def _expect_type(resource_type: str) -> Callable[[dict[str, Any]], str | None]:
     def check(body: dict[str, Any]) -> str | None:
         kind = body.get("resourceType")
         return None if kind == resource_type else f"got {kind}, expected {resource_type}"
+
+    return check
+
+
+def _expect_expansion(count: int) -> Callable[[dict[str, Any]], str | None]:
+    def check(body: dict[str, Any]) -> str | None:
+        if body.get("resourceType") != "ValueSet":
+            return f"got {body.get('resourceType')}, expected ValueSet"
+        listed = len(body.get("expansion", {}).get("contains", []))
+        return None if listed == count else f"{listed} codes listed, expected {count}"
 
     return check
 
@@ -133,11 +146,38 @@ def rotating(name: str, questions: list[Question], target: Target | None) -> Row
     )
 
 
+#: ICD-10-CM codes per fiscal year the full-content rows rotate through.
+ICD_CODES_PER_VERSION = 2000
+
+
 def rows(content_dir: Path) -> list[Row]:
     """The fixed rows, then the rotating ones generated from the content the server loads."""
     content = read_content(content_dir)
+    full: list[Row] = []
+    if any(v.displays for v in content.versions.get(ICD10CM, [])):
+        full = [
+            rotating(
+                "ICD-10-CM $lookup GET rotating",
+                full_code_system_questions(content, ICD10CM, "lookup", ICD_CODES_PER_VERSION),
+                LOOKUP_FULL,
+            ),
+            rotating(
+                "ICD-10-CM CodeSystem/$validate-code GET rotating",
+                full_code_system_questions(
+                    content, ICD10CM, "validate-code", ICD_CODES_PER_VERSION
+                ),
+                VALIDATE_GET,
+            ),
+            Row(
+                "ICD-10-CM $expand filter=pneumonia count=20",
+                "GET",
+                f"/fhir/ValueSet/$expand?url={ICD10CM}?fhir_vs&filter=pneumonia&count=20",
+                check=_expect_expansion(20),
+            ),
+        ]
     return [
         *ROWS,
+        *full,
         rotating(
             "ValueSet/$validate-code GET rotating",
             value_set_questions(content),

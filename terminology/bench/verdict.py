@@ -8,7 +8,7 @@ from typing import Any
 
 #: The targets as one line, printed above the verdicts.
 TARGETS = (
-    "$validate-code req/s >= 0.7x the ceiling's (POST >= 0.5x), "
+    "$validate-code and full-ICD-10-CM $lookup req/s >= 0.7x the ceiling's (POST >= 0.5x), "
     "p99 <= 2x the ceiling's p99, every answer right"
 )
 

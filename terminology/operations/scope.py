@@ -39,7 +39,7 @@ class Scope:
         # Both lists are sorted oldest first, so the latest version is the last one.
         candidates = self.extra_value_sets.get(url) or self.services.value_sets.versions(url)
         if not candidates:
-            return None
+            return self._implicit(url, version)
         if version is None:
             return candidates[-1]
         return next((r for r in candidates if r.get("version") == version), None)
@@ -68,6 +68,31 @@ class Scope:
                 msg("VS_NOT_FOUND", url=label), status=404, code="not-found", tx_type="not-found"
             )
         return found
+
+    def _implicit(self, url: str, version: str | None) -> Mapping[str, Any] | None:
+        """An implicit value set of a code system we hold (FHIR R4 CodeSystem, "implicit
+        value sets"): ``[system]?fhir_vs`` is all its codes, ``[system]?fhir_vs=isa/[code]``
+        the code and its descendants. Its version, if any, is the code system's."""
+        system, mark, query = url.partition("?fhir_vs")
+        if not mark or self.registry.resolve(system) is None:
+            return None
+        include: dict[str, Any] = {"system": system}
+        if version is not None:
+            include["version"] = version
+        if query.startswith("=isa/") and len(query) > 5:
+            include["filter"] = [{"property": "concept", "op": "is-a", "value": query[5:]}]
+        elif query:
+            return None
+        return self.services.derived_value(
+            ("implicit value set", url, version),
+            lambda: {
+                "resourceType": "ValueSet",
+                "url": url,
+                **({"version": version} if version is not None else {}),
+                "status": "active",
+                "compose": {"include": [include]},
+            },
+        )
 
     def is_value_set_url(self, url: str) -> bool:
         return bool(self.extra_value_sets.get(url) or self.services.value_sets.versions(url))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from terminology.model import CodeSystemInfo, Concept
@@ -21,12 +22,21 @@ from terminology.storage.store import ContentStore
 
 #: Concepts one version keeps built in memory (the codes a worker is asked about repeat; the
 #: bound keeps a worker small whatever a client asks).
-MEMO_ENTRIES = 20_000
+MEMO_ENTRIES = 8192
+
+
+@lru_cache(maxsize=1024)
+def _extra(text: str) -> Mapping[str, Any]:
+    """A concept's stored JSON, parsed once per distinct text: most concepts of a large code
+    system share a few (every ICD-10-CM header has the same ``notSelectable`` property). The
+    result is shared, so it is never modified."""
+    parsed: Mapping[str, Any] = json.loads(text)
+    return parsed
 
 
 def concept_of(row: ConceptRow) -> Concept:
     code, display, parent, children, extra = row
-    raw: dict[str, Any] = json.loads(extra) if extra else {}
+    raw: dict[str, Any] = dict(_extra(extra)) if extra else {}
     raw["code"] = code
     if display is not None:
         raw["display"] = display
