@@ -13,7 +13,6 @@ order file has it (S22.5XXA's parent is S22.5).
 
 from __future__ import annotations
 
-import gzip
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -23,6 +22,9 @@ from typing import Any
 
 from terminology.authoring.common import ICD10CM_COPYRIGHT
 from terminology.errors import TerminologyError
+from terminology.loaders.sources import Provenance as Provenance
+from terminology.loaders.sources import open_text as open_text
+from terminology.loaders.sources import source_name
 from terminology.storage.records import ConceptRecord
 from terminology.uris import (
     CONCEPT_PROPERTIES,
@@ -63,15 +65,6 @@ class IcdRelease:
         return sum(1 for row in self.rows if row.billable)
 
 
-def open_text(path: Path) -> bytes:
-    """The file's bytes, gunzipped when it ends in ``.gz``."""
-    try:
-        raw = path.read_bytes()
-        return gzip.decompress(raw) if path.suffix == ".gz" else raw
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise TerminologyError(f"{path}: cannot be read ({exc})") from exc
-
-
 def read_tabular(path: Path) -> IcdRelease:
     """Every chapter, block, header and code of one tabular XML file (``.xml`` or ``.xml.gz``)."""
     try:
@@ -85,11 +78,7 @@ def read_tabular(path: Path) -> IcdRelease:
         raise TerminologyError(f"{path}: <version> is {version!r}, not a fiscal year")
     rows = tuple(_chapters(root, path))
     _check_unique(rows, path)
-    return IcdRelease(version=version, rows=rows, source_file=_source_name(path))
-
-
-def _source_name(path: Path) -> str:
-    return path.name[:-3] if path.name.endswith(".gz") else path.name
+    return IcdRelease(version=version, rows=rows, source_file=source_name(path))
 
 
 def _text(element: ET.Element, tag: str) -> str:
@@ -220,7 +209,7 @@ def read_order_file(path: Path, version: str) -> IcdRelease:
             headers[raw] = code
     release_rows = tuple(rows)
     _check_unique(release_rows, path)
-    return IcdRelease(version=version, rows=release_rows, source_file=_source_name(path))
+    return IcdRelease(version=version, rows=release_rows, source_file=source_name(path))
 
 
 def _order_parent(raw: str, headers: dict[str, str]) -> str | None:
@@ -234,18 +223,6 @@ def _order_parent(raw: str, headers: dict[str, str]) -> str | None:
 # -- the CodeSystem ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Provenance:
-    """Where a loaded file came from, recorded in the CodeSystem's description."""
-
-    #: "FY2026 ICD-10-CM, April 1, 2026 update"
-    release: str | None = None
-    #: ISO date the release was published or took effect.
-    release_date: str | None = None
-    obtained_from: str | None = None
-    sha256: str | None = None
-
-
 def fiscal_year_period(version: str) -> tuple[str, str]:
     """FY2026 is 2025-10-01 to 2026-09-30."""
     year = int(version)
@@ -257,13 +234,6 @@ def code_system(
 ) -> tuple[dict[str, Any], list[ConceptRecord]]:
     """The CodeSystem header for one fiscal year and its concepts, ready for the store."""
     start, end = fiscal_year_period(release.version)
-    source = [f"file {release.source_file}"]
-    if provenance.release:
-        source.append(provenance.release)
-    if provenance.obtained_from:
-        source.append(f"obtained from {provenance.obtained_from}")
-    if provenance.sha256:
-        source.append(f"sha256 {provenance.sha256}")
     header: dict[str, Any] = {
         "resourceType": "CodeSystem",
         "id": f"icd10cm-{release.version}",
@@ -286,7 +256,7 @@ def code_system(
             f"{start} to {end}): chapters (coded by their range, J00-J99), blocks (J09-J18), "
             "categories, subcategories and codes, with the official tabular titles; codes "
             "with a 7th character are generated from the tabular's rules. Only billable codes "
-            "are selectable. Source: " + "; ".join(source) + "."
+            "are selectable. Source: " + provenance.describe(release.source_file) + "."
         ),
         "copyright": ICD10CM_COPYRIGHT,
         "caseSensitive": True,
