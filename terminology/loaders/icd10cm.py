@@ -13,7 +13,6 @@ order file has it (S22.5XXA's parent is S22.5).
 
 from __future__ import annotations
 
-import gzip
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -23,6 +22,9 @@ from typing import Any
 
 from terminology.authoring.common import ICD10CM_COPYRIGHT
 from terminology.errors import TerminologyError
+from terminology.loaders.sources import Provenance as Provenance
+from terminology.loaders.sources import open_text as open_text
+from terminology.loaders.sources import source_name
 from terminology.storage.records import ConceptRecord
 from terminology.uris import (
     CONCEPT_PROPERTIES,
@@ -63,15 +65,6 @@ class IcdRelease:
         return sum(1 for row in self.rows if row.billable)
 
 
-def open_text(path: Path) -> bytes:
-    """The file's bytes, gunzipped when it ends in ``.gz``."""
-    try:
-        raw = path.read_bytes()
-        return gzip.decompress(raw) if path.suffix == ".gz" else raw
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise TerminologyError(f"{path}: cannot be read ({exc})") from exc
-
-
 def read_tabular(path: Path) -> IcdRelease:
     """Every chapter, block, header and code of one tabular XML file (``.xml`` or ``.xml.gz``)."""
     try:
@@ -85,11 +78,7 @@ def read_tabular(path: Path) -> IcdRelease:
         raise TerminologyError(f"{path}: <version> is {version!r}, not a fiscal year")
     rows = tuple(_chapters(root, path))
     _check_unique(rows, path)
-    return IcdRelease(version=version, rows=rows, source_file=_source_name(path))
-
-
-def _source_name(path: Path) -> str:
-    return path.name[:-3] if path.name.endswith(".gz") else path.name
+    return IcdRelease(version=version, rows=rows, source_file=source_name(path))
 
 
 def _text(element: ET.Element, tag: str) -> str:
@@ -186,18 +175,29 @@ def _check_unique(rows: tuple[IcdRow, ...], path: Path) -> None:
 # -- the order file ----------------------------------------------------------------------------
 
 #: Columns of ``icd10cm_order_YYYY.txt`` (1-based in CMS's description, 0-based here): order
-#: number 1-5, code 7-13 (no dot), header flag 15 (1 = billable), short title 17-76, long
-#: title 78 to the end.
+#: number 1-5, code 7-13 (no dot, left-justified), header flag 15 (1 = billable), short title
+#: 17-76, long title 78 to the end; columns 6, 14, 16 and 77 are blank.
 _ORDER_CODE = slice(6, 13)
 _ORDER_FLAG = 14
 _ORDER_LONG = 77
+_ORDER_BLANKS = (5, 13, 15, 76)
+#: An ICD-10-CM code without its dot: a letter, two more characters (QA0 has a letter second),
+#: up to four more. ICD-10-PCS's order file has the same layout, but its codes begin with a
+#: digit in its first lines, so it is refused at once rather than read as ICD-10-CM.
+_ORDER_CODE_SHAPE = re.compile(r"[A-Z][0-9A-Z]{2}[0-9A-Z]{0,4}")
 
 
 def read_order_file(path: Path, version: str) -> IcdRelease:
     """The flat order file: every code and header, no chapters or blocks. A header's parent is
-    the longest header that is a prefix of it (the order file has no other hierarchy)."""
+    the longest header that is a prefix of it (the order file has no other hierarchy).
+
+    Every line is checked against the fixed layout (blank separators, a left-justified code of
+    ICD-10-CM's shape), so a file of another layout is refused instead of misread."""
+    if not re.fullmatch(r"\d{4}", version):
+        raise TerminologyError(f"{path}: version {version!r} is not a fiscal year")
     try:
-        lines = open_text(path).decode("utf-8").splitlines()
+        # utf-8-sig: a byte-order mark, as some editors save, is not part of line 1.
+        lines = open_text(path).decode("utf-8-sig").splitlines()
     except UnicodeDecodeError as exc:
         raise TerminologyError(f"{path}: not UTF-8 text ({exc})") from exc
     rows: list[IcdRow] = []
@@ -205,12 +205,18 @@ def read_order_file(path: Path, version: str) -> IcdRelease:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        if len(line) <= _ORDER_LONG or line[_ORDER_FLAG] not in "01" or not line[:5].isdigit():
+        raw = line[_ORDER_CODE].rstrip()
+        if (
+            len(line) <= _ORDER_LONG
+            or line[_ORDER_FLAG] not in "01"
+            or not line[:5].isdigit()
+            or any(line[i] != " " for i in _ORDER_BLANKS)
+            or not _ORDER_CODE_SHAPE.fullmatch(raw)
+        ):
             raise TerminologyError(
                 f"{path}, line {number}: not an ICD-10-CM order-file record "
                 "(order number, code, header flag, short and long title in fixed columns)"
             )
-        raw = line[_ORDER_CODE].strip()
         code = raw if len(raw) <= 3 else f"{raw[:3]}.{raw[3:]}"
         parent = _order_parent(raw, headers)
         billable = line[_ORDER_FLAG] == "1"
@@ -220,7 +226,7 @@ def read_order_file(path: Path, version: str) -> IcdRelease:
             headers[raw] = code
     release_rows = tuple(rows)
     _check_unique(release_rows, path)
-    return IcdRelease(version=version, rows=release_rows, source_file=_source_name(path))
+    return IcdRelease(version=version, rows=release_rows, source_file=source_name(path))
 
 
 def _order_parent(raw: str, headers: dict[str, str]) -> str | None:
@@ -234,18 +240,6 @@ def _order_parent(raw: str, headers: dict[str, str]) -> str | None:
 # -- the CodeSystem ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Provenance:
-    """Where a loaded file came from, recorded in the CodeSystem's description."""
-
-    #: "FY2026 ICD-10-CM, April 1, 2026 update"
-    release: str | None = None
-    #: ISO date the release was published or took effect.
-    release_date: str | None = None
-    obtained_from: str | None = None
-    sha256: str | None = None
-
-
 def fiscal_year_period(version: str) -> tuple[str, str]:
     """FY2026 is 2025-10-01 to 2026-09-30."""
     year = int(version)
@@ -257,13 +251,6 @@ def code_system(
 ) -> tuple[dict[str, Any], list[ConceptRecord]]:
     """The CodeSystem header for one fiscal year and its concepts, ready for the store."""
     start, end = fiscal_year_period(release.version)
-    source = [f"file {release.source_file}"]
-    if provenance.release:
-        source.append(provenance.release)
-    if provenance.obtained_from:
-        source.append(f"obtained from {provenance.obtained_from}")
-    if provenance.sha256:
-        source.append(f"sha256 {provenance.sha256}")
     header: dict[str, Any] = {
         "resourceType": "CodeSystem",
         "id": f"icd10cm-{release.version}",
@@ -283,10 +270,8 @@ def code_system(
         "publisher": "National Center for Health Statistics (NCHS), CDC",
         "description": (
             f"The complete ICD-10-CM for fiscal year {release.version} (dates of service "
-            f"{start} to {end}): chapters (coded by their range, J00-J99), blocks (J09-J18), "
-            "categories, subcategories and codes, with the official tabular titles; codes "
-            "with a 7th character are generated from the tabular's rules. Only billable codes "
-            "are selectable. Source: " + "; ".join(source) + "."
+            f"{start} to {end}): {_CONTENT[_source_kind(release)]} Only billable codes are "
+            "selectable. Source: " + provenance.describe(release.source_file) + "."
         ),
         "copyright": ICD10CM_COPYRIGHT,
         "caseSensitive": True,
@@ -311,3 +296,20 @@ def code_system(
 
 
 _HEADER: dict[str, Any] = {"property": [{"code": "notSelectable", "valueBoolean": True}]}
+#: What a release holds, by the file it was read from: the order file has no chapters or
+#: blocks and lists the 7th-character codes itself.
+_CONTENT = {
+    "tabular": (
+        "chapters (coded by their range, J00-J99), blocks (J09-J18), categories, "
+        "subcategories and codes, with the official tabular titles; codes with a 7th "
+        "character are generated from the tabular's rules."
+    ),
+    "order": (
+        "categories, subcategories and codes as CMS's order file lists them (no chapters or "
+        "blocks), with its long titles."
+    ),
+}
+
+
+def _source_kind(release: IcdRelease) -> str:
+    return "tabular" if any(row.kind == "chapter" for row in release.rows) else "order"
