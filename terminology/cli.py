@@ -84,28 +84,60 @@ def _check(args: argparse.Namespace) -> int:
 
 def _load(args: argparse.Namespace) -> int:
     from terminology.app import open_store
-    from terminology.loaders import icd10cm
-    from terminology.loaders.load import Progress, load_code_system
+    from terminology.codec.fhir_models import validate_resource
+    from terminology.loaders import fhir_package, hcpcs, icd10cm
+    from terminology.loaders.load import Progress, load_code_system, load_resources
+    from terminology.loaders.sources import Provenance
 
     settings = _settings(args)
-    store = open_store(settings)
     path: Path = args.path
-    if args.kind == "icd10cm-tabular":
-        release = icd10cm.read_tabular(path)
-    else:
-        if not args.version:
-            sys.exit("terminology load icd10cm-order: --version (the fiscal year) is required")
-        release = icd10cm.read_order_file(path, args.version)
-    header, records = icd10cm.code_system(
-        release,
-        icd10cm.Provenance(
-            release=args.release, release_date=args.release_date, obtained_from=str(path)
-        ),
+    provenance = Provenance(
+        release=args.release, release_date=args.release_date, obtained_from=str(path)
     )
-    summary = load_code_system(store, header, records, progress=Progress("storing concepts"))
-    print(summary.render())
-    print(f"store {store.location} is at generation {store.generation()}; running servers "
-          f"serve it within {settings.reload_interval:g} s")
+    # Read (and refuse) the file before the store is touched.
+    if args.kind == "fhir":
+        content = fhir_package.read_package(path, check=validate_resource)
+        store = open_store(settings)
+        print(load_resources(store, content.resources, content.skipped).render())
+    else:
+        if args.kind == "icd10cm-tabular":
+            header, records = icd10cm.code_system(icd10cm.read_tabular(path), provenance)
+        elif args.kind == "icd10cm-order":
+            if not args.version:
+                sys.exit("terminology load icd10cm-order: --version (the fiscal year) is required")
+            release = icd10cm.read_order_file(path, args.version)
+            header, records = icd10cm.code_system(release, provenance)
+        else:
+            header, records = hcpcs.code_system(
+                hcpcs.read_hcpcs(path, args.version), provenance
+            )
+        store = open_store(settings)
+        progress = Progress("storing concepts")
+        print(load_code_system(store, header, records, progress=progress).render())
+    print(
+        f"store {store.location} is at generation {store.generation()}; running servers "
+        f"serve it within {settings.reload_interval:g} s"
+    )
+    return 0
+
+
+def _package(args: argparse.Namespace) -> int:
+    from terminology import __version__
+    from terminology.loaders.fhir_package import write_package
+    from terminology.storage.loader import load_content
+
+    settings = _settings(args)
+    content = load_content(settings.content_dir)
+    resources = [r for rtype in content.by_type.values() for r in rtype]
+    write_package(
+        resources,
+        args.out,
+        args.name,
+        args.package_version or __version__,
+        description="Chest-imaging procedure and indication codes: CodeSystems (our CPT "
+        "descriptions, HCPCS, LOINC, SNOMED CT and RadLex subsets), ValueSets and ConceptMaps.",
+    )
+    print(f"wrote {len(resources)} resources to {args.out}")
     return 0
 
 
@@ -176,12 +208,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     load.add_argument(
         "kind",
-        choices=["icd10cm-tabular", "icd10cm-order"],
+        choices=["icd10cm-tabular", "icd10cm-order", "hcpcs", "fhir"],
         help="icd10cm-tabular: the CDC/CMS ICD-10-CM tabular XML (.xml or .xml.gz); "
-        "icd10cm-order: the CMS order file (icd10cm_order_YYYY.txt), flat, no chapters",
+        "icd10cm-order: the CMS order file (icd10cm_order_YYYY.txt), flat, no chapters; "
+        "hcpcs: the CMS HCPCS Level II annual fixed-width file (HCPC2026_JAN_ANWEB...txt); "
+        "fhir: a FHIR NPM package (.tgz) or a folder of FHIR JSON (its CodeSystems, "
+        "ValueSets and ConceptMaps)",
     )
-    load.add_argument("path", type=Path, help="the file to load")
-    load.add_argument("--version", default=None, help="fiscal year, for an order file")
+    load.add_argument("path", type=Path, help="the file or folder to load")
+    load.add_argument(
+        "--version",
+        default=None,
+        help="the fiscal year of an ICD-10-CM order file; the year of an HCPCS file whose "
+        "name does not say it",
+    )
     load.add_argument("--release", default=None, help='e.g. "FY2027, April 1, 2027 update"')
     load.add_argument("--release-date", default=None, help="ISO date of the release")
     for sub in (serve, check, load):
@@ -201,6 +241,18 @@ def main(argv: list[str] | None = None) -> int:
         help="the content directory whose store to load into (env TERMINOLOGY_CONTENT_DIR)",
     )
     load.set_defaults(run=_load, host=None, port=None, workers=None)
+    package = commands.add_parser(
+        "package", help="write the content directory as a FHIR NPM package (.tgz)"
+    )
+    package.add_argument("out", type=Path, help="the .tgz file to write")
+    package.add_argument(
+        "--name", default="org.chest-imaging-terminology.content", help="the package name"
+    )
+    package.add_argument(
+        "--package-version", default=None, help="the package version (default: the server's)"
+    )
+    package.add_argument("--content-dir", type=Path, default=None, help="the content to package")
+    package.set_defaults(run=_package, host=None, port=None, workers=None)
     bench = commands.add_parser(
         "bench", help="measure the server against a bare-Flask ceiling (needs wrk)"
     )

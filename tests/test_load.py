@@ -110,3 +110,37 @@ def test_a_running_server_serves_a_load_without_restarting(
     finally:
         stop_server(server)
     assert os.path.exists(store)
+
+
+HCPCS_FIXTURES = Path(__file__).resolve().parent / "loaders" / "fixtures"
+
+
+def test_an_hcpcs_file_loads_as_that_year(small_content: Path, tmp_path: Path) -> None:
+    store = tmp_path / "store.sqlite"
+    fixture = HCPCS_FIXTURES / "HCPC2026_JAN_ANWEB_fixture.txt"
+    done = load(small_content, store, "hcpcs", str(fixture))
+    assert done.returncode == 0, done.stderr
+    assert "loaded http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets|2026" in done.stdout
+    (cs,) = SqliteStore(store).code_systems()
+    assert cs.version == "2026"
+    assert SqliteStore(store).concept(cs.key, "G0296") is not None
+    bad = load(small_content, store, "hcpcs", str(HCPCS_FIXTURES / "HCPC2026_JAN_ANWEB_bad.txt"))
+    assert bad.returncode == 1 and "line 4" in bad.stderr
+    assert SqliteStore(store).code_systems() == [cs]
+
+
+def test_our_package_loads_into_another_store(small_content: Path, tmp_path: Path) -> None:
+    package = tmp_path / "ours.tgz"
+    written = subprocess.run(
+        [*terminology_command(), "package", str(package), "--content-dir", str(CONTENT_DIR)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert written.returncode == 0, written.stderr
+    store = tmp_path / "store.sqlite"
+    done = load(small_content, store, "fhir", str(package))
+    assert done.returncode == 0, done.stderr
+    assert "ValueSet" in done.stdout
+    urls = {r.body["url"] for r in SqliteStore(store).resources() if r.origin == "loaded"}
+    assert "https://chest-imaging-terminology.org/fhir/ValueSet/chest-ct-procedures" in urls

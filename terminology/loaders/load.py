@@ -110,6 +110,41 @@ def load_code_system(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ResourcesSummary:
+    stored: dict[str, int]
+    skipped: dict[str, int]
+    seconds: float
+
+    def render(self) -> str:
+        kept = ", ".join(f"{n} {t}" for t, n in self.stored.items() if n) or "nothing"
+        lines = [f"loaded {kept} in {self.seconds:.1f} s"]
+        if self.skipped:
+            lines.append(
+                "  skipped: " + ", ".join(f"{n} {what}" for what, n in sorted(self.skipped.items()))
+            )
+        return "\n".join(lines)
+
+
+def load_resources(
+    store: ContentStore,
+    resources: Iterable[Mapping[str, Any]],
+    skipped: Mapping[str, int],
+    *,
+    origin: str = LOADED,
+) -> ResourcesSummary:
+    """Store CodeSystems, ValueSets and ConceptMaps (each replacing one with its id or its
+    url|version) in one transaction."""
+    started = time.monotonic()
+    stored: dict[str, int] = {}
+    with store.writer() as writer:
+        for resource in resources:
+            writer.put_resource(resource, origin)
+            rtype = str(resource["resourceType"])
+            stored[rtype] = stored.get(rtype, 0) + 1
+    return ResourcesSummary(stored, dict(skipped), time.monotonic() - started)
+
+
 def _fingerprint(display: str | None, extra: Mapping[str, Any] | str | None) -> str:
     if isinstance(extra, str):
         extra = json.loads(extra)
