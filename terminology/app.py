@@ -7,18 +7,27 @@ from pathlib import Path
 from flask import Flask, Response
 
 from terminology import __version__
-from terminology.api import codesystem, memos, metadata, read_search, snapshot, valueset
+from terminology.api import (
+    codesystem,
+    memos,
+    metadata,
+    read_search,
+    snapshot,
+    validate_resource,
+    valueset,
+)
 from terminology.api.errors import register_error_handlers
 from terminology.api.http import check_request
 from terminology.api.response_cache import ResponseCache
 from terminology.api.snapshot import Snapshot
+from terminology.checks.profiles import read_profiles
 from terminology.codec.capabilities import (
     SystemEntry,
     capability_statement,
     terminology_capabilities,
     versions_parameters,
 )
-from terminology.config import Settings
+from terminology.config import Settings, default_conformance_dir
 from terminology.loaders.seed import seed_builtin
 from terminology.operations.context import Services
 from terminology.providers.registry import ProviderRegistry, build_providers
@@ -117,7 +126,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.extensions["terminology.responses"] = ResponseCache(settings.response_cache_entries)
     app.before_request(snapshot.pin_snapshot)
     app.before_request(check_request)
-    for blueprint in (metadata.bp, codesystem.bp, valueset.bp, read_search.bp):
+    app.extensions[validate_resource.PROFILES] = read_profiles(default_conformance_dir())
+    blueprints = (metadata.bp, codesystem.bp, valueset.bp, validate_resource.bp, read_search.bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint, url_prefix=settings.base_path)
     register_error_handlers(app)
     return app

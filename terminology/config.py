@@ -38,6 +38,13 @@ def default_store_path(content_dir: Path) -> Path:
     return data_home() / f"store-{content_dir.name}-{digest}.sqlite"
 
 
+def default_conformance_dir() -> Path:
+    """Our profiles and conformance material: the wheel's copy, else the repository's."""
+    return _first_existing(
+        PACKAGE_DIR / "_content" / "conformance", PACKAGE_DIR.parent / "conformance"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     host: str = "127.0.0.1"

@@ -8,6 +8,8 @@ from __future__ import annotations
 PROJECT_BASE = "https://chest-imaging-terminology.org/fhir"
 
 EXT_UNVERIFIED = f"{PROJECT_BASE}/StructureDefinition/unverified"
+#: Our CodeSystem of the reasons ``$validate`` of an order or claim gives.
+VALIDATION_REASON = f"{PROJECT_BASE}/CodeSystem/validation-reason"
 EXT_DISPLAY_NOT_OFFICIAL = f"{PROJECT_BASE}/StructureDefinition/display-not-official"
 EXT_COMPLETE_RANGE = f"{PROJECT_BASE}/StructureDefinition/complete-code-range"
 EXT_EFFECTIVE_PERIOD = (

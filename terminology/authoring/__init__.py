@@ -13,7 +13,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from terminology.authoring import conceptmaps, cpt, hcpcs, icd10cm, loinc, radlex, snomed
+from terminology.authoring import (
+    conceptmaps,
+    cpt,
+    hcpcs,
+    icd10cm,
+    loinc,
+    radlex,
+    reasons,
+    snomed,
+)
 from terminology.authoring import valuesets as valuesets_module
 from terminology.authoring.fhir import Resource, file_name, serialize
 
@@ -24,7 +33,8 @@ DEFAULT_OUT = Path(__file__).resolve().parents[2] / "valuesets"
 def build_resources() -> list[Resource]:
     """Every resource we publish, code systems first."""
     resources: list[Resource] = []
-    for module in (cpt, hcpcs, icd10cm, loinc, snomed, radlex, valuesets_module, conceptmaps):
+    modules = (cpt, hcpcs, icd10cm, loinc, snomed, radlex, reasons, valuesets_module, conceptmaps)
+    for module in modules:
         resources.extend(module.build())
     return resources
 

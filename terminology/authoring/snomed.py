@@ -1,9 +1,11 @@
 """SNOMED CT chest-imaging procedures (reference §4), as strings.
 
 Displays are our own descriptions, not SNOMED CT terms (display-not-official). Excluded:
-169070004 (CT of abdomen, mislabelled "CT of chest" in one IG); 363679005 Imaging and
-71388002 Procedure (a ServiceRequest category and the procedure root: not chest-imaging
-procedures and in none of our value sets).
+169070004 (CT of abdomen, mislabelled "CT of chest" in one IG) and 71388002 Procedure (the
+procedure root). Two concepts describe an order rather than a procedure: 363679005 Imaging (the
+ServiceRequest category US Core uses, reference §4) and 51185008 Thoracic structure (the body
+site of a chest exam; its id and meaning as FHIR IGs use it, e.g. a Swiss ServiceRequest
+example "Thoracic structure (body structure)").
 """
 
 from __future__ import annotations
@@ -48,7 +50,15 @@ CONCEPTS: tuple[tuple[str, str, str, str | None, str | None], ...] = (
     ("711498001", "MR angiography of chest vessels with contrast", "MRA", "with", None),
 )
 
-DISPLAYS: dict[str, str] = {c[0]: c[1] for c in CONCEPTS}
+#: (sctid, our description) of the concepts that describe an order: its category, body site.
+ORDER_CONTEXT: tuple[tuple[str, str], ...] = (
+    ("363679005", "Imaging procedure"),
+    ("51185008", "Thoracic structure"),
+)
+IMAGING_CATEGORY = "363679005"
+THORAX = "51185008"
+
+DISPLAYS: dict[str, str] = {c[0]: c[1] for c in CONCEPTS} | dict(ORDER_CONTEXT)
 NOTES: dict[str, str] = {c[0]: c[4] for c in CONCEPTS if c[4]}
 
 
@@ -70,13 +80,16 @@ def build() -> list[Resource]:
             name="SNOMEDCTUSChestImaging",
             title="SNOMED CT US Edition — chest imaging procedures fragment",
             description=(
-                "SNOMED CT procedure concepts for chest radiography, CT, CTA, MRI and MRA. Ids "
-                "containing 1000119 are US Extension concepts, so the version is the US Edition. "
+                "SNOMED CT procedure concepts for chest radiography, CT, CTA, MRI and MRA, and "
+                "the category (Imaging) and body site (thoracic structure) of a chest-imaging "
+                "order. Ids containing 1000119 are US Extension concepts, so the version is the "
+                "US Edition. "
                 "A fragment without SNOMED CT hierarchy (is-a relations were not verified), with "
                 "our own descriptions."
             ),
             copyright_text=f"{SNOMED_COPYRIGHT} {SNOMED_OWN_WORDS}",
-            concepts=[_concept(*c) for c in CONCEPTS],
+            concepts=[_concept(*c) for c in CONCEPTS]
+            + [concept(sctid, display, []) for sctid, display in ORDER_CONTEXT],
             algorithm="natural",
             display_not_official=True,
         )

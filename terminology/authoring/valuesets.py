@@ -180,6 +180,20 @@ def build() -> list[Resource]:
             members(ICD10CM, LDCT_QUALIFYING),
         ),
         _vs(
+            "chest-imaging-body-sites", "ChestImagingBodySites",
+            "Body sites of chest imaging",
+            "The body site of a chest-imaging order or claim line: SNOMED CT thoracic "
+            "structure.",
+            members(SNOMED, (snomed.THORAX,)),
+        ),
+        _vs(
+            "chest-imaging-order-categories", "ChestImagingOrderCategories",
+            "Categories of a chest-imaging order",
+            "The ServiceRequest category of a chest-imaging order: SNOMED CT Imaging (the "
+            "code US Core's ServiceRequest category value set and examples use).",
+            members(SNOMED, (snomed.IMAGING_CATEGORY,)),
+        ),
+        _vs(
             "chest-imaging-claim-modifiers", "ChestImagingClaimModifiers",
             "Modifiers for chest-imaging claim lines",
             "The CPT modifiers (26, 52, 53, 59, 76, 77) and HCPCS Level II modifiers (TC, FX, "

@@ -65,6 +65,20 @@ def _resource(rtype: str, operations: Sequence[tuple[str, str]]) -> dict[str, An
     }
 
 
+def _validate_only(rtype: str, profile: str | None) -> dict[str, Any]:
+    """A type we do not store but validate (``$validate``), against our profile of it."""
+    out: dict[str, Any] = {"type": rtype}
+    if profile:
+        out["profile"] = profile
+    out["operation"] = [
+        {
+            "name": "validate",
+            "definition": "http://hl7.org/fhir/OperationDefinition/Resource-validate",
+        }
+    ]
+    return out
+
+
 def capability_statement(base_url: str, software_version: str) -> dict[str, Any]:
     return {
         "resourceType": "CapabilityStatement",
@@ -110,6 +124,14 @@ def capability_statement(base_url: str, software_version: str) -> dict[str, Any]
                     _resource("ConceptMap", []),
                     _resource(
                         "ValueSet", [("expand", "expand"), ("validate-code", "validate-code")]
+                    ),
+                    _validate_only("Bundle", None),
+                    _validate_only(
+                        "Claim", f"{PROJECT_BASE}/StructureDefinition/chest-imaging-claim"
+                    ),
+                    _validate_only(
+                        "ServiceRequest",
+                        f"{PROJECT_BASE}/StructureDefinition/chest-imaging-servicerequest",
                     ),
                 ],
                 "operation": [

@@ -9,11 +9,13 @@ it in some expected answers while never requiring it. Each issue carries the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from terminology.checks.findings import Finding
 from terminology.errors import TerminologyError
 from terminology.messages import message_id_of
-from terminology.uris import MESSAGE_ID, TX_ISSUE_TYPE
+from terminology.uris import MESSAGE_ID, TX_ISSUE_TYPE, VALIDATION_REASON
 
 
 def issue(
@@ -36,6 +38,36 @@ def issue(
     if expression:
         out["expression"] = [expression]
     return out
+
+
+def validation_outcome(findings: Iterable[Finding]) -> dict[str, Any]:
+    """The answer of ``$validate``: one issue per finding, its reason as a coding of our
+    validation-reason CodeSystem (so a scrubber keys on the code, not the text); a lone
+    information issue when there is nothing to report (an OperationOutcome needs one)."""
+    issues = []
+    for f in findings:
+        issues.append(
+            {
+                "severity": f.severity,
+                "code": f.code,
+                "details": {
+                    "coding": [
+                        {"system": VALIDATION_REASON, "code": f.reason, "display": f.reason_display}
+                    ],
+                    "text": str(f.text),
+                },
+                "expression": [f.expression],
+            }
+        )
+    if not issues:
+        issues.append(
+            {
+                "severity": "information",
+                "code": "informational",
+                "details": {"text": "No issues: the resource passed every check"},
+            }
+        )
+    return operation_outcome(issues)
 
 
 def operation_outcome(issues: list[dict[str, Any]]) -> dict[str, Any]:

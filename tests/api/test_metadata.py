@@ -39,8 +39,15 @@ def test_capability_statement(server: RunningServer) -> None:
     assert features["http://hl7.org/fhir/uv/tx-ecosystem/FeatureDefinition/CodeSystemAsParameter"]
     rest = cs["rest"][0]
     resources = {r["type"]: r for r in rest["resource"]}
-    assert set(resources) == {"CodeSystem", "ValueSet", "ConceptMap"}
+    assert set(resources) == {"CodeSystem", "ValueSet", "ConceptMap", "ServiceRequest", "Claim",
+                              "Bundle"}
     assert {op["name"] for op in resources["CodeSystem"]["operation"]} >= {"lookup"}
+    for checked in ("ServiceRequest", "Claim", "Bundle"):
+        (operation,) = resources.pop(checked)["operation"]
+        assert operation == {
+            "name": "validate",
+            "definition": "http://hl7.org/fhir/OperationDefinition/Resource-validate",
+        }
     for resource in resources.values():
         assert {i["code"] for i in resource["interaction"]} == {"read", "search-type"}
         assert {p["name"] for p in resource["searchParam"]} >= {

@@ -24,6 +24,11 @@ from .helpers import (
 )
 
 NAMES = file_names()
+#: Our own code systems (validation reasons) are complete and carry no terminology's licence.
+OWN_CODE_SYSTEMS = ["CodeSystem-validation-reason.json"]
+EXTERNAL_CODE_SYSTEMS = [
+    n for n in NAMES if n.startswith("CodeSystem-") and n not in OWN_CODE_SYSTEMS
+]
 OUR_TYPES = ("ValueSet", "ConceptMap")
 KEY_ORDER = (
     "resourceType",
@@ -106,7 +111,7 @@ def test_url_and_version_are_unique() -> None:
         seen[key] = name
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if n.startswith("CodeSystem-")])
+@pytest.mark.parametrize("name", EXTERNAL_CODE_SYSTEMS)
 def test_code_system_conventions(name: str) -> None:
     cs = load(name)
     assert cs["content"] == "fragment"
@@ -133,7 +138,7 @@ def test_code_system_conventions(name: str) -> None:
     assert used == set(declared), "declared properties that no concept uses"
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if n.startswith("CodeSystem-")])
+@pytest.mark.parametrize("name", EXTERNAL_CODE_SYSTEMS)
 def test_period_and_display_flags(name: str) -> None:
     cs = load(name)
     urls = [e["url"] for e in cs["extension"]]
@@ -145,7 +150,7 @@ def test_period_and_display_flags(name: str) -> None:
         assert EXT_DISPLAY_NOT_OFFICIAL not in urls
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [n for n in NAMES if n not in OWN_CODE_SYSTEMS])
 def test_copyright_fits_the_code_systems(name: str) -> None:
     r = load(name)
     systems = {r["url"]} if r["resourceType"] == "CodeSystem" else set()
@@ -165,3 +170,11 @@ def test_copyright_fits_the_code_systems(name: str) -> None:
         assert expected[system] in r["copyright"], (name, system)
     if CPT in systems:
         assert "they are not AMA CPT descriptors" in r["copyright"]
+
+
+def test_the_validation_reasons_are_the_checks_table() -> None:
+    from terminology.checks.reasons import REASONS
+
+    cs = load("CodeSystem-validation-reason.json")
+    assert cs["content"] == "complete" and cs["count"] == len(REASONS)
+    assert {c["code"]: (c["display"], c["definition"]) for c in cs["concept"]} == REASONS

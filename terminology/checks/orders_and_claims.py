@@ -1,0 +1,382 @@
+"""The checks of a chest-imaging order (ServiceRequest) and claim (Claim), on plain data.
+
+Each coded element goes through ``CodingChecks`` with its profile binding and its date of
+service; the rules coders apply (billable diagnoses, diagnosis pointers, modifier
+combinations) follow. Every finding carries the FHIRPath of the element at fault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from terminology.checks.codings import Binding, CodingChecks, codings_of
+from terminology.checks.findings import Finding
+from terminology.checks.profiles import Profile
+from terminology.checks.subject import Subject, day_of
+from terminology.model import Coding
+from terminology.operations.context import Services
+from terminology.uris import CPT, HCPCS, HCPCS_HTTPS, ICD10CM, PROJECT_BASE
+
+CHEST_PROCEDURES = f"{PROJECT_BASE}/ValueSet/chest-imaging-procedures"
+
+#: The codes FHIR R4 itself binds (required) on the elements we read.
+REQUIRED_CODES: dict[str, frozenset[str]] = {
+    "ServiceRequest.status": frozenset(
+        {"draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"}
+    ),
+    "ServiceRequest.intent": frozenset(
+        {
+            "proposal",
+            "plan",
+            "directive",
+            "order",
+            "original-order",
+            "reflex-order",
+            "filler-order",
+            "instance-order",
+            "option",
+        }
+    ),
+    "ServiceRequest.priority": frozenset({"routine", "urgent", "asap", "stat"}),
+    "Claim.status": frozenset({"active", "cancelled", "draft", "entered-in-error"}),
+    "Claim.use": frozenset({"claim", "preauthorization", "predetermination"}),
+}
+
+#: Pairs of modifiers one line may not carry together, with why.
+_CONFLICTS: tuple[tuple[frozenset[str], str], ...] = (
+    (
+        frozenset({"26", "TC"}),
+        "26 (professional component) and TC (technical component) together are the global "
+        "service: report the line without either",
+    ),
+    *(
+        (
+            frozenset({"59", x}),
+            f"59 and {x} both say the service is distinct: report {x} alone (it says why)",
+        )
+        for x in ("XE", "XS", "XP", "XU")
+    ),
+)
+_MODIFIER_SYSTEMS = frozenset({CPT, HCPCS, HCPCS_HTTPS})
+
+
+class OrderAndClaimChecks:
+    def __init__(self, services: Services, profiles: Mapping[str, Profile]) -> None:
+        self._services = services
+        self._codings = CodingChecks(services)
+        self._profiles = profiles
+
+    # -- shared ------------------------------------------------------------------------------
+    def _binding(self, path: str) -> Binding | None:
+        profile = self._profiles.get(path.split(".", 1)[0])
+        return profile.bindings.get(path) if profile else None
+
+    def _coded(
+        self, subject: Subject, element: Any, relative: str, element_path: str, on: date | None
+    ) -> tuple[list[Finding], list[Coding]]:
+        checked = self._codings.check(
+            element, subject.path(relative), self._binding(element_path), on
+        )
+        return checked.findings, checked.members
+
+    def _required_codes(self, subject: Subject, rtype: str) -> list[Finding]:
+        out = []
+        for path, allowed in REQUIRED_CODES.items():
+            element_type, name = path.split(".")
+            if element_type != rtype or name not in subject.resource:
+                continue
+            value = subject.resource[name]
+            if isinstance(value, str) and value not in allowed:
+                out.append(
+                    Finding(
+                        "error",
+                        "code-invalid",
+                        "required-code",
+                        f"{path} is {value!r}; FHIR allows {', '.join(sorted(allowed))}",
+                        subject.path(name),
+                    )
+                )
+        return out
+
+    def _missing_required(self, subject: Subject, rtype: str) -> list[Finding]:
+        profile = self._profiles.get(rtype)
+        out = []
+        for path in sorted(profile.required if profile else ()):
+            parts = path.split(".")
+            if len(parts) == 2 and subject.resource.get(parts[1]) in (None, [], {}):
+                out.append(
+                    Finding(
+                        "error",
+                        "required",
+                        "structure",
+                        f"{path} is required by the profile {profile.url if profile else ''}",
+                        subject.path(parts[1]),
+                    )
+                )
+        return out
+
+    def _diagnosis_codes(
+        self, subject: Subject, element: Any, relative: str, on: date | None
+    ) -> list[Finding]:
+        """ICD-10-CM codings of a reason or diagnosis that are headers on the date."""
+        out = []
+        for index, coding in enumerate(codings_of(element)):
+            if coding.get("system") != ICD10CM or not isinstance(coding.get("code"), str):
+                continue
+            header = self._header_children(coding["code"], on)
+            if header is not None:
+                code = coding["code"]
+                version, children = header
+                choices = ", ".join(children[:12]) + (", ..." if len(children) > 12 else "")
+                out.append(
+                    Finding(
+                        "error",
+                        "code-invalid",
+                        "dx-not-billable",
+                        f"{code} is an ICD-10-CM header in FY{version}, not a billable code: "
+                        f"report one of the codes below it ({choices})",
+                        subject.path(f"{relative}.coding[{index}].code"),
+                    )
+                )
+        return out
+
+    def _header_children(self, code: str, on: date | None) -> tuple[str, list[str]] | None:
+        """The fiscal year and child codes of ``code`` when it is a header in the year in
+        force on ``on`` (the newest loaded year without a date, or before the oldest)."""
+        provider = self._services.registry.resolve(ICD10CM)
+        if provider is None:
+            return None
+        version = (provider.select(on=on) if on else None) or provider.select()
+        concept = version.find(code) if version is not None else None
+        if version is None or concept is None or not concept.not_selectable:
+            return None
+        return version.info.version or "", list(concept.children)
+
+    # -- ServiceRequest ----------------------------------------------------------------------
+    def service_request(self, subject: Subject) -> list[Finding]:
+        resource = subject.resource
+        findings = self._required_codes(subject, "ServiceRequest")
+        findings += self._missing_required(subject, "ServiceRequest")
+        on = (
+            day_of(resource.get("occurrenceDateTime"))
+            or day_of((resource.get("occurrencePeriod") or {}).get("start"))
+            or day_of(resource.get("authoredOn"))
+        )
+        if on is None:
+            findings.append(_no_date(subject, "occurrence", "occurrence[x] or authoredOn"))
+        if "code" in resource:
+            found, _ = self._coded(subject, resource["code"], "code", "ServiceRequest.code", on)
+            findings += found
+        for name in ("category", "reasonCode", "bodySite"):
+            for index, element in enumerate(_list(resource.get(name))):
+                relative = f"{name}[{index}]"
+                found, _ = self._coded(subject, element, relative, f"ServiceRequest.{name}", on)
+                findings += found
+                if name == "reasonCode":
+                    findings += self._diagnosis_codes(subject, element, relative, on)
+        return findings
+
+    # -- Claim -------------------------------------------------------------------------------
+    def claim(self, subject: Subject) -> list[Finding]:
+        resource = subject.resource
+        findings = self._required_codes(subject, "Claim")
+        claim_day = day_of((resource.get("billablePeriod") or {}).get("start")) or day_of(
+            resource.get("created")
+        )
+        items = [i for i in _list(resource.get("item"))]
+        first_line_day = next((d for d in map(_line_day, items) if d is not None), None)
+        diagnosis_day = claim_day or first_line_day
+        sequences: set[int] = set()
+        for index, diagnosis in enumerate(_list(resource.get("diagnosis"))):
+            sequence = diagnosis.get("sequence")
+            if isinstance(sequence, int):
+                sequences.add(sequence)
+            element = diagnosis.get("diagnosisCodeableConcept")
+            if element is None:
+                continue
+            relative = f"diagnosis[{index}].diagnosisCodeableConcept"
+            path = "Claim.diagnosis.diagnosisCodeableConcept"
+            found, _ = self._coded(subject, element, relative, path, diagnosis_day)
+            findings += found
+            findings += self._diagnosis_codes(subject, element, relative, diagnosis_day)
+        for index, item in enumerate(items):
+            findings += self._line(subject, item, index, _line_day(item) or claim_day, sequences)
+        for index, procedure in enumerate(_list(resource.get("procedure"))):
+            element = procedure.get("procedureCodeableConcept")
+            if element is not None:
+                relative = f"procedure[{index}].procedureCodeableConcept"
+                on = day_of(procedure.get("date")) or claim_day
+                found, _ = self._coded(
+                    subject, element, relative, "Claim.procedure.procedureCodeableConcept", on
+                )
+                findings += found
+        return findings
+
+    def _line(
+        self,
+        subject: Subject,
+        item: Mapping[str, Any],
+        index: int,
+        on: date | None,
+        sequences: set[int],
+    ) -> list[Finding]:
+        line = f"item[{index}]"
+        findings: list[Finding] = []
+        if on is None:
+            findings.append(_no_date(subject, line, "serviced[x], billablePeriod.start or created"))
+        service = item.get("productOrService")
+        # A CPT expression (71250:26) is its base code with modifiers: the base code meets the
+        # binding, and each modifier is checked as a modifier.
+        base_service, expressed = _split_expressions(service)
+        found, _ = self._coded(
+            subject, base_service, f"{line}.productOrService", "Claim.item.productOrService", on
+        )
+        findings += found
+        for j, code in expressed:
+            relative = f"{line}.productOrService.coding[{j}].code"
+            checked = self._codings.check(
+                {"system": CPT, "code": code},
+                subject.path(relative),
+                self._binding("Claim.item.modifier"),
+                on,
+                is_codeable_concept=False,
+            )
+            findings += [
+                _as_modifier_finding(f, {"system": CPT, "code": code}) for f in checked.findings
+            ]
+        imaging = any(
+            self._codings.membership(CHEST_PROCEDURES, c, on).result
+            for c in _plain_codings(service)
+        )
+        modifiers: list[tuple[str, str]] = [
+            (code, f"{line}.productOrService.coding[{j}].code") for j, code in expressed
+        ]
+        for k, modifier in enumerate(_list(item.get("modifier"))):
+            relative = f"{line}.modifier[{k}]"
+            found, _ = self._coded(subject, modifier, relative, "Claim.item.modifier", on)
+            findings += [_as_modifier_finding(f, modifier) for f in found]
+            for coding in codings_of(modifier):
+                value = coding.get("code")
+                if isinstance(value, str) and coding.get("system") in _MODIFIER_SYSTEMS:
+                    modifiers.append((value, relative))
+        findings += _modifier_conflicts(subject, modifiers)
+        if item.get("bodySite"):
+            found, _ = self._coded(
+                subject, item["bodySite"], f"{line}.bodySite", "Claim.item.bodySite", on
+            )
+            findings += found
+        pointers = _list(item.get("diagnosisSequence"))
+        for k, pointer in enumerate(pointers):
+            if isinstance(pointer, int) and pointer not in sequences:
+                findings.append(
+                    Finding(
+                        "error",
+                        "business-rule",
+                        "dx-pointer-missing",
+                        f"Line {item.get('sequence', index + 1)} points at diagnosis {pointer}, "
+                        f"but the claim's diagnoses are numbered "
+                        f"{', '.join(map(str, sorted(sequences))) or '(none)'}",
+                        subject.path(f"{line}.diagnosisSequence[{k}]"),
+                    )
+                )
+        if imaging and not pointers:
+            findings.append(
+                Finding(
+                    "warning",
+                    "business-rule",
+                    "dx-pointer-absent",
+                    f"Imaging line {item.get('sequence', index + 1)} points at no diagnosis: "
+                    "add the diagnosisSequence of the indication that supports it",
+                    subject.path(line),
+                )
+            )
+        return findings
+
+
+def _list(value: Any) -> list[Any]:
+    return [v for v in value if v is not None] if isinstance(value, list) else []
+
+
+def _line_day(item: Any) -> date | None:
+    if not isinstance(item, Mapping):
+        return None
+    return day_of(item.get("servicedDate")) or day_of(
+        (item.get("servicedPeriod") or {}).get("start")
+    )
+
+
+def _plain_codings(element: Any) -> Iterable[Coding]:
+    for coding in codings_of(element):
+        system, code = coding.get("system"), coding.get("code")
+        if isinstance(system, str) and isinstance(code, str):
+            yield Coding(system, code.split(":", 1)[0])
+
+
+def _split_expressions(element: Any) -> tuple[Any, list[tuple[int, str]]]:
+    """``element`` with each CPT expression (``71250:26``, THO's way to send modifiers in the
+    code) replaced by its base code, and the (coding index, modifier) pairs it carried."""
+    codings = codings_of(element)
+    if not any(
+        c.get("system") == CPT and ":" in str(c.get("code", "")) for c in codings
+    ) or not isinstance(element, Mapping):
+        return element, []
+    modifiers: list[tuple[int, str]] = []
+    rewritten = []
+    for j, coding in enumerate(codings):
+        code = coding.get("code")
+        if coding.get("system") == CPT and isinstance(code, str) and ":" in code:
+            base, *parts = code.split(":")
+            modifiers += [(j, part) for part in parts if part]
+            coding = {k: v for k, v in coding.items() if k != "display"} | {"code": base}
+        rewritten.append(coding)
+    return {**element, "coding": rewritten}, modifiers
+
+
+def _modifier_conflicts(subject: Subject, modifiers: list[tuple[str, str]]) -> list[Finding]:
+    out = []
+    present = {code for code, _ in modifiers}
+    for pair, why in _CONFLICTS:
+        if pair <= present:
+            where = [relative for code, relative in modifiers if code in pair][-1]
+            out.append(
+                Finding(
+                    "error",
+                    "business-rule",
+                    "modifier-conflict",
+                    f"Modifiers {' and '.join(sorted(pair))} on one line: {why}",
+                    subject.path(where),
+                )
+            )
+    return out
+
+
+def _as_modifier_finding(finding: Finding, modifier: Any) -> Finding:
+    """A modifier outside the chest-imaging modifiers is 'not allowed', not 'not in a VS'."""
+    if finding.reason != "not-in-bound-valueset":
+        return finding
+    codes = ", ".join(
+        f"{c.get('code')} ({c.get('system')})" for c in codings_of(modifier) if c.get("code")
+    )
+    return Finding(
+        finding.severity,
+        "business-rule",
+        "modifier-not-allowed",
+        f"Modifier {codes or '(none)'} is not allowed on a chest-imaging line: the allowed "
+        "modifiers are those of "
+        f"{PROJECT_BASE}/ValueSet/chest-imaging-claim-modifiers (26, 52, 53, 59, 76, 77, TC, "
+        "FX, FY, XE, XP, XS, XU)",
+        finding.expression,
+    )
+
+
+def _no_date(subject: Subject, relative: str, which: str) -> Finding:
+    return Finding(
+        "warning",
+        "required",
+        "date-of-service-missing",
+        f"No date of service ({which}): the codes were checked against the newest loaded "
+        "versions, which may not be the ones in force",
+        subject.path(relative),
+    )
