@@ -30,6 +30,7 @@ from terminology.bench.rows import Row, Target, rotating, rows
 from terminology.bench.runner import failures
 from terminology.bench.verdict import render_verdicts, verdict
 from terminology.bench.wrk import BenchError, parse_wrk
+from terminology.operations.context import Services
 from tests.conftest import CONTENT_DIR, RunningServer, terminology_command
 
 WRK_OUTPUT = """Running 1s test @ http://127.0.0.1:1/fhir/metadata
@@ -397,3 +398,31 @@ def test_server_and_ceiling_alternate_and_the_ratio_is_the_median_of_the_slices(
     assert load.requests_per_second == (100 + 80 + 60) / 3
     assert ceiling.requests == (200 + 160 + 120) * 2
     assert load.p50_ms == 1.0 and ceiling.p50_ms == 0.5
+
+
+def test_generated_claims_and_orders_are_clean_except_the_planted_mistakes(
+    services: Services,
+) -> None:
+    from terminology.bench.resources import claims, orders
+    from terminology.checks.profiles import read_profiles
+    from terminology.checks.validate import ResourceValidator
+    from terminology.codec.resource_structure import structure_problems
+    from terminology.config import default_conformance_dir
+
+    validator = ResourceValidator(services, read_profiles(default_conformance_dir()))
+
+    def structure(resource):
+        return [(p.relative, p.text, p.code) for p in structure_problems(resource)]
+
+    for index, resource in enumerate([*claims(60), *orders(60)]):
+        errors = [f for f in validator.resource(resource, structure) if f.severity == "error"]
+        planted = index % 60 % 6 == 5
+        assert bool(errors) == planted, (index, errors)
+        assert not [f for f in errors if f.reason == "structure"], errors
+
+
+def test_the_post_rotation_script_cycles_bodies(tmp_path: Path) -> None:
+    from terminology.bench.rotation import body_script
+
+    script = body_script(tmp_path / "bodies.txt", "/fhir/Claim/$validate")
+    assert 'wrk.format("POST", "/fhir/Claim/$validate", headers, bodies[index])' in script

@@ -327,5 +327,31 @@ end
 """
 
 
+def body_script(bodies_file: Path, path: str) -> str:
+    """A wrk script that POSTs the JSON bodies in ``bodies_file`` (one a line) to ``path`` in
+    turn, each thread from its own starting point."""
+    return f"""\
+local bodies = {{}}
+for line in io.lines({_lua_string(str(bodies_file))}) do bodies[#bodies + 1] = line end
+local started = 0
+local index = 0
+local headers = {{["Content-Type"] = "application/fhir+json"}}
+
+function setup(thread)
+  thread:set("thread_number", started)
+  started = started + 1
+end
+
+function init(args)
+  index = ((thread_number or 0) * 7919) % #bodies
+end
+
+function request()
+  index = index % #bodies + 1
+  return wrk.format("POST", {_lua_string(path)}, headers, bodies[index])
+end
+"""
+
+
 def _lua_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

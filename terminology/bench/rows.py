@@ -3,11 +3,13 @@ server's answer, so a fast wrong server cannot look good."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from terminology.bench.resources import bundle, claims, orders
 from terminology.bench.rotation import (
     Question,
     code_system_questions,
@@ -25,10 +27,14 @@ CT_VS = f"{PROJECT_BASE}/ValueSet/chest-ct-procedures"
 class Target:
     """What a row must reach against the ceiling measured in the same run (issue 8)."""
 
-    #: Least requests/s as a fraction of the ceiling's.
+    #: Least requests/s as a fraction of the ceiling's (0 for none).
     rps_ratio: float
     #: Most p99 latency as a multiple of the ceiling's p99.
     p99_ratio: float = 2.0
+    #: Most p99 latency in milliseconds, if the target is absolute (issue 10).
+    p99_ms: float | None = None
+    #: Least resources validated per second per worker, if the row validates resources.
+    resources_per_worker: float | None = None
 
 
 #: The acceptance of issue 8 for $validate-code: GETs at 0.7x the ceiling, POSTs (a body to
@@ -51,6 +57,10 @@ class Row:
     #: When not empty, wrk cycles through these GETs (``path`` is the first) instead of
     #: repeating one request, and a spread of them is checked.
     rotation: tuple[Question, ...] = ()
+    #: When not empty, wrk cycles through these POST bodies (JSON text) instead of ``body``.
+    bodies: tuple[str, ...] = ()
+    #: Resources validated by one request (a Bundle's), for resources per second.
+    resources_per_request: int = 1
 
 
 def _expect(**wanted: Any) -> Callable[[dict[str, Any]], str | None]:
@@ -146,6 +156,50 @@ def rotating(name: str, questions: list[Question], target: Target | None) -> Row
     )
 
 
+#: Issue 10: single-resource $validate p99 under 10 ms at 16 connections; Bundle/$validate at
+#: 2,000 claims per second per core (a worker is a core here).
+VALIDATE_RESOURCE = Target(0.0, p99_ratio=float("inf"), p99_ms=10.0)
+VALIDATE_BUNDLE = Target(0.0, p99_ratio=float("inf"), resources_per_worker=2000.0)
+#: Generated resources of each kind the $validate rows cycle through; claims per Bundle.
+RESOURCES_PER_ROW = 1000
+CLAIMS_PER_BUNDLE = 100
+
+
+def resource_rows() -> list[Row]:
+    """$validate of generated orders and claims, one at a time and as a Bundle of claims."""
+    generated_claims = claims(RESOURCES_PER_ROW)
+    generated_orders = orders(RESOURCES_PER_ROW)
+    return [
+        Row(
+            f"Claim/$validate POST rotating ({RESOURCES_PER_ROW:,} claims)",
+            "POST",
+            "/fhir/Claim/$validate",
+            body=generated_claims[0],
+            check=_expect_type("OperationOutcome"),
+            target=VALIDATE_RESOURCE,
+            bodies=tuple(json.dumps(c) for c in generated_claims),
+        ),
+        Row(
+            f"ServiceRequest/$validate POST rotating ({RESOURCES_PER_ROW:,} orders)",
+            "POST",
+            "/fhir/ServiceRequest/$validate",
+            body=generated_orders[0],
+            check=_expect_type("OperationOutcome"),
+            target=VALIDATE_RESOURCE,
+            bodies=tuple(json.dumps(o) for o in generated_orders),
+        ),
+        Row(
+            f"Bundle/$validate POST ({CLAIMS_PER_BUNDLE} claims)",
+            "POST",
+            "/fhir/Bundle/$validate",
+            body=bundle(generated_claims[:CLAIMS_PER_BUNDLE]),
+            check=_expect_type("OperationOutcome"),
+            target=VALIDATE_BUNDLE,
+            resources_per_request=CLAIMS_PER_BUNDLE,
+        ),
+    ]
+
+
 #: ICD-10-CM codes per fiscal year the full-content rows rotate through.
 ICD_CODES_PER_VERSION = 2000
 
@@ -178,6 +232,7 @@ def rows(content_dir: Path) -> list[Row]:
     return [
         *ROWS,
         *full,
+        *resource_rows(),
         rotating(
             "ValueSet/$validate-code GET rotating",
             value_set_questions(content),

@@ -46,6 +46,8 @@ class RowResult:
     target: Target | None = None
     #: Distinct requests wrk cycled through (0 for a row that repeats one request).
     distinct: int = 0
+    #: Resources validated per second per worker ($validate rows), else 0.
+    resources_per_worker: float = 0.0
 
 
 def free_port() -> int:
@@ -239,9 +241,22 @@ def bench(
                 "rps_vs_ceiling": rps_ratio,
                 "p99_vs_ceiling": load.p99_ms / ceiling.p99_ms if ceiling.p99_ms else float("inf"),
             }
+            per_worker = (
+                load.requests_per_second * row.resources_per_request / workers
+                if row.path.endswith("/$validate")
+                else 0.0
+            )
             results.append(
                 RowResult(
-                    row.name, load, ceiling, single, wrong, ratios, row.target, len(row.rotation)
+                    row.name,
+                    load,
+                    ceiling,
+                    single,
+                    wrong,
+                    ratios,
+                    row.target,
+                    len(row.rotation) or len(row.bodies),
+                    per_worker,
                 )
             )
         memory, memory_kind = memory_of(server.pid)
@@ -260,7 +275,24 @@ def bench(
         "server_memory_bytes": memory,
         "server_memory_kind": memory_kind,
         "start_up": start_up,
+        "validate_stages_us": _stage_costs(),
     }
+
+
+def _stage_costs() -> dict[str, float]:
+    """In this process, the cost of each stage of validating the generated resources."""
+    from terminology.app import build_services
+    from terminology.bench.resources import claims, orders, stage_costs
+    from terminology.checks.profiles import read_profiles
+    from terminology.config import default_conformance_dir
+
+    services = build_services(Settings.from_env())
+    resources = [*claims(RESOURCES), *orders(RESOURCES)]
+    return stage_costs(services, read_profiles(default_conformance_dir()), resources)
+
+
+#: Resources of each kind the stage costs are measured on.
+RESOURCES = 1000
 
 
 def paired(
@@ -333,8 +365,22 @@ def render(figures: dict[str, Any]) -> str:
     for r in rotating:
         passes = r["load"]["requests"] / r["distinct"]
         lines.append(
-            f"{r['name']}: {r['distinct']} distinct questions (codes x dates of service), "
-            f"each asked {passes:.1f} times on average under load"
+            f"{r['name']}: {r['distinct']} distinct requests, each sent {passes:.1f} times on "
+            "average under load"
+        )
+    validating = [r for r in figures["rows"] if r.get("resources_per_worker")]
+    if validating:
+        lines.append("")
+    for r in validating:
+        lines.append(
+            f"{r['name']}: {r['resources_per_worker']:,.0f} resources/s per worker "
+            f"({r['resources_per_worker'] * s['workers']:,.0f} with {s['workers']} workers)"
+        )
+    stages = figures.get("validate_stages_us")
+    if stages:
+        lines.append(
+            "cost per resource of $validate in one process (1,000 claims and 1,000 orders, "
+            "memos warm): " + ", ".join(f"{stage} {us:.0f} us" for stage, us in stages.items())
         )
     memory = figures["server_memory_bytes"] / (1024 * 1024)
     lines += [

@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from terminology.bench.rotation import lua_script
+from terminology.bench.rotation import body_script, lua_script
 from terminology.bench.rows import Row
 
 
@@ -74,6 +74,11 @@ def parse_wrk(output: str) -> Load:
 def write_script(row: Row, directory: Path) -> Path | None:
     """The wrk Lua script a row needs (a POST body, or the paths to cycle through), if any."""
     script = directory / "row.lua"
+    if row.bodies:
+        bodies = directory / "bodies.txt"
+        bodies.write_text("".join(f"{b}\n" for b in row.bodies))
+        script.write_text(body_script(bodies, row.path))
+        return script
     if row.rotation:
         paths = directory / "paths.txt"
         paths.write_text("".join(f"{q.path}\n" for q in row.rotation))
