@@ -115,6 +115,17 @@ def test_a_child_outside_its_parents_subtree_is_refused(store: ContentStore) -> 
     assert store.code_systems() == []
 
 
+def test_a_code_listed_twice_or_a_wrong_count_is_refused(store: ContentStore) -> None:
+    with pytest.raises(TerminologyError, match="demo\\|1: code B appears twice"):
+        load(store, records=[*RECORDS, ConceptRecord("B", "again", None)])
+    with pytest.raises(TerminologyError, match="6 concepts, expected 7"):
+        with store.writer() as writer:
+            writer.put_code_system(HEADER, RECORDS, "loaded", total=7)
+    with pytest.raises(TerminologyError, match="E comes before or without its parent F"):
+        load(store, records=[*RECORDS, ConceptRecord("E", "e", "F"), ConceptRecord("F", "f", None)])
+    assert store.code_systems() == [] and store.resources() == []
+
+
 def test_resources_replace_by_id_and_by_url_and_version(store: ContentStore) -> None:
     vs = {"resourceType": "ValueSet", "id": "v", "url": "http://example.org/vs", "version": "1"}
     with store.writer() as writer:
