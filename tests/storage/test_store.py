@@ -83,6 +83,35 @@ def test_search_finds_word_prefixes_and_code_prefixes(
     assert codes(store.search(key, text)) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ménière", ["M1"]),
+        ("meniere", ["M1"]),  # diacritics are ignored, as SQLite's unicode61 tokenizer does
+        ("MENI", ["M1", "M2"]),
+        ('"tear", (menis', ["M2"]),  # punctuation only separates words
+        ("x" * 5000, []),  # longer than any word: found nowhere, and no error
+        ("m1\0", []),  # a NUL is in no code and no word
+    ],
+)
+def test_search_ignores_diacritics_and_punctuation(
+    store: ContentStore, text: str, expected: list[str]
+) -> None:
+    records = [
+        ConceptRecord("M1", "Ménière's disease", None),
+        ConceptRecord("M2", "Meniscus tear", None),
+    ]
+    key = load(store, records=records)
+    assert codes(store.search(key, text)) == expected
+
+
+def test_a_code_with_a_nul_is_simply_not_there(store: ContentStore) -> None:
+    key = load(store)
+    assert store.concept(key, "B\0") is None
+    assert codes(store.subtree(key, "A\0")) == []
+    assert codes(store.search(key, "b\0")) == ["B"]  # the word b (Bacterial), no code
+
+
 def test_a_load_bumps_the_generation_and_a_failed_one_changes_nothing(
     store: ContentStore,
 ) -> None:
