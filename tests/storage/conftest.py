@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from terminology.storage.postgres_store import PostgresStore
+from terminology.storage.postgres_store import PostgresStore, without_password
 from terminology.storage.sqlite_store import SqliteStore
 from terminology.storage.store import ContentStore
 
@@ -58,7 +58,7 @@ def postgres_url() -> str:
         if problem is None:
             return POSTGRES_URL
     pytest.fail(
-        f"PostgreSQL at {POSTGRES_URL} is not reachable ({problem}); "
+        f"PostgreSQL at {without_password(POSTGRES_URL)} is not reachable ({problem}); "
         f"tried to start it with: {', '.join(tried) or 'no start command found'}. "
         "The storage tests need a running PostgreSQL (set TERMINOLOGY_TEST_DATABASE_URL).",
         pytrace=False,

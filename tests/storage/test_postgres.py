@@ -155,7 +155,10 @@ def test_a_reader_sees_the_old_load_or_the_new_never_part(postgres_store, postgr
             writer.put_code_system(HEADER, big, "loaded", total=len(big))
             time.sleep(0.3)  # committed only after readers had a good look
         writing.clear()
-        time.sleep(0.2)
+        committed = len(seen)
+        deadline = time.monotonic() + 10
+        while len(seen) < committed + 3 and time.monotonic() < deadline:
+            time.sleep(0.01)  # let the reader look again after the commit
     finally:
         done.set()
         thread.join(30)
