@@ -23,12 +23,14 @@ remove_diacritics`` does; that only widens what is found, never narrows it.
 Writers: one transaction each, serialised by a transaction-scoped advisory lock on the schema;
 readers use other connections and, at READ COMMITTED, see a load whole or not at all. Reads use
 one autocommit connection per thread; one found broken (PostgreSQL restarted, the connection
-killed) is replaced and the read tried once more.
+killed) is replaced and the read tried once more. A forked worker (granian forks them from the
+process that seeded the store) opens its own: a connection is never shared by two processes.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import unicodedata
@@ -176,7 +178,11 @@ class PostgresStore:
         self._lock_key = zlib.crc32(self.schema.encode()) - 2**31
         self._local = threading.local()
         self._guard = threading.Lock()
-        self._readers: set[Connection] = set()
+        #: Every reader connection, with the process that opened it.
+        self._readers: dict[Connection, int] = {}
+        #: Connections a forked process inherited: its parent's, so never used nor closed here
+        #: (closing one would end the parent's session), only kept from the garbage collector.
+        self._inherited: list[Connection] = []
         self._password: str | None = None
         try:
             params = conninfo_to_dict(url)
@@ -244,10 +250,12 @@ class PostgresStore:
     # -- connections -------------------------------------------------------------------------
     def _reader(self) -> Connection:
         conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is not None and self._readers.get(conn) != os.getpid():
+            conn = None  # opened by the process this one was forked from
         if conn is None or conn.closed:
             conn = self._connect()
             with self._guard:
-                self._readers.add(conn)
+                self._readers[conn] = os.getpid()
             old: weakref.finalize[Any, Any] | None = getattr(self._local, "finalizer", None)
             if old is not None:
                 old.detach()
@@ -260,15 +268,21 @@ class PostgresStore:
 
     def _release(self, conn: Connection) -> None:
         with self._guard:
-            self._readers.discard(conn)
+            pid = self._readers.pop(conn, None)
+            if pid != os.getpid():
+                self._inherited.append(conn)
+                return
         conn.close()
 
     def close(self) -> None:
-        """Close every reader connection (each thread opens a new one when it reads again)."""
+        """Close every reader connection this process opened (each thread opens a new one
+        when it reads again)."""
         with self._guard:
-            readers, self._readers = self._readers, set()
-        for conn in readers:
-            conn.close()
+            readers, self._readers = self._readers, {}
+            self._inherited += [conn for conn, pid in readers.items() if pid != os.getpid()]
+        for conn, pid in readers.items():
+            if pid == os.getpid():
+                conn.close()
 
     def _rows(self, query: LiteralString, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one read; on a connection found broken, once more on a fresh one."""

@@ -4,6 +4,7 @@ connection."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -180,3 +181,23 @@ def test_a_dropped_read_connection_is_replaced(postgres_store, postgres_url) -> 
     assert store._reader().info.backend_pid != pid
     store._reader().close()
     assert store.concept(key, "D") is not None
+
+
+def test_a_forked_worker_opens_its_own_connection(postgres_store) -> None:
+    store = postgres_store
+    key = load(store)
+    pid = store._reader().info.backend_pid
+    child = os.fork()
+    if child == 0:  # the worker: reads on a connection of its own, then leaves without cleanup
+        code = 1
+        try:
+            if store._reader().info.backend_pid != pid and store.concept(key, "D") is not None:
+                code = 0
+            store.close()
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    # The parent's connection was neither used nor closed by the worker.
+    assert store._reader().info.backend_pid == pid
+    assert codes(store.subtree(key, "B")) == ["B", "B1", "B2"]
