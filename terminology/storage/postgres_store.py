@@ -5,7 +5,9 @@ Layout (in one schema, ``public`` unless told otherwise), as in ``sqlite_store``
 - ``meta``: the schema version and the content generation (bumped by every change).
 - ``resources``: every CodeSystem, ValueSet and ConceptMap as FHIR JSON text.
 - ``code_systems``: one row per stored code-system version; its key comes from an identity
-  sequence, so each load takes a new key and two loads' concepts never mix.
+  sequence, so each load takes a new key and two loads' concepts never mix. A replaced version
+  is retired (``retired_at``, by the database's clock, which every replica shares) and its
+  concepts purged by a write some minutes later.
 - ``concepts``: one row per concept; ``ord`` and ``last`` number each subtree, so is-a is a
   range. ``words`` is the concept's display and designation words, split and folded in Python
   (below), with a GIN index on ``array_to_tsvector(words)`` for ``$expand``'s ``filter``.
@@ -48,6 +50,7 @@ from psycopg.rows import TupleRow
 
 from terminology.errors import TerminologyError
 from terminology.storage.records import (
+    RETIRED_GRACE_SECONDS,
     ConceptRecord,
     ConceptRow,
     Progress,
@@ -65,6 +68,12 @@ _WORDS = re.compile(r"[^\W_]+")
 _WORD_LIMIT = 200
 
 SCHEMA_VERSION = "1"
+
+#: Concepts sent per progress report.
+_BATCH = 5000
+
+#: The database's clock as unix time: replicas retire and purge by one clock.
+_NOW: LiteralString = "extract(epoch FROM clock_timestamp())::double precision"
 
 #: Seconds to wait for a connection when the URL does not say.
 CONNECT_TIMEOUT = 10
@@ -91,7 +100,8 @@ _SCHEMA: list[LiteralString] = [
         version TEXT COLLATE "C" NOT NULL,
         resource_id TEXT COLLATE "C" NOT NULL,
         concept_count INTEGER NOT NULL,
-        UNIQUE (url, version)
+        -- When a newer load replaced it (unix time); NULL while it is served.
+        retired_at DOUBLE PRECISION
     )""",
     """CREATE TABLE IF NOT EXISTS concepts (
         cs BIGINT NOT NULL,
@@ -105,6 +115,7 @@ _SCHEMA: list[LiteralString] = [
         words TEXT[] NOT NULL,
         PRIMARY KEY (cs, code)
     )""",
+    "CREATE INDEX IF NOT EXISTS code_systems_by_resource ON code_systems (resource_id)",
     "CREATE UNIQUE INDEX IF NOT EXISTS concepts_by_ord ON concepts (cs, ord)",
     "CREATE INDEX IF NOT EXISTS concepts_by_words ON concepts "
     "USING gin (array_to_tsvector(words))",
@@ -319,7 +330,8 @@ class PostgresStore:
 
     def code_systems(self) -> list[StoredCodeSystem]:
         rows = self._rows(
-            "SELECT cs, url, version, resource_id, concept_count FROM code_systems ORDER BY cs"
+            "SELECT cs, url, version, resource_id, concept_count FROM code_systems "
+            "WHERE retired_at IS NULL ORDER BY cs"
         )
         return [
             StoredCodeSystem(key, url, version or None, rid, count)
@@ -401,6 +413,7 @@ class PostgresStore:
             with conn.transaction():
                 self._lock(conn)
                 writer = PostgresWriter(conn)
+                writer.purge_retired()
                 yield writer
                 if writer.changed:
                     conn.execute(
@@ -477,8 +490,19 @@ class PostgresWriter:
             )
 
     def _drop_concepts(self, resource_id: str) -> None:
+        """Retire the concepts of a replaced version. They stay readable for a while: a
+        request that started on the previous content still reads them by their key."""
+        self._conn.execute(
+            "UPDATE code_systems SET retired_at = " + _NOW + " "
+            "WHERE resource_id = %s AND retired_at IS NULL",
+            (resource_id,),
+        )
+
+    def purge_retired(self, older_than: float = RETIRED_GRACE_SECONDS) -> None:
+        """Delete the concepts of versions retired more than ``older_than`` seconds ago."""
         for (key,) in self._rows(
-            "SELECT cs FROM code_systems WHERE resource_id = %s", (resource_id,)
+            "SELECT cs FROM code_systems WHERE retired_at < " + _NOW + " - %s",
+            (older_than,),
         ):
             self._conn.execute("DELETE FROM concepts WHERE cs = %s", (key,))
             self._conn.execute("DELETE FROM code_systems WHERE cs = %s", (key,))
@@ -505,9 +529,7 @@ class PostgresWriter:
             (body["url"], body.get("version") or "", body["id"], total),
         )
         key = found[0][0]
-        rows = number_subtrees(
-            records, f"{body['url']}|{body.get('version')}", total=total, progress=progress
-        )
+        rows = number_subtrees(records, f"{body['url']}|{body.get('version')}", total=total)
         # COPY streams the rows in one statement: ~10x faster than inserting them one by one.
         with self._conn.cursor() as cursor, cursor.copy(
             "COPY concepts (cs, code, ord, last, display, parent, children, extra, words) "
@@ -516,11 +538,13 @@ class PostgresWriter:
             copy.set_types(
                 ["int8", "text", "int4", "int4", "text", "text", "text", "text", "text[]"]
             )
-            for row in rows:
-                copy.write_row((key, *row, index_words(row.display, row.extra)))
+            for start in range(0, len(rows), _BATCH):
+                batch = rows[start : start + _BATCH]
+                for row in batch:
+                    copy.write_row((key, *row, index_words(row.display, row.extra)))
+                if progress is not None:
+                    progress(start + len(batch), total)
         # Fresh statistics, so the next search uses the word index at once rather than after
         # autovacuum's next round (a scan of every concept of the version meanwhile).
         self._conn.execute("ANALYZE concepts")
-        if progress is not None:
-            progress(total, total)
         return total

@@ -41,6 +41,10 @@ class StoredResource:
     origin: str
 
 
+#: How long the concepts of a replaced code-system version stay readable (in-flight requests
+#: of the previous content use them); workers look for new content every second or so.
+RETIRED_GRACE_SECONDS = 300.0
+
 #: Progress callback: (done, total) concepts written.
 Progress = Callable[[int, int], None]
 

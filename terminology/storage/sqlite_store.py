@@ -34,6 +34,7 @@ from typing import Any
 
 from terminology.errors import TerminologyError
 from terminology.storage.records import (
+    RETIRED_GRACE_SECONDS,
     ConceptRecord,
     ConceptRow,
     Progress,
@@ -53,9 +54,6 @@ SCHEMA_VERSION = "2"
 #: Concepts written per statement batch (the progress bar moves once per batch).
 _BATCH = 5000
 
-#: How long the concepts of a replaced code-system version stay readable (in-flight requests
-#: of the previous content use them); workers look for new content every second or so.
-RETIRED_GRACE_SECONDS = 300.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
