@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
+
+from terminology.errors import TerminologyError
 
 #: A concept as stored: code, display, parent (or None), child codes (space-separated, in
 #: order) and the rest of its FHIR JSON (properties, designations, definition) or None.
@@ -39,6 +41,10 @@ class StoredResource:
     origin: str
 
 
+#: How long the concepts of a replaced code-system version stay readable (in-flight requests
+#: of the previous content use them); workers look for new content every second or so.
+RETIRED_GRACE_SECONDS = 300.0
+
 #: Progress callback: (done, total) concepts written.
 Progress = Callable[[int, int], None]
 
@@ -49,3 +55,62 @@ def words_of(display: str | None, extra: str | None) -> str:
     if extra:
         texts += [d.get("value", "") for d in json.loads(extra).get("designation", ())]
     return " ".join(texts)
+
+
+class NumberedConcept(NamedTuple):
+    """A concept as a store writes it: ``ord`` is its place in the code system's order and
+    ``last`` the ``ord`` of its subtree's last concept (its descendants are
+    ``ord < n <= last``); ``children`` is the child codes, space-separated, in order; ``extra``
+    is ``ConceptRecord.extra`` as JSON."""
+
+    code: str
+    ord: int
+    last: int
+    display: str | None
+    parent: str | None
+    children: str
+    extra: str | None
+
+
+def number_subtrees(
+    records: Iterable[ConceptRecord],
+    label: str,
+    *,
+    total: int,
+) -> list[NumberedConcept]:
+    """Number ``records`` (parents first, each subtree contiguous) for a store, refusing a
+    code listed twice, a concept before or outside its parent's subtree, and a count other
+    than ``total``. ``label`` (url|version) starts each error message. Every backend writes
+    what this returns, so the rule of what a stored code system may be exists once."""
+    rows: list[list[Any]] = []
+    by_code: dict[str, list[Any]] = {}
+    path: list[list[Any]] = []  # the open subtrees, root first
+    for ord_, record in enumerate(records):
+        if record.code in by_code:
+            raise TerminologyError(f"{label}: code {record.code} appears twice")
+        while path and path[-1][0] != record.parent:
+            path.pop()
+        if record.parent is not None and not path:
+            if record.parent not in by_code:
+                raise TerminologyError(
+                    f"{label}: {record.code} comes before or without its parent {record.parent}"
+                )
+            raise TerminologyError(
+                f"{label}: {record.code} is not listed directly under its parent "
+                f"{record.parent}'s subtree"
+            )
+        extra = json.dumps(record.extra, ensure_ascii=False) if record.extra else None
+        row = [record.code, ord_, ord_, record.display, record.parent, [], extra]
+        if path:
+            path[-1][5].append(record.code)
+        for open_row in path:
+            open_row[2] = ord_
+        path.append(row)
+        by_code[record.code] = row
+        rows.append(row)
+    if len(rows) != total:
+        raise TerminologyError(f"{label}: {len(rows)} concepts, expected {total}")
+    return [
+        NumberedConcept(code, ord_, last, display, parent, " ".join(kids), extra)
+        for code, ord_, last, display, parent, kids, extra in rows
+    ]

@@ -34,11 +34,13 @@ from typing import Any
 
 from terminology.errors import TerminologyError
 from terminology.storage.records import (
+    RETIRED_GRACE_SECONDS,
     ConceptRecord,
     ConceptRow,
     Progress,
     StoredCodeSystem,
     StoredResource,
+    number_subtrees,
     words_of,
 )
 
@@ -52,9 +54,6 @@ SCHEMA_VERSION = "2"
 #: Concepts written per statement batch (the progress bar moves once per batch).
 _BATCH = 5000
 
-#: How long the concepts of a replaced code-system version stay readable (in-flight requests
-#: of the previous content use them); workers look for new content every second or so.
-RETIRED_GRACE_SECONDS = 300.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -361,48 +360,16 @@ class StoreWriter:
         )
         key = cursor.lastrowid
         assert key is not None
-        rows: list[list[Any]] = []
-        by_code: dict[str, list[Any]] = {}
-        path: list[list[Any]] = []  # the open subtrees, root first
-        for ord_, record in enumerate(records):
-            if record.code in by_code:
-                raise TerminologyError(f"{body['url']}|{body.get('version')}: "
-                                       f"code {record.code} appears twice")
-            while path and path[-1][0] != record.parent:
-                path.pop()
-            if record.parent is not None and not path:
-                parent_row = by_code.get(record.parent)
-                if parent_row is None:
-                    raise TerminologyError(
-                        f"{body['url']}|{body.get('version')}: {record.code} comes before or "
-                        f"without its parent {record.parent}"
-                    )
-                raise TerminologyError(
-                    f"{body['url']}|{body.get('version')}: {record.code} is not listed "
-                    f"directly under its parent {record.parent}'s subtree"
-                )
-            extra = json.dumps(record.extra, ensure_ascii=False) if record.extra else None
-            row = [record.code, ord_, ord_, record.display, record.parent, [], extra]
-            if path:
-                path[-1][5].append(record.code)
-            for open_row in path:
-                open_row[2] = ord_
-            path.append(row)
-            by_code[record.code] = row
-            rows.append(row)
-        if len(rows) != total:
-            raise TerminologyError(
-                f"{body['url']}|{body.get('version')}: {len(rows)} concepts, expected {total}"
-            )
+        rows = number_subtrees(records, f"{body['url']}|{body.get('version')}", total=total)
         for start in range(0, len(rows), _BATCH):
             batch = rows[start : start + _BATCH]
             self._db.executemany(
                 "INSERT INTO concepts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                ((key, c, o, last, d, p, " ".join(kids), x) for c, o, last, d, p, kids, x in batch),
+                ((key, *row) for row in batch),
             )
             self._db.executemany(
                 "INSERT INTO concept_words (display, cs, code) VALUES (?, ?, ?)",
-                ((words_of(d, x), key, c) for c, _o, _l, d, _p, _k, x in batch),
+                ((words_of(row.display, row.extra), key, row.code) for row in batch),
             )
             if progress is not None:
                 progress(start + len(batch), total)

@@ -83,6 +83,35 @@ def test_search_finds_word_prefixes_and_code_prefixes(
     assert codes(store.search(key, text)) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ménière", ["M1"]),
+        ("meniere", ["M1"]),  # diacritics are ignored, as SQLite's unicode61 tokenizer does
+        ("MENI", ["M1", "M2"]),
+        ('"tear", (menis', ["M2"]),  # punctuation only separates words
+        ("x" * 5000, []),  # longer than any word: found nowhere, and no error
+        ("m1\0", []),  # a NUL is in no code and no word
+    ],
+)
+def test_search_ignores_diacritics_and_punctuation(
+    store: ContentStore, text: str, expected: list[str]
+) -> None:
+    records = [
+        ConceptRecord("M1", "Ménière's disease", None),
+        ConceptRecord("M2", "Meniscus tear", None),
+    ]
+    key = load(store, records=records)
+    assert codes(store.search(key, text)) == expected
+
+
+def test_a_code_with_a_nul_is_simply_not_there(store: ContentStore) -> None:
+    key = load(store)
+    assert store.concept(key, "B\0") is None
+    assert codes(store.subtree(key, "A\0")) == []
+    assert codes(store.search(key, "b\0")) == ["B"]  # the word b (Bacterial), no code
+
+
 def test_a_load_bumps_the_generation_and_a_failed_one_changes_nothing(
     store: ContentStore,
 ) -> None:
@@ -113,6 +142,17 @@ def test_a_child_outside_its_parents_subtree_is_refused(store: ContentStore) -> 
     with pytest.raises(TerminologyError, match="subtree"):
         load(store, records=records)
     assert store.code_systems() == []
+
+
+def test_a_code_listed_twice_or_a_wrong_count_is_refused(store: ContentStore) -> None:
+    with pytest.raises(TerminologyError, match="demo\\|1: code B appears twice"):
+        load(store, records=[*RECORDS, ConceptRecord("B", "again", None)])
+    with pytest.raises(TerminologyError, match="6 concepts, expected 7"):
+        with store.writer() as writer:
+            writer.put_code_system(HEADER, RECORDS, "loaded", total=7)
+    with pytest.raises(TerminologyError, match="E comes before or without its parent F"):
+        load(store, records=[*RECORDS, ConceptRecord("E", "e", "F"), ConceptRecord("F", "f", None)])
+    assert store.code_systems() == [] and store.resources() == []
 
 
 def test_resources_replace_by_id_and_by_url_and_version(store: ContentStore) -> None:

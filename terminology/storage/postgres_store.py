@@ -1,0 +1,550 @@
+"""The PostgreSQL content store (``TERMINOLOGY_DATABASE_URL``): the same contract and the same
+logical layout as the embedded SQLite store, for several replicas sharing one database.
+
+Layout (in one schema, ``public`` unless told otherwise), as in ``sqlite_store``:
+- ``meta``: the schema version and the content generation (bumped by every change).
+- ``resources``: every CodeSystem, ValueSet and ConceptMap as FHIR JSON text.
+- ``code_systems``: one row per stored code-system version; its key comes from an identity
+  sequence, so each load takes a new key and two loads' concepts never mix. A replaced version
+  is retired (``retired_at``, by the database's clock, which every replica shares) and its
+  concepts purged by a write some minutes later.
+- ``concepts``: one row per concept; ``ord`` and ``last`` number each subtree, so is-a is a
+  range. ``words`` is the concept's display and designation words, split and folded in Python
+  (below), with a GIN index on ``array_to_tsvector(words)`` for ``$expand``'s ``filter``.
+
+Text keys are ``COLLATE "C"``: comparisons and ordering are bytewise, as in SQLite, whatever
+the database's collation, and a code-prefix search is a range scan of the primary key.
+
+Full-text search: ``array_to_tsvector`` turns the word list into lexemes as they are, and the
+query is a ``tsquery`` of ``'word':*`` prefix terms, so PostgreSQL's text parser and
+dictionaries (which split and normalise words their own way) play no part: a concept matches
+when every query word is a byte prefix of one of its words, both split by the rule the
+caller's exact filter uses. Words are also stripped of diacritics, as SQLite's ``unicode61
+remove_diacritics`` does; that only widens what is found, never narrows it.
+
+Writers: one transaction each, serialised by a transaction-scoped advisory lock on the schema;
+readers use other connections and, at READ COMMITTED, see a load whole or not at all. Reads use
+one autocommit connection per thread; one found broken (PostgreSQL restarted, the connection
+killed) is replaced and the read tried once more. A forked worker (granian forks them from the
+process that seeded the store) opens its own: a connection is never shared by two processes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import unicodedata
+import weakref
+import zlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, LiteralString, cast
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.rows import TupleRow
+
+from terminology.errors import TerminologyError
+from terminology.storage.records import (
+    RETIRED_GRACE_SECONDS,
+    ConceptRecord,
+    ConceptRow,
+    Progress,
+    StoredCodeSystem,
+    StoredResource,
+    number_subtrees,
+    words_of,
+)
+
+#: Words as the caller's text filter and SQLite's unicode61 tokenizer see them.
+_WORDS = re.compile(r"[^\W_]+")
+
+#: Characters of a word kept in the index and in a query: a longer query word is cut to the
+#: same length, so a prefix still matches (a tsvector lexeme may not exceed 2,047 bytes).
+_WORD_LIMIT = 200
+
+SCHEMA_VERSION = "1"
+
+#: Concepts sent per progress report.
+_BATCH = 5000
+
+#: The database's clock as unix time: replicas retire and purge by one clock.
+_NOW: LiteralString = "extract(epoch FROM clock_timestamp())::double precision"
+
+#: Seconds to wait for a connection when the URL does not say.
+CONNECT_TIMEOUT = 10
+
+#: First key of the advisory locks this store takes; the second is the schema's CRC-32.
+_LOCK_SPACE = 0x7465726D  # "term"
+
+_TABLES = ("meta", "resources", "code_systems", "concepts")
+
+_SCHEMA: list[LiteralString] = [
+    'CREATE TABLE IF NOT EXISTS meta (key TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL)',
+    """CREATE TABLE IF NOT EXISTS resources (
+        resource_type TEXT COLLATE "C" NOT NULL,
+        id TEXT COLLATE "C" NOT NULL,
+        url TEXT COLLATE "C" NOT NULL,
+        version TEXT COLLATE "C",
+        origin TEXT COLLATE "C" NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (resource_type, id)
+    )""",
+    """CREATE TABLE IF NOT EXISTS code_systems (
+        cs BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        url TEXT COLLATE "C" NOT NULL,
+        version TEXT COLLATE "C" NOT NULL,
+        resource_id TEXT COLLATE "C" NOT NULL,
+        concept_count INTEGER NOT NULL,
+        -- When a newer load replaced it (unix time); NULL while it is served.
+        retired_at DOUBLE PRECISION
+    )""",
+    """CREATE TABLE IF NOT EXISTS concepts (
+        cs BIGINT NOT NULL,
+        code TEXT COLLATE "C" NOT NULL,
+        ord INTEGER NOT NULL,
+        last INTEGER NOT NULL,
+        display TEXT,
+        parent TEXT COLLATE "C",
+        children TEXT NOT NULL,
+        extra TEXT,
+        words TEXT[] NOT NULL,
+        PRIMARY KEY (cs, code)
+    )""",
+    "CREATE INDEX IF NOT EXISTS code_systems_by_resource ON code_systems (resource_id)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS concepts_by_ord ON concepts (cs, ord)",
+    "CREATE INDEX IF NOT EXISTS concepts_by_words ON concepts "
+    "USING gin (array_to_tsvector(words))",
+]
+
+Connection = psycopg.Connection[TupleRow]
+
+_COLUMNS: LiteralString = "code, display, parent, children, extra"
+
+
+def without_password(url: str) -> str:
+    """``url`` (a ``postgresql://`` URL or a ``key=value`` conninfo) without its password."""
+    if "://" not in url:
+        try:
+            params = conninfo_to_dict(url)
+        except psycopg.Error:
+            return "(an unreadable PostgreSQL conninfo)"
+        params.pop("password", None)
+        return make_conninfo("", **params)
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    userinfo, at, hosts = netloc.rpartition("@")
+    if at:
+        netloc = userinfo.partition(":")[0] + "@" + hosts
+    query = parts.query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if any(name == "password" for name, _ in pairs):
+        query = urlencode([(name, value) for name, value in pairs if name != "password"])
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def fold_word(word: str) -> str:
+    """A word as indexed and searched: without diacritics, cut to ``_WORD_LIMIT``."""
+    if not word.isascii():
+        decomposed = unicodedata.normalize("NFD", word)
+        word = unicodedata.normalize(
+            "NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        )
+    return word[:_WORD_LIMIT]
+
+
+def index_words(display: str | None, extra: str | None) -> list[str]:
+    """The distinct folded words of a concept's display and designations."""
+    text = words_of(display, extra) if extra else display or ""
+    found = {fold_word(w) for w in _WORDS.findall(text.casefold())}
+    found.discard("")
+    return sorted(found)
+
+
+def prefix_query(text: str) -> str | None:
+    """A ``tsquery`` matching concepts with a word starting with each word of ``text``."""
+    words = {fold_word(w) for w in _WORDS.findall(text.casefold())} - {""}
+    if not words:
+        return None
+    # Lexemes are quoted (a quote doubled, a backslash escaped), though words hold only
+    # letters and digits; the query is then passed as a parameter.
+    return " & ".join(
+        "'" + w.replace("\\", "\\\\").replace("'", "''") + "':*" for w in sorted(words)
+    )
+
+
+class PostgresStore:
+    """One store in one PostgreSQL schema. Reads use one connection per thread; writes go
+    through ``writer()``, each on a connection of its own."""
+
+    def __init__(self, url: str, schema: str | None = None) -> None:
+        self.schema = schema or "public"
+        self.location = without_password(url)
+        #: The store in messages: its location and, when not the default, its schema.
+        self._where = self.location + (f" schema {self.schema}" if schema else "")
+        self._lock_key = zlib.crc32(self.schema.encode()) - 2**31
+        self._local = threading.local()
+        self._guard = threading.Lock()
+        #: Every reader connection, with the process that opened it.
+        self._readers: dict[Connection, int] = {}
+        #: Connections a forked process inherited: its parent's, so never used nor closed here
+        #: (closing one would end the parent's session), only kept from the garbage collector.
+        self._inherited: list[Connection] = []
+        self._password: str | None = None
+        try:
+            params = conninfo_to_dict(url)
+            password = params.get("password")
+            self._password = str(password) if password else None
+            params.setdefault("connect_timeout", CONNECT_TIMEOUT)
+            self._conninfo = make_conninfo("", **params)
+            found = self._prepare()
+        except psycopg.Error as exc:
+            raise TerminologyError(
+                f"content store {self._where} cannot be opened ({self._scrub(exc)})"
+            ) from exc
+        if found != SCHEMA_VERSION:
+            raise TerminologyError(
+                f"content store {self._where} has schema {found}, "
+                f"this server needs {SCHEMA_VERSION}"
+            )
+
+    def _scrub(self, exc: BaseException) -> str:
+        """``exc``'s message, without the password should the driver have quoted it."""
+        text = " ".join(str(exc).split())
+        return text.replace(self._password, "***") if self._password else text
+
+    def _connect(self) -> Connection:
+        conn = psycopg.connect(self._conninfo, autocommit=True)
+        try:
+            conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _prepare(self) -> str:
+        """Create the schema and tables if missing; return the stored schema version."""
+        with self._connect() as conn:
+            present = conn.execute(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = %s AND tablename = ANY(%s)",
+                (self.schema, list(_TABLES)),
+            ).fetchone()
+            if present is None or present[0] < len(_TABLES):
+                # Replicas starting together would race on CREATE TABLE IF NOT EXISTS.
+                with conn.transaction():
+                    self._lock(conn)
+                    exists = conn.execute(
+                        "SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.schema,)
+                    ).fetchone()
+                    if exists is None:
+                        conn.execute(
+                            sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self.schema))
+                        )
+                    for statement in _SCHEMA:
+                        conn.execute(statement)
+                    conn.execute(
+                        "INSERT INTO meta VALUES ('schema', %s), ('generation', '0') "
+                        "ON CONFLICT (key) DO NOTHING",
+                        (SCHEMA_VERSION,),
+                    )
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        return row[0] if row else "(none)"
+
+    def _lock(self, conn: Connection) -> None:
+        """Wait for this schema's writer lock, held until the transaction ends."""
+        conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_SPACE, self._lock_key))
+
+    # -- connections -------------------------------------------------------------------------
+    def _reader(self) -> Connection:
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is not None and self._readers.get(conn) != os.getpid():
+            conn = None  # opened by the process this one was forked from
+        if conn is None or conn.closed:
+            conn = self._connect()
+            with self._guard:
+                self._readers[conn] = os.getpid()
+            old: weakref.finalize[Any, Any] | None = getattr(self._local, "finalizer", None)
+            if old is not None:
+                old.detach()
+            self._local.conn = conn
+            # Closed when its thread ends, rather than left to the garbage collector.
+            self._local.finalizer = weakref.finalize(
+                threading.current_thread(), self._release, conn
+            )
+        return conn
+
+    def _release(self, conn: Connection) -> None:
+        with self._guard:
+            pid = self._readers.pop(conn, None)
+            if pid != os.getpid():
+                self._inherited.append(conn)
+                return
+        conn.close()
+
+    def close(self) -> None:
+        """Close every reader connection this process opened (each thread opens a new one
+        when it reads again)."""
+        with self._guard:
+            readers, self._readers = self._readers, {}
+            self._inherited += [conn for conn, pid in readers.items() if pid != os.getpid()]
+        for conn, pid in readers.items():
+            if pid == os.getpid():
+                conn.close()
+
+    def _rows(self, query: LiteralString, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one read; on a connection found broken, once more on a fresh one."""
+        conn: Connection | None = None
+        for attempt in (1, 2):
+            try:
+                conn = self._reader()
+                return conn.execute(query, params).fetchall()
+            except psycopg.OperationalError as exc:
+                if attempt == 1 and conn is not None and (conn.broken or conn.closed):
+                    self._release(conn)
+                    continue
+                raise TerminologyError(
+                    f"content store {self._where} cannot be read ({self._scrub(exc)})",
+                    status=503,
+                    code="transient",
+                ) from exc
+        raise AssertionError("not reached")
+
+    # -- metadata ----------------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        rows = self._rows("SELECT value FROM meta WHERE key = %s", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def generation(self) -> int:
+        return int(self.meta("generation") or 0)
+
+    # -- resources ---------------------------------------------------------------------------
+    def resources(self) -> list[StoredResource]:
+        rows = self._rows(
+            "SELECT resource_type, body, origin FROM resources ORDER BY resource_type, id"
+        )
+        return [StoredResource(rtype, json.loads(body), origin) for rtype, body, origin in rows]
+
+    def code_systems(self) -> list[StoredCodeSystem]:
+        rows = self._rows(
+            "SELECT cs, url, version, resource_id, concept_count FROM code_systems "
+            "WHERE retired_at IS NULL ORDER BY cs"
+        )
+        return [
+            StoredCodeSystem(key, url, version or None, rid, count)
+            for key, url, version, rid, count in rows
+        ]
+
+    # -- concepts ----------------------------------------------------------------------------
+    # PostgreSQL text holds no NUL character, so no stored code has one: a code asked for with
+    # one is simply not there (SQLite answers the same).
+    def concept(self, key: int, code: str) -> ConceptRow | None:
+        if "\0" in code:
+            return None
+        rows = self._rows(
+            "SELECT " + _COLUMNS + " FROM concepts WHERE cs = %s AND code = %s", (key, code)
+        )
+        return cast(ConceptRow, rows[0]) if rows else None
+
+    def concepts(self, key: int) -> Iterator[ConceptRow]:
+        """Every concept of one stored version, in its order."""
+        # Fetched whole: the thread's connection stays free for other reads while the caller
+        # iterates, and the rows are one snapshot even if a load replaces the version meanwhile.
+        rows = self._rows(
+            "SELECT " + _COLUMNS + " FROM concepts WHERE cs = %s ORDER BY ord", (key,)
+        )
+        return iter(cast(list[ConceptRow], rows))
+
+    def subtree(self, key: int, code: str) -> Iterator[ConceptRow]:
+        """``code`` and the concepts below it, in order."""
+        if "\0" in code:
+            return iter(())
+        rows = self._rows(
+            "SELECT d.code, d.display, d.parent, d.children, d.extra FROM concepts c "
+            "JOIN concepts d ON d.cs = c.cs AND d.ord >= c.ord AND d.ord <= c.last "
+            "WHERE c.cs = %s AND c.code = %s ORDER BY d.ord",
+            (key, code),
+        )
+        return iter(cast(list[ConceptRow], rows))
+
+    def search(self, key: int, text: str) -> Iterator[ConceptRow]:
+        """Concepts with a display or designation word starting with each word of ``text``,
+        or whose code starts with ``text`` (as given, upper or lower case), in order. Words
+        are compared without diacritics, so this may return more than the caller's exact
+        rule, never less."""
+        query = prefix_query(text)
+        prefix = text.strip()
+        parts: list[LiteralString] = []
+        args: list[Any] = []
+        select: LiteralString = "SELECT " + _COLUMNS + ", ord FROM concepts WHERE cs = %s "
+        if query is not None:
+            parts.append(select + "AND array_to_tsvector(words) @@ %s::tsquery")
+            args += [key, query]
+        for spelling in sorted({prefix, prefix.upper(), prefix.lower()} - {""}):
+            if "\0" in spelling:
+                continue
+            parts.append(select + "AND code >= %s AND code < %s")
+            args += [key, spelling, spelling + "\U0010ffff"]
+        if not parts:
+            return iter(())
+        rows = self._rows(
+            "SELECT " + _COLUMNS + " FROM (" + " UNION ".join(parts) + ") found ORDER BY ord",
+            args,
+        )
+        return iter(cast(list[ConceptRow], rows))
+
+    # -- writing -----------------------------------------------------------------------------
+    @contextmanager
+    def writer(self) -> Iterator[PostgresWriter]:
+        """One write transaction: everything it does is visible at once when the block ends,
+        or not at all when it raises. Other writers wait (an advisory lock on the schema)."""
+        try:
+            conn = self._connect()
+        except psycopg.Error as exc:
+            raise TerminologyError(
+                f"content store {self._where} cannot be written ({self._scrub(exc)})",
+                status=503,
+                code="transient",
+            ) from exc
+        try:
+            with conn.transaction():
+                self._lock(conn)
+                writer = PostgresWriter(conn)
+                writer.purge_retired()
+                yield writer
+                if writer.changed:
+                    conn.execute(
+                        "UPDATE meta SET value = (value::bigint + 1)::text "
+                        "WHERE key = 'generation'"
+                    )
+        finally:
+            conn.close()
+
+
+class PostgresWriter:
+    """What one write transaction may do."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self.changed = False
+
+    def _rows(self, query: LiteralString, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._conn.execute(query, params).fetchall()
+
+    def meta(self, key: str) -> str | None:
+        rows = self._rows("SELECT value FROM meta WHERE key = %s", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._conn.execute(
+            "INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = "
+            "EXCLUDED.value",
+            (key, value),
+        )
+
+    def delete_origin(self, origin: str) -> None:
+        """Remove every resource (and stored code system) that came from ``origin``."""
+        ids = self._rows(
+            "SELECT id FROM resources WHERE resource_type = 'CodeSystem' AND origin = %s",
+            (origin,),
+        )
+        for (rid,) in ids:
+            self._drop_concepts(rid)
+        self._conn.execute("DELETE FROM resources WHERE origin = %s", (origin,))
+        self.changed = True
+
+    def origins_of(self, body: Mapping[str, Any]) -> set[str]:
+        """Origins of the stored resources ``body`` would replace (same id or url|version)."""
+        rows = self._rows(
+            "SELECT origin FROM resources WHERE resource_type = %s AND (id = %s OR "
+            "(url = %s AND version IS NOT DISTINCT FROM %s::text))",
+            (body["resourceType"], body["id"], body["url"], body.get("version")),
+        )
+        return {origin for (origin,) in rows}
+
+    def put_resource(self, body: Mapping[str, Any], origin: str) -> None:
+        """Store a resource, replacing one with its id or with its url and version."""
+        rtype, rid = body["resourceType"], body["id"]
+        url, version = body["url"], body.get("version")
+        self._replace(rtype, rid, url, version)
+        self._conn.execute(
+            "INSERT INTO resources VALUES (%s, %s, %s, %s, %s, %s)",
+            (rtype, rid, url, version, origin, json.dumps(body, ensure_ascii=False)),
+        )
+        self.changed = True
+
+    def _replace(self, rtype: str, rid: str, url: str, version: str | None) -> None:
+        old = self._rows(
+            "SELECT id FROM resources WHERE resource_type = %s AND (id = %s OR "
+            "(url = %s AND version IS NOT DISTINCT FROM %s::text))",
+            (rtype, rid, url, version),
+        )
+        for (old_id,) in old:
+            if rtype == "CodeSystem":
+                self._drop_concepts(old_id)
+            self._conn.execute(
+                "DELETE FROM resources WHERE resource_type = %s AND id = %s", (rtype, old_id)
+            )
+
+    def _drop_concepts(self, resource_id: str) -> None:
+        """Retire the concepts of a replaced version. They stay readable for a while: a
+        request that started on the previous content still reads them by their key."""
+        self._conn.execute(
+            "UPDATE code_systems SET retired_at = " + _NOW + " "
+            "WHERE resource_id = %s AND retired_at IS NULL",
+            (resource_id,),
+        )
+
+    def purge_retired(self, older_than: float = RETIRED_GRACE_SECONDS) -> None:
+        """Delete the concepts of versions retired more than ``older_than`` seconds ago."""
+        for (key,) in self._rows(
+            "SELECT cs FROM code_systems WHERE retired_at < " + _NOW + " - %s",
+            (older_than,),
+        ):
+            self._conn.execute("DELETE FROM concepts WHERE cs = %s", (key,))
+            self._conn.execute("DELETE FROM code_systems WHERE cs = %s", (key,))
+
+    def put_code_system(
+        self,
+        header: Mapping[str, Any],
+        records: Iterable[ConceptRecord],
+        origin: str,
+        *,
+        total: int,
+        progress: Progress | None = None,
+    ) -> int:
+        """Store a code-system version whose concepts are ``records`` (parents first); its
+        resource is ``header`` with ``content = not-present`` and the concept ``count``.
+        Returns the number of concepts stored."""
+        body = {k: v for k, v in header.items() if k != "concept"}
+        body["content"] = "not-present"
+        body["count"] = total
+        self.put_resource(body, origin)
+        found = self._rows(
+            "INSERT INTO code_systems (url, version, resource_id, concept_count) "
+            "VALUES (%s, %s, %s, %s) RETURNING cs",
+            (body["url"], body.get("version") or "", body["id"], total),
+        )
+        key = found[0][0]
+        rows = number_subtrees(records, f"{body['url']}|{body.get('version')}", total=total)
+        # COPY streams every row in one statement, rather than a round trip per INSERT.
+        with self._conn.cursor() as cursor, cursor.copy(
+            "COPY concepts (cs, code, ord, last, display, parent, children, extra, words) "
+            "FROM STDIN"
+        ) as copy:
+            copy.set_types(
+                ["int8", "text", "int4", "int4", "text", "text", "text", "text", "text[]"]
+            )
+            for start in range(0, len(rows), _BATCH):
+                batch = rows[start : start + _BATCH]
+                for row in batch:
+                    copy.write_row((key, *row, index_words(row.display, row.extra)))
+                if progress is not None:
+                    progress(start + len(batch), total)
+        # Fresh statistics, so the next search uses the word index at once rather than after
+        # autovacuum's next round (a scan of every concept of the version meanwhile).
+        self._conn.execute("ANALYZE concepts")
+        return total
