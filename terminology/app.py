@@ -31,15 +31,17 @@ from terminology.config import Settings, default_conformance_dir
 from terminology.loaders.seed import seed_builtin
 from terminology.operations.context import Services
 from terminology.providers.registry import ProviderRegistry, build_providers
+from terminology.storage.backends import open_backend
 from terminology.storage.loader import ContentSet
 from terminology.storage.repositories import ResourceRepository
-from terminology.storage.sqlite_store import SqliteStore
 from terminology.storage.store import ContentStore
 
 
 def open_store(settings: Settings) -> ContentStore:
     """The content store, holding the built-in content of ``settings.content_dir``."""
-    store = SqliteStore(settings.store_path)
+    store = open_backend(
+        settings.database_url, settings.store_path, schema=settings.database_schema
+    )
     seed_builtin(store, settings.content_dir)
     return store
 

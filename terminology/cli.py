@@ -52,13 +52,13 @@ def _serve(args: argparse.Namespace) -> int:
     # Loaded here, once, rather than by each worker as it starts.
     from terminology.app import open_store
 
-    open_store(settings)
+    opened = open_store(settings)
     # The workers build the app from these variables, so they serve what was just checked.
     os.environ["TERMINOLOGY_CONTENT_DIR"] = str(settings.content_dir)
     os.environ["TERMINOLOGY_STORE"] = str(settings.store_path)
     os.environ["TERMINOLOGY_MAX_BODY_BYTES"] = str(settings.max_body_bytes)
     print(
-        f"serving {settings.content_dir} (store {settings.store_path}) at http://{settings.host}:{settings.port}"
+        f"serving {settings.content_dir} (store {opened.location}) at http://{settings.host}:{settings.port}"
         f"{settings.base_path} with {settings.workers} workers",
         flush=True,
     )

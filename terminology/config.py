@@ -53,6 +53,11 @@ class Settings:
     content_dir: Path = field(default_factory=default_content_dir)
     #: The SQLite content store; None for ``default_store_path(content_dir)``.
     store: Path | None = None
+    #: A PostgreSQL URL: the content store is then that database (replicas share it), and
+    #: ``store`` is not used. The password may be in the URL or in libpq's usual places.
+    database_url: str | None = None
+    #: The PostgreSQL schema the store's tables live in.
+    database_schema: str | None = None
     #: Largest request body accepted; bigger bodies get a small 413 OperationOutcome.
     max_body_bytes: int = 4 * 1024 * 1024
     #: Longest query string and largest header section accepted; over them the reply is a 414 or
@@ -83,6 +88,8 @@ class Settings:
             "workers": int,
             "content_dir": Path,
             "store": Path,
+            "database_url": str,
+            "database_schema": str,
             "max_body_bytes": int,
             "max_query_bytes": int,
             "max_header_bytes": int,
