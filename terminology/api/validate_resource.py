@@ -51,7 +51,7 @@ def _unwrap(payload: Any, rtype: str) -> Mapping[str, Any]:
             name = parameter.get("name")
             if name == "resource":
                 resource = parameter.get("resource")
-            elif name == "mode" and parameter.get("valueCode") not in _MODES:
+            elif name == "mode" and str(parameter.get("valueCode")) not in _MODES:
                 raise TerminologyError(
                     msg("VALIDATE_MODE", mode=str(parameter.get("valueCode"))[:40]),
                     code="not-supported",
@@ -73,7 +73,7 @@ def _check_profile(profile: Any, rtype: str) -> None:
     known = {f"http://hl7.org/fhir/StructureDefinition/{rtype}"}
     if ours is not None:
         known |= {ours.url, f"{ours.url}|1.0.0"}
-    if profile not in known:
+    if not isinstance(profile, str) or profile not in known:
         raise TerminologyError(
             msg("VALIDATE_PROFILE", profile=str(profile)[:200], known=", ".join(sorted(known))),
             code="not-supported",

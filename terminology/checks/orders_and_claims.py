@@ -161,7 +161,7 @@ class OrderAndClaimChecks:
         findings += self._missing_required(subject, "ServiceRequest")
         on = (
             day_of(resource.get("occurrenceDateTime"))
-            or day_of((resource.get("occurrencePeriod") or {}).get("start"))
+            or day_of(_obj(resource.get("occurrencePeriod")).get("start"))
             or day_of(resource.get("authoredOn"))
         )
         if on is None:
@@ -182,7 +182,7 @@ class OrderAndClaimChecks:
     def claim(self, subject: Subject) -> list[Finding]:
         resource = subject.resource
         findings = self._required_codes(subject, "Claim")
-        claim_day = day_of((resource.get("billablePeriod") or {}).get("start")) or day_of(
+        claim_day = day_of(_obj(resource.get("billablePeriod")).get("start")) or day_of(
             resource.get("created")
         )
         items = [i for i in _list(resource.get("item"))]
@@ -190,6 +190,8 @@ class OrderAndClaimChecks:
         diagnosis_day = claim_day or first_line_day
         sequences: set[int] = set()
         for index, diagnosis in enumerate(_list(resource.get("diagnosis"))):
+            if not isinstance(diagnosis, Mapping):
+                continue  # the structure check reports it
             sequence = diagnosis.get("sequence")
             if isinstance(sequence, int):
                 sequences.add(sequence)
@@ -202,8 +204,12 @@ class OrderAndClaimChecks:
             findings += found
             findings += self._diagnosis_codes(subject, element, relative, diagnosis_day)
         for index, item in enumerate(items):
+            if not isinstance(item, Mapping):
+                continue
             findings += self._line(subject, item, index, _line_day(item) or claim_day, sequences)
         for index, procedure in enumerate(_list(resource.get("procedure"))):
+            if not isinstance(procedure, Mapping):
+                continue
             element = procedure.get("procedureCodeableConcept")
             if element is not None:
                 relative = f"procedure[{index}].procedureCodeableConcept"
@@ -259,7 +265,12 @@ class OrderAndClaimChecks:
             findings += [_as_modifier_finding(f, modifier) for f in found]
             for coding in codings_of(modifier):
                 value = coding.get("code")
-                if isinstance(value, str) and coding.get("system") in _MODIFIER_SYSTEMS:
+                system = coding.get("system")
+                if (
+                    isinstance(value, str)
+                    and isinstance(system, str)
+                    and system in _MODIFIER_SYSTEMS
+                ):
                     modifiers.append((value, relative))
         findings += _modifier_conflicts(subject, modifiers)
         if item.get("bodySite"):
@@ -295,6 +306,12 @@ class OrderAndClaimChecks:
         return findings
 
 
+def _obj(value: Any) -> Mapping[str, Any]:
+    """``value`` when it is a JSON object, else an empty one (wrong types are the structure
+    check's to report; the rules read what they can)."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def _list(value: Any) -> list[Any]:
     return [v for v in value if v is not None] if isinstance(value, list) else []
 
@@ -302,9 +319,7 @@ def _list(value: Any) -> list[Any]:
 def _line_day(item: Any) -> date | None:
     if not isinstance(item, Mapping):
         return None
-    return day_of(item.get("servicedDate")) or day_of(
-        (item.get("servicedPeriod") or {}).get("start")
-    )
+    return day_of(item.get("servicedDate")) or day_of(_obj(item.get("servicedPeriod")).get("start"))
 
 
 def _plain_codings(element: Any) -> Iterable[Coding]:

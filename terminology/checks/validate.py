@@ -53,7 +53,8 @@ class ResourceValidator:
         entries = bundle.get("entry")
         reachable = bundle_index(entries)
         findings: list[Finding] = []
-        if bundle.get("type") not in CHECKED_BUNDLE_TYPES:
+        kind = bundle.get("type")
+        if not isinstance(kind, str) or kind not in CHECKED_BUNDLE_TYPES:
             findings.append(
                 Finding(
                     "error",
