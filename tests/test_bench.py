@@ -425,4 +425,4 @@ def test_the_post_rotation_script_cycles_bodies(tmp_path: Path) -> None:
     from terminology.bench.rotation import body_script
 
     script = body_script(tmp_path / "bodies.txt", "/fhir/Claim/$validate")
-    assert 'wrk.format("POST", "/fhir/Claim/$validate", headers, bodies[index])' in script
+    assert 'wrk.format("POST", "/fhir/Claim/$validate", headers, items[index])' in script

@@ -305,50 +305,39 @@ def check_answer(question: Question, body: dict[str, Any]) -> str | None:
 def lua_script(paths_file: Path) -> str:
     """A wrk script that cycles through the request paths in ``paths_file`` (one a line); each
     wrk thread starts at a different place so threads do not ask the same question together."""
-    return f"""\
-local paths = {{}}
-for line in io.lines({_lua_string(str(paths_file))}) do paths[#paths + 1] = line end
-local started = 0
-local index = 0
-
-function setup(thread)
-  thread:set("thread_number", started)
-  started = started + 1
-end
-
-function init(args)
-  index = ((thread_number or 0) * 7919) % #paths
-end
-
-function request()
-  index = index % #paths + 1
-  return wrk.format(nil, paths[index])
-end
-"""
+    return _cycling(paths_file, "wrk.format(nil, items[index])")
 
 
 def body_script(bodies_file: Path, path: str) -> str:
     """A wrk script that POSTs the JSON bodies in ``bodies_file`` (one a line) to ``path`` in
     turn, each thread from its own starting point."""
+    return _cycling(
+        bodies_file,
+        f'wrk.format("POST", {_lua_string(path)}, headers, items[index])',
+        'local headers = {["Content-Type"] = "application/fhir+json"}\n',
+    )
+
+
+def _cycling(lines_file: Path, request: str, prelude: str = "") -> str:
+    """A wrk script whose requests cycle through the lines of ``lines_file``."""
     return f"""\
-local bodies = {{}}
-for line in io.lines({_lua_string(str(bodies_file))}) do bodies[#bodies + 1] = line end
+local items = {{}}
+for line in io.lines({_lua_string(str(lines_file))}) do items[#items + 1] = line end
 local started = 0
 local index = 0
-local headers = {{["Content-Type"] = "application/fhir+json"}}
-
+{prelude}
 function setup(thread)
   thread:set("thread_number", started)
   started = started + 1
 end
 
 function init(args)
-  index = ((thread_number or 0) * 7919) % #bodies
+  index = ((thread_number or 0) * 7919) % #items
 end
 
 function request()
-  index = index % #bodies + 1
-  return wrk.format("POST", {_lua_string(path)}, headers, bodies[index])
+  index = index % #items + 1
+  return {request}
 end
 """
 

@@ -57,6 +57,7 @@ from terminology.storage.records import (
     StoredCodeSystem,
     StoredResource,
     number_subtrees,
+    stored_header,
     words_of,
 )
 
@@ -519,9 +520,7 @@ class PostgresWriter:
         """Store a code-system version whose concepts are ``records`` (parents first); its
         resource is ``header`` with ``content = not-present`` and the concept ``count``.
         Returns the number of concepts stored."""
-        body = {k: v for k, v in header.items() if k != "concept"}
-        body["content"] = "not-present"
-        body["count"] = total
+        body = stored_header(header, total)
         self.put_resource(body, origin)
         found = self._rows(
             "INSERT INTO code_systems (url, version, resource_id, concept_count) "

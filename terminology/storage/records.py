@@ -114,3 +114,12 @@ def number_subtrees(
         NumberedConcept(code, ord_, last, display, parent, " ".join(kids), extra)
         for code, ord_, last, display, parent, kids, extra in rows
     ]
+
+
+def stored_header(header: Mapping[str, Any], total: int) -> dict[str, Any]:
+    """The resource a stored code-system version is served as: its header, saying the
+    ``total`` concepts are not in it (they are in the store's concept table)."""
+    body = {k: v for k, v in header.items() if k != "concept"}
+    body["content"] = "not-present"
+    body["count"] = total
+    return body
