@@ -8,6 +8,7 @@ from flask import Flask, Response
 
 from terminology import __version__
 from terminology.api import (
+    batch,
     codesystem,
     memos,
     metadata,
@@ -129,7 +130,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.before_request(snapshot.pin_snapshot)
     app.before_request(check_request)
     app.extensions[validate_resource.PROFILES] = read_profiles(default_conformance_dir())
-    blueprints = (metadata.bp, codesystem.bp, valueset.bp, validate_resource.bp, read_search.bp)
+    blueprints = (
+        metadata.bp,
+        codesystem.bp,
+        valueset.bp,
+        validate_resource.bp,
+        read_search.bp,
+        batch.bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint, url_prefix=settings.base_path)
     register_error_handlers(app)

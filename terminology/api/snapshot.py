@@ -23,7 +23,7 @@ from terminology.operations.context import Services
 log = logging.getLogger(__name__)
 
 EXTENSION = "terminology.live"
-_ENVIRON_KEY = "terminology.snapshot"
+ENVIRON_KEY = "terminology.snapshot"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,15 +79,18 @@ class LiveContent:
 
 
 def pin_snapshot() -> None:
-    """Before each request: the snapshot it is answered from, for its whole life."""
+    """Before each request: the snapshot it is answered from, for its whole life (an entry of
+    a batch comes with the batch's)."""
+    if ENVIRON_KEY in request.environ:
+        return
     live: LiveContent = current_app.extensions[EXTENSION]
-    request.environ[_ENVIRON_KEY] = live.refresh()
+    request.environ[ENVIRON_KEY] = live.refresh()
 
 
 def snapshot() -> Snapshot:
     """The snapshot of the current request (or, outside one, the app's current one)."""
     if has_request_context():
-        pinned: Snapshot | None = request.environ.get(_ENVIRON_KEY)
+        pinned: Snapshot | None = request.environ.get(ENVIRON_KEY)
         if pinned is not None:
             return pinned
     live: LiveContent = current_app.extensions[EXTENSION]

@@ -134,6 +134,7 @@ def capability_statement(base_url: str, software_version: str) -> dict[str, Any]
                         f"{PROJECT_BASE}/StructureDefinition/chest-imaging-servicerequest",
                     ),
                 ],
+                "interaction": [{"code": "batch"}],
                 "operation": [
                     {
                         "name": "versions",
