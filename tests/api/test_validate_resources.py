@@ -340,3 +340,22 @@ def test_structure_problems_are_issues_with_paths(server: RunningServer) -> None
     assert ("error", "structure", "Claim.item[0].sequence") in found
     assert ("error", "structure", "Claim.item[0].colour") in found
     assert ("error", "structure", "Claim.patient") in found
+
+
+def test_a_claim_procedure_is_checked_against_its_preferred_binding(
+    server: RunningServer,
+) -> None:
+    resource = claim()
+    resource["procedure"] = [
+        {"sequence": 1, "procedureCodeableConcept": {"coding": [{"system": CPT, "code": "71250"}]}},
+        {"sequence": 2, "procedureCodeableConcept": {"coding": [{"system": CPT, "code": "99213"}]}},
+        {"sequence": 3, "procedureCodeableConcept": {"coding": [{"system": CPT, "code": "71020"}]}},
+    ]
+    assert reasons(validate(server, resource)) == [
+        (
+            "information",
+            "outside-preferred-valueset",
+            "Claim.procedure[1].procedureCodeableConcept",
+        ),
+        ("error", "code-deleted", "Claim.procedure[2].procedureCodeableConcept.coding[0].code"),
+    ]
