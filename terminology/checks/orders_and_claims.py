@@ -13,6 +13,7 @@ from typing import Any
 
 from terminology.checks.codings import Binding, CodingChecks, codings_of
 from terminology.checks.findings import Finding
+from terminology.checks.ncd_210_14 import ScreeningRules, diagnosis_codings, is_medicare
 from terminology.checks.profiles import Profile
 from terminology.checks.subject import Subject, day_of
 from terminology.model import Coding
@@ -67,6 +68,7 @@ class OrderAndClaimChecks:
         self._services = services
         self._codings = CodingChecks(services)
         self._profiles = profiles
+        self._screening = ScreeningRules(self._codings)
 
     # -- shared ------------------------------------------------------------------------------
     def _binding(self, path: str) -> Binding | None:
@@ -176,6 +178,20 @@ class OrderAndClaimChecks:
                 findings += found
                 if name == "reasonCode":
                     findings += self._diagnosis_codes(subject, element, relative, on)
+        findings += (
+            []
+            if _code_invalid(findings, subject.path("code"))
+            else self._screening.check_line(
+                subject,
+                "code",
+                list(_plain_codings(resource.get("code"))),
+                [d for r in _list(resource.get("reasonCode")) for d in diagnosis_codings(r)],
+                on,
+                resource.get("subject"),
+                medicare=False,
+                order=True,
+            )
+        )
         return findings
 
     # -- Claim -------------------------------------------------------------------------------
@@ -203,10 +219,37 @@ class OrderAndClaimChecks:
             found, _ = self._coded(subject, element, relative, path, diagnosis_day)
             findings += found
             findings += self._diagnosis_codes(subject, element, relative, diagnosis_day)
+        medicare = is_medicare(subject)
+        by_sequence = {
+            d.get("sequence"): d
+            for d in _list(resource.get("diagnosis"))
+            if isinstance(d, Mapping) and isinstance(d.get("sequence"), int)
+        }
         for index, item in enumerate(items):
             if not isinstance(item, Mapping):
                 continue
-            findings += self._line(subject, item, index, _line_day(item) or claim_day, sequences)
+            on = _line_day(item) or claim_day
+            line_findings = self._line(subject, item, index, on, sequences)
+            findings += line_findings
+            if _code_invalid(line_findings, subject.path(f"item[{index}].productOrService")):
+                continue  # a deleted or unknown service: the payer rules have nothing to judge
+            pointed = [
+                coding
+                for pointer in _list(item.get("diagnosisSequence"))
+                if isinstance(pointer, int) and pointer in by_sequence
+                for coding in diagnosis_codings(
+                    by_sequence[pointer].get("diagnosisCodeableConcept")
+                )
+            ]
+            findings += self._screening.check_line(
+                subject,
+                f"item[{index}]",
+                list(_plain_codings(item.get("productOrService"))),
+                pointed,
+                on,
+                resource.get("patient"),
+                medicare=medicare,
+            )
         for index, procedure in enumerate(_list(resource.get("procedure"))):
             if not isinstance(procedure, Mapping):
                 continue
@@ -304,6 +347,14 @@ class OrderAndClaimChecks:
                 )
             )
         return findings
+
+
+_CODE_INVALID = frozenset({"code-deleted", "code-not-yet-valid", "code-unknown"})
+
+
+def _code_invalid(findings: list[Finding], element: str) -> bool:
+    """Whether ``element``'s code was found invalid on the date of service."""
+    return any(f.reason in _CODE_INVALID and f.expression.startswith(element) for f in findings)
 
 
 def _obj(value: Any) -> Mapping[str, Any]:

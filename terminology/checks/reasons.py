@@ -73,6 +73,26 @@ REASONS: dict[str, tuple[str, str]] = {
         "Modifier not allowed on a chest-imaging line",
         "The modifier is not in the chest-imaging claim modifiers value set.",
     ),
+    "ncd-screening-diagnosis": (
+        "Screening without a qualifying diagnosis (NCD 210.14)",
+        "A lung-cancer screening line (71271, G0297, G0296) points at no qualifying diagnosis "
+        "(Z87.891, F17.210-F17.219).",
+    ),
+    "ncd-screening-age": (
+        "Outside the screening age (NCD 210.14)",
+        "The patient is outside the covered age on the date of service: 50-77 from 2022-02-10, "
+        "55-77 before.",
+    ),
+    "ncd-screening-age-unchecked": (
+        "Screening age could not be checked (NCD 210.14)",
+        "The Patient's birthDate (or the date of service) is not in the request, so the age "
+        "rule could not run.",
+    ),
+    "ncd-screening-symptomatic": (
+        "Screening for signs or findings (NCD 210.14)",
+        "A screening CT reported for symptoms or findings (cough, haemoptysis, a nodule) is "
+        "probably a diagnostic chest CT.",
+    ),
     "date-of-service-missing": (
         "No date of service",
         "Neither the element's own date nor a fallback date is given, so the code set in force "
