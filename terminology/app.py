@@ -21,6 +21,7 @@ from terminology.api.errors import register_error_handlers
 from terminology.api.http import check_request
 from terminology.api.response_cache import ResponseCache
 from terminology.api.snapshot import Snapshot
+from terminology.checks.ncci import PtpRules
 from terminology.checks.profiles import read_profiles
 from terminology.codec.capabilities import (
     SystemEntry,
@@ -29,6 +30,7 @@ from terminology.codec.capabilities import (
     versions_parameters,
 )
 from terminology.config import Settings, default_conformance_dir
+from terminology.loaders.ncci import read_ptp
 from terminology.loaders.seed import seed_builtin
 from terminology.operations.context import Services
 from terminology.providers.registry import ProviderRegistry, build_providers
@@ -64,6 +66,15 @@ def build_services(settings: Settings, store: ContentStore | None = None) -> Ser
         concept_maps=ResourceRepository("ConceptMap", content.concept_maps),
         generation=generation,
     )
+
+
+def read_ptp_rules(content_dir: Path) -> PtpRules | None:
+    """The NCCI procedure-to-procedure edits the content directory ships (sources/ncci)."""
+    files = sorted((content_dir / "sources" / "ncci").glob("*.txt"))
+    if not files:
+        return None
+    edits = [edit for path in files for edit in read_ptp(path)]
+    return PtpRules(edits, ", ".join(p.name for p in files))
 
 
 def _system_entries(services: Services) -> list[SystemEntry]:
@@ -122,14 +133,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions[snapshot.EXTENSION] = snapshot.LiveContent(
         lambda: build_snapshot(settings, store), store.generation, settings.reload_interval
     )
-    app.extensions[memos.EXTENSION] = memos.AppMemos.build(
-        lambda: snapshot.snapshot().generation
-    )
+    app.extensions[memos.EXTENSION] = memos.AppMemos.build(lambda: snapshot.snapshot().generation)
     if settings.response_cache_entries > 0:
         app.extensions["terminology.responses"] = ResponseCache(settings.response_cache_entries)
     app.before_request(snapshot.pin_snapshot)
     app.before_request(check_request)
     app.extensions[validate_resource.PROFILES] = read_profiles(default_conformance_dir())
+    app.extensions[validate_resource.PTP] = read_ptp_rules(settings.content_dir)
     blueprints = (
         metadata.bp,
         codesystem.bp,

@@ -26,6 +26,7 @@ from terminology.messages import msg
 
 bp = Blueprint("validate_resource", __name__)
 PROFILES = "terminology.profiles"
+PTP = "terminology.ptp"
 _MODES = frozenset({"create", "update", "delete", "profile"})
 
 
@@ -97,11 +98,11 @@ def validate_claim() -> Response:
 @bp.post("/Bundle/$validate")
 def validate_bundle() -> Response:
     resource = _unwrap(parse_json(body() or b""), "Bundle")
-    validator = ResourceValidator(services(), _profiles())
+    validator = ResourceValidator(services(), _profiles(), current_app.extensions.get(PTP))
     return _answer(validator.bundle(resource, _structure))
 
 
 def _validate(rtype: str) -> Response:
     resource = _unwrap(parse_json(body() or b""), rtype)
-    validator = ResourceValidator(services(), _profiles())
+    validator = ResourceValidator(services(), _profiles(), current_app.extensions.get(PTP))
     return _answer(validator.resource(resource, _structure))

@@ -13,6 +13,7 @@ from typing import Any
 
 from terminology.checks.codings import Binding, CodingChecks, codings_of
 from terminology.checks.findings import Finding
+from terminology.checks.ncci import ClaimLine, PtpRules
 from terminology.checks.ncd_210_14 import ScreeningRules, diagnosis_codings, is_medicare
 from terminology.checks.profiles import Profile
 from terminology.checks.subject import Subject, day_of
@@ -64,11 +65,17 @@ _MODIFIER_SYSTEMS = frozenset({CPT, HCPCS, HCPCS_HTTPS})
 
 
 class OrderAndClaimChecks:
-    def __init__(self, services: Services, profiles: Mapping[str, Profile]) -> None:
+    def __init__(
+        self,
+        services: Services,
+        profiles: Mapping[str, Profile],
+        ptp: PtpRules | None = None,
+    ) -> None:
         self._services = services
         self._codings = CodingChecks(services)
         self._profiles = profiles
         self._screening = ScreeningRules(self._codings)
+        self._ptp = ptp
 
     # -- shared ------------------------------------------------------------------------------
     def _binding(self, path: str) -> Binding | None:
@@ -225,6 +232,7 @@ class OrderAndClaimChecks:
             for d in _list(resource.get("diagnosis"))
             if isinstance(d, Mapping) and isinstance(d.get("sequence"), int)
         }
+        billed: list[ClaimLine] = []
         for index, item in enumerate(items):
             if not isinstance(item, Mapping):
                 continue
@@ -233,6 +241,7 @@ class OrderAndClaimChecks:
             findings += line_findings
             if _code_invalid(line_findings, subject.path(f"item[{index}].productOrService")):
                 continue  # a deleted or unknown service: the payer rules have nothing to judge
+            billed += _claim_lines(index, item, on)
             pointed = [
                 coding
                 for pointer in _list(item.get("diagnosisSequence"))
@@ -250,6 +259,8 @@ class OrderAndClaimChecks:
                 resource.get("patient"),
                 medicare=medicare,
             )
+        if self._ptp is not None:
+            findings += self._ptp.check(subject, billed, medicare=medicare)
         for index, procedure in enumerate(_list(resource.get("procedure"))):
             if not isinstance(procedure, Mapping):
                 continue
@@ -347,6 +358,22 @@ class OrderAndClaimChecks:
                 )
             )
         return findings
+
+
+def _claim_lines(index: int, item: Mapping[str, Any], on: date | None) -> list[ClaimLine]:
+    """The CPT and HCPCS services of one claim item, with its modifiers (those of a CPT
+    expression too), for the procedure-pair edits."""
+    service, expressed = _split_expressions(item.get("productOrService"))
+    modifiers = {code for _, code in expressed}
+    for modifier in _list(item.get("modifier")):
+        for coding in codings_of(modifier):
+            if isinstance(coding.get("code"), str):
+                modifiers.add(coding["code"])
+    return [
+        ClaimLine(index, coding.code or "", on, frozenset(modifiers))
+        for coding in _plain_codings(service)
+        if coding.system in _MODIFIER_SYSTEMS
+    ]
 
 
 _CODE_INVALID = frozenset({"code-deleted", "code-not-yet-valid", "code-unknown"})

@@ -93,6 +93,11 @@ REASONS: dict[str, tuple[str, str]] = {
         "A screening CT reported for symptoms or findings (cough, haemoptysis, a nodule) is "
         "probably a diagnostic chest CT.",
     ),
+    "ncci-ptp": (
+        "NCCI procedure-to-procedure edit",
+        "Two lines on one date of service form a Medicare NCCI procedure-to-procedure edit: "
+        "the column 2 service is included in, or exclusive of, the column 1 service.",
+    ),
     "date-of-service-missing": (
         "No date of service",
         "Neither the element's own date nor a fallback date is given, so the code set in force "

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from terminology.checks.findings import Finding
+from terminology.checks.ncci import PtpRules
 from terminology.checks.orders_and_claims import OrderAndClaimChecks
 from terminology.checks.profiles import Profile
 from terminology.checks.subject import Subject, bundle_index
@@ -34,8 +35,13 @@ def structure_findings(problems: list[tuple[str, str, str]], root: str) -> list[
 
 
 class ResourceValidator:
-    def __init__(self, services: Services, profiles: Mapping[str, Profile]) -> None:
-        self._checks = OrderAndClaimChecks(services, profiles)
+    def __init__(
+        self,
+        services: Services,
+        profiles: Mapping[str, Profile],
+        ptp: PtpRules | None = None,
+    ) -> None:
+        self._checks = OrderAndClaimChecks(services, profiles, ptp)
 
     def resource(self, resource: Mapping[str, Any], structure: StructureOf) -> list[Finding]:
         rtype = str(resource["resourceType"])

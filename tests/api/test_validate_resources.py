@@ -252,7 +252,7 @@ def test_twenty_problems_are_twenty_issues(server: RunningServer) -> None:
         line(4, "G0297", system=HCPCS, modifiers=((CPT, "59"), (HCPCS, "XE"))),  # 2
         line(5, "71250:26", modifiers=((HCPCS, "TC"), (CPT, "24"))),  # 2
         line(6, "71010"),  # 1
-        line(7, "71275", pointers=(7,)),  # 1
+        line(7, "71275", pointers=(7,), day="2026-03-03"),  # 1
         line(8, "71045", pointers=(8,), modifiers=((CPT, "21"),)),  # 2
         line(9, "71048", pointers=()),  # 1
     ]
