@@ -21,7 +21,7 @@ from terminology.api.errors import register_error_handlers
 from terminology.api.http import check_request
 from terminology.api.response_cache import ResponseCache
 from terminology.api.snapshot import Snapshot
-from terminology.checks.ncci import PtpRules
+from terminology.checks.ncci import NcciRules
 from terminology.checks.profiles import read_profiles
 from terminology.codec.capabilities import (
     SystemEntry,
@@ -30,7 +30,7 @@ from terminology.codec.capabilities import (
     versions_parameters,
 )
 from terminology.config import Settings, default_conformance_dir
-from terminology.loaders.ncci import read_ptp
+from terminology.loaders.ncci import read_mue, read_ptp
 from terminology.loaders.seed import seed_builtin
 from terminology.operations.context import Services
 from terminology.providers.registry import ProviderRegistry, build_providers
@@ -68,13 +68,19 @@ def build_services(settings: Settings, store: ContentStore | None = None) -> Ser
     )
 
 
-def read_ptp_rules(content_dir: Path) -> PtpRules | None:
-    """The NCCI procedure-to-procedure edits the content directory ships (sources/ncci)."""
-    files = sorted((content_dir / "sources" / "ncci").glob("*.txt"))
-    if not files:
+def read_ncci_rules(content_dir: Path) -> NcciRules | None:
+    """The NCCI edits the content directory ships (sources/ncci): procedure-to-procedure
+    tables (``*.txt``, CMS's PTP layout) and MUE tables (``*.csv``, CMS's MUE layout)."""
+    folder = content_dir / "sources" / "ncci"
+    ptp_files = sorted(folder.glob("*.txt"))
+    mue_files = sorted(folder.glob("*.csv"))
+    if not ptp_files and not mue_files:
         return None
-    edits = [edit for path in files for edit in read_ptp(path)]
-    return PtpRules(edits, ", ".join(p.name for p in files))
+    return NcciRules(
+        [edit for path in ptp_files for edit in read_ptp(path)],
+        ", ".join(p.name for p in [*ptp_files, *mue_files]),
+        [edit for path in mue_files for edit in read_mue(path)],
+    )
 
 
 def _system_entries(services: Services) -> list[SystemEntry]:
@@ -139,7 +145,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.before_request(snapshot.pin_snapshot)
     app.before_request(check_request)
     app.extensions[validate_resource.PROFILES] = read_profiles(default_conformance_dir())
-    app.extensions[validate_resource.PTP] = read_ptp_rules(settings.content_dir)
+    app.extensions[validate_resource.PTP] = read_ncci_rules(settings.content_dir)
     blueprints = (
         metadata.bp,
         codesystem.bp,

@@ -13,7 +13,7 @@ from typing import Any
 
 from terminology.checks.codings import Binding, CodingChecks, codings_of
 from terminology.checks.findings import Finding
-from terminology.checks.ncci import ClaimLine, PtpRules
+from terminology.checks.ncci import ClaimLine, NcciRules
 from terminology.checks.ncd_210_14 import ScreeningRules, diagnosis_codings, is_medicare
 from terminology.checks.profiles import Profile
 from terminology.checks.subject import Subject, day_of
@@ -69,7 +69,7 @@ class OrderAndClaimChecks:
         self,
         services: Services,
         profiles: Mapping[str, Profile],
-        ptp: PtpRules | None = None,
+        ptp: NcciRules | None = None,
     ) -> None:
         self._services = services
         self._codings = CodingChecks(services)
@@ -369,8 +369,10 @@ def _claim_lines(index: int, item: Mapping[str, Any], on: date | None) -> list[C
         for coding in codings_of(modifier):
             if isinstance(coding.get("code"), str):
                 modifiers.add(coding["code"])
+    quantity = _obj(item.get("quantity")).get("value", 1)
+    units = int(quantity) if isinstance(quantity, (int, float)) and quantity >= 0 else 1
     return [
-        ClaimLine(index, coding.code or "", on, frozenset(modifiers))
+        ClaimLine(index, coding.code or "", on, frozenset(modifiers), units)
         for coding in _plain_codings(service)
         if coding.system in _MODIFIER_SYSTEMS
     ]

@@ -98,6 +98,11 @@ REASONS: dict[str, tuple[str, str]] = {
         "Two lines on one date of service form a Medicare NCCI procedure-to-procedure edit: "
         "the column 2 service is included in, or exclusive of, the column 1 service.",
     ),
+    "ncci-mue": (
+        "NCCI medically unlikely edit",
+        "More units of a code than Medicare's medically unlikely edit allows on a line or on a "
+        "date of service.",
+    ),
     "date-of-service-missing": (
         "No date of service",
         "Neither the element's own date nor a fallback date is given, so the code set in force "

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from terminology.checks.findings import Finding
-from terminology.checks.ncci import PtpRules
+from terminology.checks.ncci import NcciRules
 from terminology.checks.orders_and_claims import OrderAndClaimChecks
 from terminology.checks.profiles import Profile
 from terminology.checks.subject import Subject, bundle_index
@@ -39,7 +39,7 @@ class ResourceValidator:
         self,
         services: Services,
         profiles: Mapping[str, Profile],
-        ptp: PtpRules | None = None,
+        ptp: NcciRules | None = None,
     ) -> None:
         self._checks = OrderAndClaimChecks(services, profiles, ptp)
 

@@ -9,6 +9,8 @@ NCCI-associated modifier, 9 not applicable) and the edit's rationale.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -72,3 +74,48 @@ def _day(value: str) -> date:
     if not re.fullmatch(r"\d{8}", text):
         raise ValueError(f"{text!r} is not a YYYYMMDD date")
     return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+
+
+@dataclass(frozen=True, slots=True)
+class MueEdit:
+    """A medically unlikely edit: the most units of ``code`` per line (adjudication indicator
+    1) or per date of service (2 and 3)."""
+
+    code: str
+    units: int
+    indicator: str
+    rationale: str
+
+    @property
+    def per_day(self) -> bool:
+        return not self.indicator.startswith("1")
+
+    @property
+    def unverified(self) -> bool:
+        return self.rationale.upper().startswith("UNVERIFIED")
+
+
+def read_mue(path: Path) -> list[MueEdit]:
+    """CMS's MUE CSV (``MCR_MUE_PractitionerServices_Eff_*.csv``): notice lines, a header, then
+    code, MUE value, adjudication indicator ("3 Date of Service Edit: Clinical"), rationale."""
+    try:
+        text = open_text(path).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = open_text(path).decode("latin-1")
+    edits = []
+    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if not row or not re.fullmatch(r"[0-9A-Z]{5}", row[0].strip()):
+            continue  # notice and header lines
+        if len(row) < 3 or not row[1].strip().isdigit():
+            raise TerminologyError(
+                f"{path}, line {number}: not an MUE row (code, units, indicator)"
+            )
+        indicator = row[2].strip()
+        if indicator[:1] not in ("1", "2", "3"):
+            raise TerminologyError(
+                f"{path}, line {number}: adjudication indicator is not 1, 2 or 3"
+            )
+        edits.append(
+            MueEdit(row[0].strip(), int(row[1]), indicator, row[3].strip() if len(row) > 3 else "")
+        )
+    return edits

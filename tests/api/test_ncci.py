@@ -66,3 +66,36 @@ def test_a_malformed_row_is_refused(tmp_path: Path) -> None:
     bad.write_text("header\n71250\t71260\t\t2018010\t*\t1\tx\n")
     with pytest.raises(TerminologyError, match="line 2"):
         read_ptp(bad)
+
+
+def with_units(item: dict, units: int) -> dict:
+    return {**item, "quantity": {"value": units}}
+
+
+def test_more_units_than_the_mue_allows_on_a_day(server: RunningServer) -> None:
+    issues = validate(server, medicare_claim(with_units(line(1, "71275"), 2)))
+    assert reasons(issues) == [("error", "ncci-mue", f"{ITEM}[0].quantity")]
+    assert "at most 1 unit(s) in a day" in issues[0]["details"]["text"]
+    two_lines = medicare_claim(line(1, "71275"), line(2, "71275"))
+    assert reasons(validate(server, two_lines)) == [("error", "ncci-mue", f"{ITEM}[1].quantity")]
+    assert validate(server, medicare_claim(with_units(line(1, "71046"), 2))) == []
+    other_days = medicare_claim(line(1, "71275"), line(2, "71275", day="2025-11-04"))
+    assert validate(server, other_days) == []
+
+
+def test_our_mue_table_reads_in_the_cms_layout(tmp_path: Path) -> None:
+    from terminology.loaders.ncci import read_mue
+
+    edits = read_mue(CONTENT_DIR / "sources" / "ncci" / "mue-practitioner-chest-imaging.csv")
+    assert {e.code: e.units for e in edits} == {
+        "71045": 4,
+        "71046": 2,
+        "71047": 1,
+        "71048": 1,
+        "71275": 1,
+    }
+    assert all(e.per_day and e.unverified for e in edits)
+    bad = tmp_path / "mue.csv"
+    bad.write_text('"HCPCS/CPT Code","MUE"\n"71275","one","3 Date of Service Edit"\n')
+    with pytest.raises(TerminologyError, match="line 2"):
+        read_mue(bad)
