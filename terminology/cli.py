@@ -142,7 +142,8 @@ def _package(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from terminology.bench.runner import bench, failures, render
+    from terminology.bench.report import failures, render
+    from terminology.bench.runner import bench
     from terminology.bench.wrk import BenchError
 
     try:

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from terminology.bench import wrk
+from terminology.bench.report import failures
 from terminology.bench.rotation import (
     ABSENT_CODE,
     Question,
@@ -27,7 +28,6 @@ from terminology.bench.rotation import (
     value_set_questions,
 )
 from terminology.bench.rows import Row, Target, rotating, rows
-from terminology.bench.runner import failures
 from terminology.bench.verdict import render_verdicts, verdict
 from terminology.bench.wrk import BenchError, parse_wrk
 from terminology.operations.context import Services

@@ -15,9 +15,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from terminology.checks.codings import CodingChecks
-from terminology.checks.profiles import Profile
+from terminology.checks.ncci import NcciRules
+from terminology.checks.profiles import Profile, read_profiles
 from terminology.checks.validate import ResourceValidator
 from terminology.codec.resource_structure import structure_problems
+from terminology.config import Settings, default_conformance_dir
 from terminology.operations.context import Services
 from terminology.uris import CPT, HCPCS, ICD10CM, SNOMED
 
@@ -165,12 +167,32 @@ def bundle(resources: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+#: Resources of each kind the stage costs are measured on.
+STAGE_RESOURCES = 1000
+
+
+def measured_stage_costs() -> dict[str, float]:
+    """The cost of each stage of validating the generated resources, in this process, on the
+    content and rules a server started from the same settings would use."""
+    from terminology.app import build_services, read_ncci_rules
+
+    settings = Settings.from_env()
+    resources = [*claims(STAGE_RESOURCES), *orders(STAGE_RESOURCES)]
+    profiles = read_profiles(default_conformance_dir())
+    return stage_costs(
+        build_services(settings), profiles, resources, read_ncci_rules(settings.content_dir)
+    )
+
+
 def stage_costs(
-    services: Services, profiles: Mapping[str, Profile], resources: list[dict[str, Any]]
+    services: Services,
+    profiles: Mapping[str, Profile],
+    resources: list[dict[str, Any]],
+    ncci: NcciRules | None = None,
 ) -> dict[str, float]:
     """Microseconds per resource spent in each stage, validating ``resources`` twice in this
     process (the second pass is timed: the memos are warm, as on a busy server)."""
-    validator = ResourceValidator(services, profiles)
+    validator = ResourceValidator(services, profiles, ncci)
     spent = {"parse and structure": 0.0, "bindings and codes": 0.0}
     original: Callable[..., Any] = CodingChecks.check
 

@@ -25,9 +25,10 @@ from typing import Any
 
 import requests
 
+from terminology.bench.resources import measured_stage_costs
 from terminology.bench.rotation import check_answer, spread
 from terminology.bench.rows import Row, Target, rows
-from terminology.bench.verdict import render_verdicts, verdict
+from terminology.bench.verdict import verdict
 from terminology.bench.wrk import BenchError, Load, find_wrk, run_wrk
 from terminology.config import Settings
 
@@ -275,24 +276,8 @@ def bench(
         "server_memory_bytes": memory,
         "server_memory_kind": memory_kind,
         "start_up": start_up,
-        "validate_stages_us": _stage_costs(),
+        "validate_stages_us": measured_stage_costs(),
     }
-
-
-def _stage_costs() -> dict[str, float]:
-    """In this process, the cost of each stage of validating the generated resources."""
-    from terminology.app import build_services
-    from terminology.bench.resources import claims, orders, stage_costs
-    from terminology.checks.profiles import read_profiles
-    from terminology.config import default_conformance_dir
-
-    services = build_services(Settings.from_env())
-    resources = [*claims(RESOURCES), *orders(RESOURCES)]
-    return stage_costs(services, read_profiles(default_conformance_dir()), resources)
-
-
-#: Resources of each kind the stage costs are measured on.
-RESOURCES = 1000
 
 
 def paired(
@@ -335,76 +320,3 @@ def combine(slices: list[Load]) -> Load:
 
 def _with_verdict(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "verdict": asdict(verdict(row))}
-
-
-def render(figures: dict[str, Any]) -> str:
-    s = figures["settings"]
-    width = max([len("operation"), *(len(r["name"]) for r in figures["rows"])]) + 2
-    lines = [
-        f"terminology bench: {s['workers']} workers under {s['wsgi_server']}, wrk -t{s['threads']} "
-        f"-c{s['connections']}, {s['duration_s']:g}s per row and side in "
-        f"{s.get('rounds', 1)} alternating slices, {figures['machine']['cpus']} CPUs, "
-        f"response cache {'on' if s['response_cache'] else 'off'}",
-        "",
-        f"{'operation':<{width}}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
-        f"{'ceil req/s':>12}{'ceil p99':>10}{'x req/s':>9}{'x p99':>8}{'1c p50':>9}"
-        f"{'1c p99':>9}  answer",
-    ]
-    for r in figures["rows"]:
-        load, ceiling, single, ratios = r["load"], r["ceiling"], r["single"], r["ratios"]
-        lines.append(
-            f"{r['name']:<{width}}{load['requests_per_second']:>9.0f}{load['p50_ms']:>9.2f}"
-            f"{load['p99_ms']:>9.2f}{load['errors'] + single['errors']:>8}"
-            f"{ceiling['requests_per_second']:>12.0f}{ceiling['p99_ms']:>10.2f}"
-            f"{ratios['rps_vs_ceiling']:>9.2f}{ratios['p99_vs_ceiling']:>8.2f}"
-            f"{single['p50_ms']:>9.2f}{single['p99_ms']:>9.2f}  {r['wrong_answer'] or 'ok'}"
-        )
-    rotating = [r for r in figures["rows"] if r.get("distinct")]
-    if rotating:
-        lines.append("")
-    for r in rotating:
-        passes = r["load"]["requests"] / r["distinct"]
-        lines.append(
-            f"{r['name']}: {r['distinct']} distinct requests, each sent {passes:.1f} times on "
-            "average under load"
-        )
-    validating = [r for r in figures["rows"] if r.get("resources_per_worker")]
-    if validating:
-        lines.append("")
-    for r in validating:
-        lines.append(
-            f"{r['name']}: {r['resources_per_worker']:,.0f} resources/s per worker "
-            f"({r['resources_per_worker'] * s['workers']:,.0f} with {s['workers']} workers)"
-        )
-    stages = figures.get("validate_stages_us")
-    if stages:
-        lines.append(
-            "cost per resource of $validate in one process (1,000 claims and 1,000 orders, "
-            "memos warm): " + ", ".join(f"{stage} {us:.0f} us" for stage, us in stages.items())
-        )
-    memory = figures["server_memory_bytes"] / (1024 * 1024)
-    lines += [
-        "",
-        *render_verdicts(figures["rows"]),
-        "",
-        f"server memory after the run: {memory:.1f} MiB "
-        f"({figures['server_memory_kind']}, summed over all server processes)",
-    ]
-    start_up = figures.get("start_up")
-    if start_up:
-        lines.append(
-            f"start-up to the first answer: {start_up['new_store_s']:.1f} s with a new store "
-            f"(built from the shipped content), {start_up['built_store_s']:.1f} s with it built"
-        )
-    return "\n".join(lines)
-
-
-def failures(figures: dict[str, Any]) -> list[str]:
-    out = []
-    for r in figures["rows"]:
-        errors = r["load"]["errors"] + r["single"]["errors"]
-        if errors:
-            out.append(f"{r['name']}: {errors} requests failed")
-        if r["wrong_answer"]:
-            out.append(f"{r['name']}: wrong answer: {r['wrong_answer']}")
-    return out
