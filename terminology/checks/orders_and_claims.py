@@ -7,19 +7,28 @@ combinations) follow. Every finding carries the FHIRPath of the element at fault
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from terminology.checks.claim_lines import (
+    MODIFIER_SYSTEMS,
+    as_modifier_finding,
+    claim_lines,
+    line_day,
+    modifier_conflicts,
+    plain_codings,
+    split_expressions,
+)
 from terminology.checks.codings import Binding, CodingChecks, codings_of
 from terminology.checks.findings import Finding
 from terminology.checks.ncci import ClaimLine, NcciRules
 from terminology.checks.ncd_210_14 import ScreeningRules, diagnosis_codings, is_medicare
 from terminology.checks.profiles import Profile
-from terminology.checks.subject import Subject, day_of
+from terminology.checks.subject import Subject, day_of, json_list, json_object
 from terminology.model import Coding
 from terminology.operations.context import Services
-from terminology.uris import CPT, HCPCS, HCPCS_HTTPS, ICD10CM, PROJECT_BASE
+from terminology.uris import CPT, ICD10CM, PROJECT_BASE
 
 CHEST_PROCEDURES = f"{PROJECT_BASE}/ValueSet/chest-imaging-procedures"
 
@@ -45,23 +54,6 @@ REQUIRED_CODES: dict[str, frozenset[str]] = {
     "Claim.status": frozenset({"active", "cancelled", "draft", "entered-in-error"}),
     "Claim.use": frozenset({"claim", "preauthorization", "predetermination"}),
 }
-
-#: Pairs of modifiers one line may not carry together, with why.
-_CONFLICTS: tuple[tuple[frozenset[str], str], ...] = (
-    (
-        frozenset({"26", "TC"}),
-        "26 (professional component) and TC (technical component) together are the global "
-        "service: report the line without either",
-    ),
-    *(
-        (
-            frozenset({"59", x}),
-            f"59 and {x} both say the service is distinct: report {x} alone (it says why)",
-        )
-        for x in ("XE", "XS", "XP", "XU")
-    ),
-)
-_MODIFIER_SYSTEMS = frozenset({CPT, HCPCS, HCPCS_HTTPS})
 
 
 class OrderAndClaimChecks:
@@ -170,7 +162,7 @@ class OrderAndClaimChecks:
         findings += self._missing_required(subject, "ServiceRequest")
         on = (
             day_of(resource.get("occurrenceDateTime"))
-            or day_of(_obj(resource.get("occurrencePeriod")).get("start"))
+            or day_of(json_object(resource.get("occurrencePeriod")).get("start"))
             or day_of(resource.get("authoredOn"))
         )
         if on is None:
@@ -179,7 +171,7 @@ class OrderAndClaimChecks:
             found, _ = self._coded(subject, resource["code"], "code", "ServiceRequest.code", on)
             findings += found
         for name in ("category", "reasonCode", "bodySite"):
-            for index, element in enumerate(_list(resource.get(name))):
+            for index, element in enumerate(json_list(resource.get(name))):
                 relative = f"{name}[{index}]"
                 found, _ = self._coded(subject, element, relative, f"ServiceRequest.{name}", on)
                 findings += found
@@ -191,8 +183,8 @@ class OrderAndClaimChecks:
             else self._screening.check_line(
                 subject,
                 "code",
-                list(_plain_codings(resource.get("code"))),
-                [d for r in _list(resource.get("reasonCode")) for d in diagnosis_codings(r)],
+                list(plain_codings(resource.get("code"))),
+                [d for r in json_list(resource.get("reasonCode")) for d in diagnosis_codings(r)],
                 on,
                 resource.get("subject"),
                 medicare=False,
@@ -205,14 +197,14 @@ class OrderAndClaimChecks:
     def claim(self, subject: Subject) -> list[Finding]:
         resource = subject.resource
         findings = self._required_codes(subject, "Claim")
-        claim_day = day_of(_obj(resource.get("billablePeriod")).get("start")) or day_of(
+        claim_day = day_of(json_object(resource.get("billablePeriod")).get("start")) or day_of(
             resource.get("created")
         )
-        items = [i for i in _list(resource.get("item"))]
-        first_line_day = next((d for d in map(_line_day, items) if d is not None), None)
+        items = json_list(resource.get("item"))
+        first_line_day = next((d for d in map(line_day, items) if d is not None), None)
         diagnosis_day = claim_day or first_line_day
         sequences: set[int] = set()
-        for index, diagnosis in enumerate(_list(resource.get("diagnosis"))):
+        for index, diagnosis in enumerate(json_list(resource.get("diagnosis"))):
             if not isinstance(diagnosis, Mapping):
                 continue  # the structure check reports it
             sequence = diagnosis.get("sequence")
@@ -229,22 +221,22 @@ class OrderAndClaimChecks:
         medicare = is_medicare(subject)
         by_sequence = {
             d.get("sequence"): d
-            for d in _list(resource.get("diagnosis"))
+            for d in json_list(resource.get("diagnosis"))
             if isinstance(d, Mapping) and isinstance(d.get("sequence"), int)
         }
         billed: list[ClaimLine] = []
         for index, item in enumerate(items):
             if not isinstance(item, Mapping):
                 continue
-            on = _line_day(item) or claim_day
+            on = line_day(item) or claim_day
             line_findings = self._line(subject, item, index, on, sequences)
             findings += line_findings
             if _code_invalid(line_findings, subject.path(f"item[{index}].productOrService")):
                 continue  # a deleted or unknown service: the payer rules have nothing to judge
-            billed += _claim_lines(index, item, on)
+            billed += claim_lines(index, item, on)
             pointed = [
                 coding
-                for pointer in _list(item.get("diagnosisSequence"))
+                for pointer in json_list(item.get("diagnosisSequence"))
                 if isinstance(pointer, int) and pointer in by_sequence
                 for coding in diagnosis_codings(
                     by_sequence[pointer].get("diagnosisCodeableConcept")
@@ -253,7 +245,7 @@ class OrderAndClaimChecks:
             findings += self._screening.check_line(
                 subject,
                 f"item[{index}]",
-                list(_plain_codings(item.get("productOrService"))),
+                list(plain_codings(item.get("productOrService"))),
                 pointed,
                 on,
                 resource.get("patient"),
@@ -261,7 +253,7 @@ class OrderAndClaimChecks:
             )
         if self._ptp is not None:
             findings += self._ptp.check(subject, billed, medicare=medicare)
-        for index, procedure in enumerate(_list(resource.get("procedure"))):
+        for index, procedure in enumerate(json_list(resource.get("procedure"))):
             if not isinstance(procedure, Mapping):
                 continue
             element = procedure.get("procedureCodeableConcept")
@@ -289,7 +281,7 @@ class OrderAndClaimChecks:
         service = item.get("productOrService")
         # A CPT expression (71250:26) is its base code with modifiers: the base code meets the
         # binding, and each modifier is checked as a modifier.
-        base_service, expressed = _split_expressions(service)
+        base_service, expressed = split_expressions(service)
         found, _ = self._coded(
             subject, base_service, f"{line}.productOrService", "Claim.item.productOrService", on
         )
@@ -304,35 +296,34 @@ class OrderAndClaimChecks:
                 is_codeable_concept=False,
             )
             findings += [
-                _as_modifier_finding(f, {"system": CPT, "code": code}) for f in checked.findings
+                as_modifier_finding(f, {"system": CPT, "code": code}) for f in checked.findings
             ]
         imaging = any(
-            self._codings.membership(CHEST_PROCEDURES, c, on).result
-            for c in _plain_codings(service)
+            self._codings.membership(CHEST_PROCEDURES, c, on).result for c in plain_codings(service)
         )
         modifiers: list[tuple[str, str]] = [
             (code, f"{line}.productOrService.coding[{j}].code") for j, code in expressed
         ]
-        for k, modifier in enumerate(_list(item.get("modifier"))):
+        for k, modifier in enumerate(json_list(item.get("modifier"))):
             relative = f"{line}.modifier[{k}]"
             found, _ = self._coded(subject, modifier, relative, "Claim.item.modifier", on)
-            findings += [_as_modifier_finding(f, modifier) for f in found]
+            findings += [as_modifier_finding(f, modifier) for f in found]
             for coding in codings_of(modifier):
                 value = coding.get("code")
                 system = coding.get("system")
                 if (
                     isinstance(value, str)
                     and isinstance(system, str)
-                    and system in _MODIFIER_SYSTEMS
+                    and system in MODIFIER_SYSTEMS
                 ):
                     modifiers.append((value, relative))
-        findings += _modifier_conflicts(subject, modifiers)
+        findings += modifier_conflicts(subject, modifiers)
         if item.get("bodySite"):
             found, _ = self._coded(
                 subject, item["bodySite"], f"{line}.bodySite", "Claim.item.bodySite", on
             )
             findings += found
-        pointers = _list(item.get("diagnosisSequence"))
+        pointers = json_list(item.get("diagnosisSequence"))
         for k, pointer in enumerate(pointers):
             if isinstance(pointer, int) and pointer not in sequences:
                 findings.append(
@@ -360,110 +351,12 @@ class OrderAndClaimChecks:
         return findings
 
 
-def _claim_lines(index: int, item: Mapping[str, Any], on: date | None) -> list[ClaimLine]:
-    """The CPT and HCPCS services of one claim item, with its modifiers (those of a CPT
-    expression too), for the procedure-pair edits."""
-    service, expressed = _split_expressions(item.get("productOrService"))
-    modifiers = {code for _, code in expressed}
-    for modifier in _list(item.get("modifier")):
-        for coding in codings_of(modifier):
-            if isinstance(coding.get("code"), str):
-                modifiers.add(coding["code"])
-    quantity = _obj(item.get("quantity")).get("value", 1)
-    units = int(quantity) if isinstance(quantity, (int, float)) and quantity >= 0 else 1
-    return [
-        ClaimLine(index, coding.code or "", on, frozenset(modifiers), units)
-        for coding in _plain_codings(service)
-        if coding.system in _MODIFIER_SYSTEMS
-    ]
-
-
 _CODE_INVALID = frozenset({"code-deleted", "code-not-yet-valid", "code-unknown"})
 
 
 def _code_invalid(findings: list[Finding], element: str) -> bool:
     """Whether ``element``'s code was found invalid on the date of service."""
     return any(f.reason in _CODE_INVALID and f.expression.startswith(element) for f in findings)
-
-
-def _obj(value: Any) -> Mapping[str, Any]:
-    """``value`` when it is a JSON object, else an empty one (wrong types are the structure
-    check's to report; the rules read what they can)."""
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return [v for v in value if v is not None] if isinstance(value, list) else []
-
-
-def _line_day(item: Any) -> date | None:
-    if not isinstance(item, Mapping):
-        return None
-    return day_of(item.get("servicedDate")) or day_of(_obj(item.get("servicedPeriod")).get("start"))
-
-
-def _plain_codings(element: Any) -> Iterable[Coding]:
-    for coding in codings_of(element):
-        system, code = coding.get("system"), coding.get("code")
-        if isinstance(system, str) and isinstance(code, str):
-            yield Coding(system, code.split(":", 1)[0])
-
-
-def _split_expressions(element: Any) -> tuple[Any, list[tuple[int, str]]]:
-    """``element`` with each CPT expression (``71250:26``, THO's way to send modifiers in the
-    code) replaced by its base code, and the (coding index, modifier) pairs it carried."""
-    codings = codings_of(element)
-    if not any(
-        c.get("system") == CPT and ":" in str(c.get("code", "")) for c in codings
-    ) or not isinstance(element, Mapping):
-        return element, []
-    modifiers: list[tuple[int, str]] = []
-    rewritten = []
-    for j, coding in enumerate(codings):
-        code = coding.get("code")
-        if coding.get("system") == CPT and isinstance(code, str) and ":" in code:
-            base, *parts = code.split(":")
-            modifiers += [(j, part) for part in parts if part]
-            coding = {k: v for k, v in coding.items() if k != "display"} | {"code": base}
-        rewritten.append(coding)
-    return {**element, "coding": rewritten}, modifiers
-
-
-def _modifier_conflicts(subject: Subject, modifiers: list[tuple[str, str]]) -> list[Finding]:
-    out = []
-    present = {code for code, _ in modifiers}
-    for pair, why in _CONFLICTS:
-        if pair <= present:
-            where = [relative for code, relative in modifiers if code in pair][-1]
-            out.append(
-                Finding(
-                    "error",
-                    "business-rule",
-                    "modifier-conflict",
-                    f"Modifiers {' and '.join(sorted(pair))} on one line: {why}",
-                    subject.path(where),
-                )
-            )
-    return out
-
-
-def _as_modifier_finding(finding: Finding, modifier: Any) -> Finding:
-    """A modifier outside the chest-imaging modifiers is 'not allowed', not 'not in a VS'."""
-    if finding.reason != "not-in-bound-valueset":
-        return finding
-    codes = ", ".join(
-        f"{c.get('code')} ({c.get('system')})" for c in codings_of(modifier) if c.get("code")
-    )
-    return Finding(
-        finding.severity,
-        "business-rule",
-        "modifier-not-allowed",
-        f"Modifier {codes or '(none)'} is not allowed on a chest-imaging line: the allowed "
-        "modifiers are those of "
-        f"{PROJECT_BASE}/ValueSet/chest-imaging-claim-modifiers (26, 52, 53, 59, 76, 77, TC, "
-        "FX, FY, XE, XP, XS, XU)",
-        finding.expression,
-    )
 
 
 def _no_date(subject: Subject, relative: str, which: str) -> Finding:

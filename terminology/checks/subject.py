@@ -64,3 +64,13 @@ def bundle_index(entries: Any) -> dict[str, Mapping[str, Any]]:
         if isinstance(rtype, str) and isinstance(rid, str):
             found.setdefault(f"{rtype}/{rid}", resource)
     return found
+
+
+def json_object(value: Any) -> Mapping[str, Any]:
+    """``value`` when it is a JSON object, else an empty one (wrong types are the structure
+    check's to report; the rules read what they can)."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def json_list(value: Any) -> list[Any]:
+    return [v for v in value if v is not None] if isinstance(value, list) else []
