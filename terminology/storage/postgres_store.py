@@ -33,12 +33,10 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
-import unicodedata
 import weakref
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, LiteralString, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -46,35 +44,17 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from psycopg.rows import TupleRow
 
 from terminology.errors import TerminologyError
+from terminology.storage.postgres_words import prefix_query
+from terminology.storage.postgres_writer import Connection, PostgresWriter
 from terminology.storage.records import (
-    RETIRED_GRACE_SECONDS,
-    ConceptRecord,
     ConceptRow,
-    Progress,
     StoredCodeSystem,
     StoredResource,
-    number_subtrees,
-    stored_header,
-    words_of,
 )
 
-#: Words as the caller's text filter and SQLite's unicode61 tokenizer see them.
-_WORDS = re.compile(r"[^\W_]+")
-
-#: Characters of a word kept in the index and in a query: a longer query word is cut to the
-#: same length, so a prefix still matches (a tsvector lexeme may not exceed 2,047 bytes).
-_WORD_LIMIT = 200
-
 SCHEMA_VERSION = "1"
-
-#: Concepts sent per progress report.
-_BATCH = 5000
-
-#: The database's clock as unix time: replicas retire and purge by one clock.
-_NOW: LiteralString = "extract(epoch FROM clock_timestamp())::double precision"
 
 #: Seconds to wait for a connection when the URL does not say.
 CONNECT_TIMEOUT = 10
@@ -122,7 +102,6 @@ _SCHEMA: list[LiteralString] = [
     "USING gin (array_to_tsvector(words))",
 ]
 
-Connection = psycopg.Connection[TupleRow]
 
 _COLUMNS: LiteralString = "code, display, parent, children, extra"
 
@@ -146,36 +125,6 @@ def without_password(url: str) -> str:
     if any(name == "password" for name, _ in pairs):
         query = urlencode([(name, value) for name, value in pairs if name != "password"])
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
-def fold_word(word: str) -> str:
-    """A word as indexed and searched: without diacritics, cut to ``_WORD_LIMIT``."""
-    if not word.isascii():
-        decomposed = unicodedata.normalize("NFD", word)
-        word = unicodedata.normalize(
-            "NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-        )
-    return word[:_WORD_LIMIT]
-
-
-def index_words(display: str | None, extra: str | None) -> list[str]:
-    """The distinct folded words of a concept's display and designations."""
-    text = words_of(display, extra) if extra else display or ""
-    found = {fold_word(w) for w in _WORDS.findall(text.casefold())}
-    found.discard("")
-    return sorted(found)
-
-
-def prefix_query(text: str) -> str | None:
-    """A ``tsquery`` matching concepts with a word starting with each word of ``text``."""
-    words = {fold_word(w) for w in _WORDS.findall(text.casefold())} - {""}
-    if not words:
-        return None
-    # Lexemes are quoted (a quote doubled, a backslash escaped), though words hold only
-    # letters and digits; the query is then passed as a parameter.
-    return " & ".join(
-        "'" + w.replace("\\", "\\\\").replace("'", "''") + "':*" for w in sorted(words)
-    )
 
 
 class PostgresStore:
@@ -423,127 +372,3 @@ class PostgresStore:
                     )
         finally:
             conn.close()
-
-
-class PostgresWriter:
-    """What one write transaction may do."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-        self.changed = False
-
-    def _rows(self, query: LiteralString, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return self._conn.execute(query, params).fetchall()
-
-    def meta(self, key: str) -> str | None:
-        rows = self._rows("SELECT value FROM meta WHERE key = %s", (key,))
-        return str(rows[0][0]) if rows else None
-
-    def set_meta(self, key: str, value: str) -> None:
-        self._conn.execute(
-            "INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = "
-            "EXCLUDED.value",
-            (key, value),
-        )
-
-    def delete_origin(self, origin: str) -> None:
-        """Remove every resource (and stored code system) that came from ``origin``."""
-        ids = self._rows(
-            "SELECT id FROM resources WHERE resource_type = 'CodeSystem' AND origin = %s",
-            (origin,),
-        )
-        for (rid,) in ids:
-            self._drop_concepts(rid)
-        self._conn.execute("DELETE FROM resources WHERE origin = %s", (origin,))
-        self.changed = True
-
-    def origins_of(self, body: Mapping[str, Any]) -> set[str]:
-        """Origins of the stored resources ``body`` would replace (same id or url|version)."""
-        rows = self._rows(
-            "SELECT origin FROM resources WHERE resource_type = %s AND (id = %s OR "
-            "(url = %s AND version IS NOT DISTINCT FROM %s::text))",
-            (body["resourceType"], body["id"], body["url"], body.get("version")),
-        )
-        return {origin for (origin,) in rows}
-
-    def put_resource(self, body: Mapping[str, Any], origin: str) -> None:
-        """Store a resource, replacing one with its id or with its url and version."""
-        rtype, rid = body["resourceType"], body["id"]
-        url, version = body["url"], body.get("version")
-        self._replace(rtype, rid, url, version)
-        self._conn.execute(
-            "INSERT INTO resources VALUES (%s, %s, %s, %s, %s, %s)",
-            (rtype, rid, url, version, origin, json.dumps(body, ensure_ascii=False)),
-        )
-        self.changed = True
-
-    def _replace(self, rtype: str, rid: str, url: str, version: str | None) -> None:
-        old = self._rows(
-            "SELECT id FROM resources WHERE resource_type = %s AND (id = %s OR "
-            "(url = %s AND version IS NOT DISTINCT FROM %s::text))",
-            (rtype, rid, url, version),
-        )
-        for (old_id,) in old:
-            if rtype == "CodeSystem":
-                self._drop_concepts(old_id)
-            self._conn.execute(
-                "DELETE FROM resources WHERE resource_type = %s AND id = %s", (rtype, old_id)
-            )
-
-    def _drop_concepts(self, resource_id: str) -> None:
-        """Retire the concepts of a replaced version. They stay readable for a while: a
-        request that started on the previous content still reads them by their key."""
-        self._conn.execute(
-            "UPDATE code_systems SET retired_at = " + _NOW + " "
-            "WHERE resource_id = %s AND retired_at IS NULL",
-            (resource_id,),
-        )
-
-    def purge_retired(self, older_than: float = RETIRED_GRACE_SECONDS) -> None:
-        """Delete the concepts of versions retired more than ``older_than`` seconds ago."""
-        for (key,) in self._rows(
-            "SELECT cs FROM code_systems WHERE retired_at < " + _NOW + " - %s",
-            (older_than,),
-        ):
-            self._conn.execute("DELETE FROM concepts WHERE cs = %s", (key,))
-            self._conn.execute("DELETE FROM code_systems WHERE cs = %s", (key,))
-
-    def put_code_system(
-        self,
-        header: Mapping[str, Any],
-        records: Iterable[ConceptRecord],
-        origin: str,
-        *,
-        total: int,
-        progress: Progress | None = None,
-    ) -> int:
-        """Store a code-system version whose concepts are ``records`` (parents first); its
-        resource is ``header`` with ``content = not-present`` and the concept ``count``.
-        Returns the number of concepts stored."""
-        body = stored_header(header, total)
-        self.put_resource(body, origin)
-        found = self._rows(
-            "INSERT INTO code_systems (url, version, resource_id, concept_count) "
-            "VALUES (%s, %s, %s, %s) RETURNING cs",
-            (body["url"], body.get("version") or "", body["id"], total),
-        )
-        key = found[0][0]
-        rows = number_subtrees(records, f"{body['url']}|{body.get('version')}", total=total)
-        # COPY streams every row in one statement, rather than a round trip per INSERT.
-        with self._conn.cursor() as cursor, cursor.copy(
-            "COPY concepts (cs, code, ord, last, display, parent, children, extra, words) "
-            "FROM STDIN"
-        ) as copy:
-            copy.set_types(
-                ["int8", "text", "int4", "int4", "text", "text", "text", "text", "text[]"]
-            )
-            for start in range(0, len(rows), _BATCH):
-                batch = rows[start : start + _BATCH]
-                for row in batch:
-                    copy.write_row((key, *row, index_words(row.display, row.extra)))
-                if progress is not None:
-                    progress(start + len(batch), total)
-        # Fresh statistics, so the next search uses the word index at once rather than after
-        # autovacuum's next round (a scan of every concept of the version meanwhile).
-        self._conn.execute("ANALYZE concepts")
-        return total
