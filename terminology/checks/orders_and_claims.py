@@ -203,13 +203,16 @@ class OrderAndClaimChecks:
         items = json_list(resource.get("item"))
         first_line_day = next((d for d in map(line_day, items) if d is not None), None)
         diagnosis_day = claim_day or first_line_day
-        sequences: set[int] = set()
-        for index, diagnosis in enumerate(json_list(resource.get("diagnosis"))):
+        diagnoses = json_list(resource.get("diagnosis"))
+        #: The claim's diagnoses by sequence, for the lines' pointers.
+        by_sequence = {
+            d["sequence"]: d
+            for d in diagnoses
+            if isinstance(d, Mapping) and isinstance(d.get("sequence"), int)
+        }
+        for index, diagnosis in enumerate(diagnoses):
             if not isinstance(diagnosis, Mapping):
                 continue  # the structure check reports it
-            sequence = diagnosis.get("sequence")
-            if isinstance(sequence, int):
-                sequences.add(sequence)
             element = diagnosis.get("diagnosisCodeableConcept")
             if element is None:
                 continue
@@ -219,17 +222,12 @@ class OrderAndClaimChecks:
             findings += found
             findings += self._diagnosis_codes(subject, element, relative, diagnosis_day)
         medicare = is_medicare(subject)
-        by_sequence = {
-            d.get("sequence"): d
-            for d in json_list(resource.get("diagnosis"))
-            if isinstance(d, Mapping) and isinstance(d.get("sequence"), int)
-        }
         billed: list[ClaimLine] = []
         for index, item in enumerate(items):
             if not isinstance(item, Mapping):
                 continue
             on = line_day(item) or claim_day
-            line_findings = self._line(subject, item, index, on, sequences)
+            line_findings = self._line(subject, item, index, on, set(by_sequence))
             findings += line_findings
             if _code_invalid(line_findings, subject.path(f"item[{index}].productOrService")):
                 continue  # a deleted or unknown service: the payer rules have nothing to judge
