@@ -30,7 +30,7 @@ from terminology.codec.capabilities import (
     versions_parameters,
 )
 from terminology.config import Settings, default_conformance_dir
-from terminology.loaders.ncci import read_mue, read_ptp
+from terminology.loaders.ncci import read_tables, stored_tables
 from terminology.loaders.seed import seed_builtin
 from terminology.operations.context import Services
 from terminology.providers.registry import ProviderRegistry, build_providers
@@ -68,19 +68,17 @@ def build_services(settings: Settings, store: ContentStore | None = None) -> Ser
     )
 
 
-def read_ncci_rules(content_dir: Path) -> NcciRules | None:
-    """The NCCI edits the content directory ships (sources/ncci): procedure-to-procedure
-    tables (``*.txt``, CMS's PTP layout) and MUE tables (``*.csv``, CMS's MUE layout)."""
+def read_ncci_rules(content_dir: Path, store: ContentStore | None = None) -> NcciRules:
+    """The NCCI tables in force: each one ``terminology load ncci`` stored, else the one the
+    content directory ships (sources/ncci: CMS's PTP layout in ``*.txt``, MUE in ``*.csv``)."""
     folder = content_dir / "sources" / "ncci"
-    ptp_files = sorted(folder.glob("*.txt"))
-    mue_files = sorted(folder.glob("*.csv"))
-    if not ptp_files and not mue_files:
-        return None
-    return NcciRules(
-        [edit for path in ptp_files for edit in read_ptp(path)],
-        ", ".join(p.name for p in [*ptp_files, *mue_files]),
-        [edit for path in mue_files for edit in read_mue(path)],
-    )
+    files = sorted(p for p in folder.glob("*") if p.suffix in (".txt", ".csv"))
+    tables = {
+        (t.setting, t.kind): t for t in (read_tables(files, keep=lambda _: True) if files else ())
+    }
+    if store is not None:
+        tables.update({(t.setting, t.kind): t for t in stored_tables(store)})
+    return NcciRules(tables.values())
 
 
 def _system_entries(services: Services) -> list[SystemEntry]:
@@ -97,6 +95,7 @@ def build_snapshot(settings: Settings, store: ContentStore) -> Snapshot:
     services = build_services(settings, store)
     return Snapshot(
         services,
+        read_ncci_rules(settings.content_dir, store),
         {
             "capability": capability_statement(settings.base_path, __version__),
             "terminology": terminology_capabilities(_system_entries(services), __version__),
@@ -145,7 +144,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.before_request(snapshot.pin_snapshot)
     app.before_request(check_request)
     app.extensions[validate_resource.PROFILES] = read_profiles(default_conformance_dir())
-    app.extensions[validate_resource.PTP] = read_ncci_rules(settings.content_dir)
     blueprints = (
         metadata.bp,
         codesystem.bp,

@@ -90,7 +90,11 @@ def _load(args: argparse.Namespace) -> int:
     from terminology.loaders.sources import Provenance
 
     settings = _settings(args)
-    path: Path = args.path
+    if args.kind == "ncci":
+        return _load_ncci(args, settings)
+    if len(args.path) > 1:
+        sys.exit(f"terminology load {args.kind}: give one file or folder")
+    path: Path = args.path[0]
     provenance = Provenance(
         release=args.release, release_date=args.release_date, obtained_from=str(path)
     )
@@ -108,12 +112,37 @@ def _load(args: argparse.Namespace) -> int:
             release = icd10cm.read_order_file(path, args.version)
             header, records = icd10cm.code_system(release, provenance)
         else:
-            header, records = hcpcs.code_system(
-                hcpcs.read_hcpcs(path, args.version), provenance
-            )
+            header, records = hcpcs.code_system(hcpcs.read_hcpcs(path, args.version), provenance)
         store = open_store(settings)
         progress = Progress("storing concepts")
         print(load_code_system(store, header, records, progress=progress).render())
+    print(
+        f"store {store.location} is at generation {store.generation()}; running servers "
+        f"serve it within {settings.reload_interval:g} s"
+    )
+    return 0
+
+
+def _load_ncci(args: argparse.Namespace, settings: Settings) -> int:
+    from terminology.app import open_store
+    from terminology.loaders.ncci import Setting, chest_codes, read_tables, store_tables
+
+    store = open_store(settings)
+    keep = chest_codes(store)
+    settings_of: dict[str | None, Setting | None] = {
+        "practitioner": "professional",
+        "hospital": "institutional",
+        None: None,
+    }
+    setting = settings_of[args.table]
+    tables = read_tables(args.path, keep=keep.__contains__, release=args.release, setting=setting)
+    store_tables(store, tables)
+    for table in tables:
+        which = "practitioner" if table.setting == "professional" else "outpatient hospital"
+        print(
+            f"loaded the {which} {table.kind.upper()} table ({table.source}): {table.size:,} "
+            f"edits involving a chest-imaging code, of {table.rows_read:,} rows read"
+        )
     print(
         f"store {store.location} is at generation {store.generation()}; running servers "
         f"serve it within {settings.reload_interval:g} s"
@@ -209,14 +238,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     load.add_argument(
         "kind",
-        choices=["icd10cm-tabular", "icd10cm-order", "hcpcs", "fhir"],
+        choices=["icd10cm-tabular", "icd10cm-order", "hcpcs", "fhir", "ncci"],
         help="icd10cm-tabular: the CDC/CMS ICD-10-CM tabular XML (.xml or .xml.gz); "
         "icd10cm-order: the CMS order file (icd10cm_order_YYYY.txt), flat, no chapters; "
         "hcpcs: the CMS HCPCS Level II annual fixed-width file (HCPC2026_JAN_ANWEB...txt); "
         "fhir: a FHIR NPM package (.tgz) or a folder of FHIR JSON (its CodeSystems, "
-        "ValueSets and ConceptMaps)",
+        "ValueSets and ConceptMaps); ncci: CMS's NCCI PTP files (ccipra, ccioph; .txt or "
+        "the quarterly .zip, all four parts at once) and MUE files (MCR_MUE_...csv)",
     )
-    load.add_argument("path", type=Path, help="the file or folder to load")
+    load.add_argument(
+        "path", type=Path, nargs="+", help="the file or folder to load (ncci: one or more)"
+    )
+    load.add_argument(
+        "--table",
+        choices=["practitioner", "hospital"],
+        default=None,
+        help="ncci: which table the files are, when their names do not say "
+        "(practitioner: professional claims; hospital: outpatient hospital, institutional)",
+    )
     load.add_argument(
         "--version",
         default=None,

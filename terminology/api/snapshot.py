@@ -2,7 +2,8 @@
 
 A load (``terminology load``, or another replica's write) commits to the store and bumps its
 generation. Each worker notices at its next request after ``interval`` seconds, builds a new
-snapshot (services and metadata bodies) from the store and swaps it in with one assignment.
+snapshot (services, NCCI tables and metadata bodies) from the store and swaps it in with one
+assignment.
 A request keeps the snapshot it started with to the end, so no answer mixes two generations,
 and every memo and cached answer keys on the generation of the snapshot that made it.
 """
@@ -18,6 +19,7 @@ from typing import Any
 
 from flask import current_app, has_request_context, request
 
+from terminology.checks.ncci import NcciRules
 from terminology.operations.context import Services
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,8 @@ ENVIRON_KEY = "terminology.snapshot"
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     services: Services
+    #: The payer rules' NCCI tables (stored with the content, so a load swaps them too).
+    ncci: NcciRules
     #: The ``/metadata`` and ``$versions`` bodies of this content, as plain dicts.
     metadata: Mapping[str, Any]
 

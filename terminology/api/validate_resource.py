@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app
 
 from terminology.api.http import body, fhir_json, services
+from terminology.api.snapshot import snapshot
 from terminology.checks.findings import Finding
 from terminology.checks.profiles import Profile
 from terminology.checks.validate import ResourceValidator
@@ -26,7 +27,6 @@ from terminology.messages import msg
 
 bp = Blueprint("validate_resource", __name__)
 PROFILES = "terminology.profiles"
-PTP = "terminology.ptp"
 _MODES = frozenset({"create", "update", "delete", "profile"})
 
 
@@ -98,11 +98,11 @@ def validate_claim() -> Response:
 @bp.post("/Bundle/$validate")
 def validate_bundle() -> Response:
     resource = _unwrap(parse_json(body() or b""), "Bundle")
-    validator = ResourceValidator(services(), _profiles(), current_app.extensions.get(PTP))
+    validator = ResourceValidator(services(), _profiles(), snapshot().ncci)
     return _answer(validator.bundle(resource, _structure))
 
 
 def _validate(rtype: str) -> Response:
     resource = _unwrap(parse_json(body() or b""), rtype)
-    validator = ResourceValidator(services(), _profiles(), current_app.extensions.get(PTP))
+    validator = ResourceValidator(services(), _profiles(), snapshot().ncci)
     return _answer(validator.resource(resource, _structure))

@@ -52,6 +52,14 @@ def render(figures: dict[str, Any]) -> str:
             "cost per resource of $validate in one process (1,000 claims and 1,000 orders, "
             "memos warm): " + ", ".join(f"{stage} {us:.0f} us" for stage, us in stages.items())
         )
+    payer = figures.get("payer_rules")
+    if payer:
+        with_rules, without = payer["claims_per_s_with"], payer["claims_per_s_without"]
+        lines.append(
+            f"payer rules (NCD 210.14, NCCI pairs and units), claims/s in one process: "
+            f"{with_rules:,.0f} with them, {without:,.0f} without "
+            f"({with_rules / without:.2f}x; {1e6 / with_rules - 1e6 / without:.0f} us a claim)"
+        )
     memory = figures["server_memory_bytes"] / (1024 * 1024)
     lines += [
         "",

@@ -25,7 +25,7 @@ from typing import Any
 
 import requests
 
-from terminology.bench.resources import measured_stage_costs
+from terminology.bench.resources import measured_payer_rule_cost, measured_stage_costs
 from terminology.bench.rotation import check_answer, spread
 from terminology.bench.rows import Row, Target, rows
 from terminology.bench.verdict import verdict
@@ -277,6 +277,7 @@ def bench(
         "server_memory_kind": memory_kind,
         "start_up": start_up,
         "validate_stages_us": measured_stage_costs(),
+        "payer_rules": measured_payer_rule_cost(),
     }
 
 

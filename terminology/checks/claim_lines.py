@@ -5,12 +5,12 @@ service, and the modifier combinations a line may not carry."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from terminology.checks.codings import codings_of
 from terminology.checks.findings import Finding
-from terminology.checks.ncci import ClaimLine
 from terminology.checks.subject import Subject, day_of, json_list, json_object
 from terminology.model import Coding
 from terminology.uris import CPT, HCPCS, HCPCS_HTTPS, PROJECT_BASE
@@ -31,6 +31,17 @@ CONFLICTS: tuple[tuple[frozenset[str], str], ...] = (
     ),
 )
 MODIFIER_SYSTEMS = frozenset({CPT, HCPCS, HCPCS_HTTPS})
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimLine:
+    """One CPT or HCPCS service of a claim item, as the rules across lines see it."""
+
+    index: int
+    code: str
+    day: date | None
+    modifiers: frozenset[str]
+    units: int = 1
 
 
 def claim_lines(index: int, item: Mapping[str, Any], on: date | None) -> list[ClaimLine]:

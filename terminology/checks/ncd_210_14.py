@@ -11,13 +11,14 @@ before the first screen, one screen a year) is left to the payer's claim history
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from terminology.checks.claim_lines import ClaimLine
 from terminology.checks.codings import CodingChecks, codings_of
 from terminology.checks.findings import Finding
+from terminology.checks.payer import Payer
 from terminology.checks.subject import Subject, day_of
 from terminology.messages import ours
 from terminology.model import Coding, Severity
@@ -25,14 +26,14 @@ from terminology.uris import CPT, HCPCS, HCPCS_HTTPS, ICD10CM, PROJECT_BASE
 
 SOURCE = "NCD 210.14 (Medicare, lung-cancer screening with LDCT)"
 QUALIFYING = f"{PROJECT_BASE}/ValueSet/ldct-screening-qualifying-diagnoses"
-#: The Source of Payment Typology (CDC/NCHS; URI as HL7 THO publishes it). Codes under 1 are
-#: Medicare (1 Medicare, 11x managed care, 12x fee for service, 19 other Medicare).
-SOPT = "https://nahdo.org/sopt"
 
 NO_VERSION_ON_DATE = ours("NO_VERSION_ON_DATE")
 
 #: Screening services: (system, code). G0297 is the LDCT code until 2020-12-31.
 SCREENING = frozenset({(CPT, "71271"), (HCPCS, "G0297"), (HCPCS, "G0296")})
+#: The screening CTs themselves (not the counselling visit).
+SCREENING_CT = frozenset({"71271", "G0297"})
+COUNSELLING = "G0296"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,22 +56,6 @@ SYMPTOMATIC = ("R05", "R04.2", "R91.1")
 DIAGNOSTIC_CT = "71250, 71260 or 71270"
 
 
-def is_medicare(subject: Subject) -> bool:
-    """Whether a claim's focal (or first) Coverage says Medicare through its SOPT type."""
-    insurance = subject.resource.get("insurance")
-    for entry in insurance if isinstance(insurance, list) else ():
-        if not isinstance(entry, Mapping):
-            continue
-        coverage = subject.resolve(entry.get("coverage"))
-        if coverage is None:
-            continue
-        for coding in codings_of(coverage.get("type")):
-            code = coding.get("code")
-            if coding.get("system") == SOPT and isinstance(code, str) and code.startswith("1"):
-                return True
-    return False
-
-
 def age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
@@ -88,7 +73,7 @@ class ScreeningRules:
         on: date | None,
         patient_reference: Any,
         *,
-        medicare: bool,
+        payer: Payer,
         order: bool = False,
     ) -> list[Finding]:
         """Findings for one screening line (an order's code, or a claim item)."""
@@ -96,10 +81,10 @@ class ScreeningRules:
             (c.system if c.system != HCPCS_HTTPS else HCPCS, c.code) in SCREENING for c in services
         ):
             return []
-        binding = medicare and not order
+        binding = payer.medicare and not order
         severity: Severity = "error" if binding else "warning"
         whose = (
-            ""
+            f" The claim is Medicare's ({payer.evidence})."
             if binding
             else (
                 " This is Medicare's rule, and this is an order, not yet a claim."
@@ -137,6 +122,49 @@ class ScreeningRules:
                 )
             )
         out += self._age(subject, line, code, on, patient_reference, severity, whose)
+        return out
+
+    def check_claim(self, subject: Subject, lines: list[ClaimLine], payer: Payer) -> list[Finding]:
+        """What one claim's dated lines show of the rules on a patient's history: one
+        screening CT a year (11 full months after the month of the last), and the counselling
+        visit before the first screen. Screens and visits on other claims are the payer's
+        history, out of reach here."""
+        severity: Severity = "error" if payer.medicare else "warning"
+        whose = (
+            f" The claim is Medicare's ({payer.evidence})."
+            if payer.medicare
+            else " This is Medicare's rule; the claim's coverage is not Medicare."
+        )
+        dated = sorted((line.day, line.index, line.code) for line in lines if line.day is not None)
+        screens = [(day, index) for day, index, code in dated if code in SCREENING_CT]
+        out: list[Finding] = []
+        for (earlier, _), (later, index) in zip(screens, screens[1:], strict=False):
+            if (later.year - earlier.year) * 12 + later.month - earlier.month < 12:
+                out.append(
+                    Finding(
+                        severity,
+                        "business-rule",
+                        "ncd-screening-frequency",
+                        f"{SOURCE}: screening CTs on {earlier} and {later} are less than 11 "
+                        "full months apart; one screen a year is covered (the next from "
+                        f"{_next_screen(earlier)}). Remove the repeat, or code a diagnostic CT "
+                        f"({DIAGNOSTIC_CT}) if it was one.{whose}",
+                        subject.path(f"item[{index}]"),
+                    )
+                )
+        visits = [(day, index) for day, index, code in dated if code == COUNSELLING]
+        if screens and visits and visits[0][0] > screens[0][0]:
+            out.append(
+                Finding(
+                    "warning",
+                    "business-rule",
+                    "ncd-screening-counselling",
+                    f"{SOURCE}: the counselling visit (G0296, {visits[0][0]}) comes after the "
+                    f"screening CT of {screens[0][0]}; before a first screen the visit must "
+                    "come first. If this was not the first screen, no visit is needed.",
+                    subject.path(f"item[{visits[0][1]}]"),
+                )
+            )
         return out
 
     def _qualifies(self, diagnosis: Coding, on: date | None) -> bool:
@@ -190,6 +218,12 @@ class ScreeningRules:
                 subject.path(line),
             )
         ]
+
+
+def _next_screen(last: date) -> date:
+    """The first day of the 12th month after ``last``'s: 11 full months have passed."""
+    month = last.month + 12
+    return date(last.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
 
 
 def diagnosis_codings(element: Any) -> list[Coding]:

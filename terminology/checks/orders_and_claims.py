@@ -13,6 +13,7 @@ from typing import Any
 
 from terminology.checks.claim_lines import (
     MODIFIER_SYSTEMS,
+    ClaimLine,
     as_modifier_finding,
     claim_lines,
     line_day,
@@ -22,8 +23,9 @@ from terminology.checks.claim_lines import (
 )
 from terminology.checks.codings import Binding, CodingChecks, codings_of
 from terminology.checks.findings import Finding
-from terminology.checks.ncci import ClaimLine, NcciRules
-from terminology.checks.ncd_210_14 import ScreeningRules, diagnosis_codings, is_medicare
+from terminology.checks.ncci import NcciRules
+from terminology.checks.ncd_210_14 import ScreeningRules, diagnosis_codings
+from terminology.checks.payer import Payer, payer_of, setting_of
 from terminology.checks.profiles import Profile
 from terminology.checks.subject import Subject, day_of, json_list, json_object
 from terminology.model import Coding
@@ -61,13 +63,16 @@ class OrderAndClaimChecks:
         self,
         services: Services,
         profiles: Mapping[str, Profile],
-        ptp: NcciRules | None = None,
+        ncci: NcciRules | None = None,
+        *,
+        payer_rules: bool = True,
     ) -> None:
         self._services = services
         self._codings = CodingChecks(services)
         self._profiles = profiles
-        self._screening = ScreeningRules(self._codings)
-        self._ptp = ptp
+        #: The payer rules (NCD 210.14, NCCI); off only to measure what they cost.
+        self._screening = ScreeningRules(self._codings) if payer_rules else None
+        self._ncci = ncci if payer_rules else None
 
     # -- shared ------------------------------------------------------------------------------
     def _binding(self, path: str) -> Binding | None:
@@ -179,7 +184,7 @@ class OrderAndClaimChecks:
                     findings += self._diagnosis_codes(subject, element, relative, on)
         findings += (
             []
-            if _code_invalid(findings, subject.path("code"))
+            if self._screening is None or _code_invalid(findings, subject.path("code"))
             else self._screening.check_line(
                 subject,
                 "code",
@@ -187,7 +192,7 @@ class OrderAndClaimChecks:
                 [d for r in json_list(resource.get("reasonCode")) for d in diagnosis_codings(r)],
                 on,
                 resource.get("subject"),
-                medicare=False,
+                payer=Payer(False),
                 order=True,
             )
         )
@@ -221,7 +226,7 @@ class OrderAndClaimChecks:
             found, _ = self._coded(subject, element, relative, path, diagnosis_day)
             findings += found
             findings += self._diagnosis_codes(subject, element, relative, diagnosis_day)
-        medicare = is_medicare(subject)
+        payer = payer_of(subject)
         billed: list[ClaimLine] = []
         for index, item in enumerate(items):
             if not isinstance(item, Mapping):
@@ -232,6 +237,8 @@ class OrderAndClaimChecks:
             if _code_invalid(line_findings, subject.path(f"item[{index}].productOrService")):
                 continue  # a deleted or unknown service: the payer rules have nothing to judge
             billed += claim_lines(index, item, on)
+            if self._screening is None:
+                continue
             pointed = [
                 coding
                 for pointer in json_list(item.get("diagnosisSequence"))
@@ -247,10 +254,13 @@ class OrderAndClaimChecks:
                 pointed,
                 on,
                 resource.get("patient"),
-                medicare=medicare,
+                payer=payer,
             )
-        if self._ptp is not None:
-            findings += self._ptp.check(subject, billed, medicare=medicare)
+        if self._screening is not None:
+            findings += self._screening.check_claim(subject, billed, payer)
+        setting = setting_of(resource)
+        if self._ncci is not None and setting is not None:
+            findings += self._ncci.check(subject, billed, payer, setting)
         for index, procedure in enumerate(json_list(resource.get("procedure"))):
             if not isinstance(procedure, Mapping):
                 continue

@@ -103,6 +103,21 @@ REASONS: dict[str, tuple[str, str]] = {
         "More units of a code than Medicare's medically unlikely edit allows on a line or on a "
         "date of service.",
     ),
+    "ncci-table-missing": (
+        "NCCI table not loaded",
+        "The claim's setting (professional: practitioner tables; institutional: outpatient "
+        "hospital tables) has no NCCI table loaded, so those edits were not checked.",
+    ),
+    "ncd-screening-frequency": (
+        "Screening more than once a year (NCD 210.14)",
+        "Two screening CTs on one claim less than 11 full months apart: NCD 210.14 covers one "
+        "a year.",
+    ),
+    "ncd-screening-counselling": (
+        "Counselling visit after the screen (NCD 210.14)",
+        "The claim's counselling and shared decision-making visit (G0296) is dated after its "
+        "screening CT; before a first screen the visit must come first.",
+    ),
     "date-of-service-missing": (
         "No date of service",
         "Neither the element's own date nor a fallback date is given, so the code set in force "

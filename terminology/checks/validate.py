@@ -39,9 +39,11 @@ class ResourceValidator:
         self,
         services: Services,
         profiles: Mapping[str, Profile],
-        ptp: NcciRules | None = None,
+        ncci: NcciRules | None = None,
+        *,
+        payer_rules: bool = True,
     ) -> None:
-        self._checks = OrderAndClaimChecks(services, profiles, ptp)
+        self._checks = OrderAndClaimChecks(services, profiles, ncci, payer_rules=payer_rules)
 
     def resource(self, resource: Mapping[str, Any], structure: StructureOf) -> list[Finding]:
         rtype = str(resource["resourceType"])

@@ -119,3 +119,57 @@ def test_an_order_gets_the_same_findings_as_warnings(server: RunningServer) -> N
         ("warning", "ncd-screening-symptomatic", "ServiceRequest.code"),
         ("warning", "ncd-screening-age", "ServiceRequest.code"),
     ]
+
+
+MBI = "http://hl7.org/fhir/sid/us-mbi"
+
+
+def without_type(bundle: dict[str, Any], identifier: str | None = MBI) -> dict[str, Any]:
+    coverage = bundle["entry"][2]["resource"]
+    del coverage["type"]
+    if identifier:
+        coverage["identifier"] = [{"system": identifier, "value": "1EG4TE5MK73"}]
+    return bundle
+
+
+def test_a_medicare_beneficiary_identifier_says_medicare(server: RunningServer) -> None:
+    issues = validate(server, without_type(screening_bundle(diagnoses=("J44.9",))))
+    assert reasons(issues) == [("error", "ncd-screening-diagnosis", LINE)]
+    assert "Medicare Beneficiary Identifier" in issues[0]["details"]["text"]
+    other_id = without_type(screening_bundle(diagnoses=("J44.9",)), "urn:oid:1.2.3")
+    assert reasons(validate(server, other_id)) == [("warning", "ncd-screening-diagnosis", LINE)]
+
+
+def test_a_sopt_type_decides_before_an_identifier(server: RunningServer) -> None:
+    bundle = screening_bundle(diagnoses=("J44.9",), coverage=COMMERCIAL)
+    bundle["entry"][2]["resource"]["identifier"] = [{"system": MBI, "value": "1EG4TE5MK73"}]
+    assert reasons(validate(server, bundle)) == [("warning", "ncd-screening-diagnosis", LINE)]
+
+
+def two_screens(first: str, second: str, coverage: dict[str, Any] = MEDICARE) -> dict[str, Any]:
+    bundle = screening_bundle(day=first, coverage=coverage)
+    bundle["entry"][0]["resource"]["item"].append(line(2, "71271", day=second))
+    return bundle
+
+
+def test_two_screens_within_11_full_months_are_one_too_many(server: RunningServer) -> None:
+    issues = validate(server, two_screens("2025-01-10", "2025-12-29"))
+    second = "Bundle.entry[0].resource.item[1]"
+    assert reasons(issues) == [("error", "ncd-screening-frequency", second)]
+    assert "the next from 2026-01-01" in issues[0]["details"]["text"]
+    assert reasons(validate(server, two_screens("2025-01-10", "2026-01-02"))) == []
+    commercial = validate(server, two_screens("2025-11-03", "2025-11-03", COMMERCIAL))
+    assert reasons(commercial) == [("warning", "ncd-screening-frequency", second)]
+
+
+def test_counselling_after_the_screen_is_questioned(server: RunningServer) -> None:
+    bundle = screening_bundle(day="2025-11-03")
+    visit = line(2, "G0296", system=HCPCS, day="2025-11-10")
+    bundle["entry"][0]["resource"]["item"].append(visit)
+    # G0296 is a visit, outside the extensible binding to imaging procedures: ncd() leaves
+    # that warning out.
+    assert ncd(validate(server, bundle)) == [
+        ("warning", "ncd-screening-counselling", "Bundle.entry[0].resource.item[1]")
+    ]
+    visit["servicedDate"] = "2025-10-20"
+    assert ncd(validate(server, bundle)) == []
