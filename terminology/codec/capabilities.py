@@ -121,7 +121,7 @@ def capability_statement(base_url: str, software_version: str) -> dict[str, Any]
                     _resource(
                         "CodeSystem", [("lookup", "lookup"), ("validate-code", "validate-code")]
                     ),
-                    _resource("ConceptMap", []),
+                    _resource("ConceptMap", [("translate", "translate")]),
                     _resource(
                         "ValueSet", [("expand", "expand"), ("validate-code", "validate-code")]
                     ),
