@@ -187,6 +187,8 @@ def terminology_capabilities(
             "textFilter": TEXT_FILTER,
         },
         "codeSearch": "explicit",
+        # $translate finds the maps that apply when the client names none.
+        "translation": {"needsMap": False},
     }
 
 

@@ -32,7 +32,7 @@ from terminology.model import Coding
 from terminology.operations.expand_model import ExpandRequest
 from terminology.operations.lookup import LookupRequest
 from terminology.operations.search import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SearchRequest
-from terminology.operations.translate_model import TranslateRequest
+from terminology.operations.translate_model import MapDependency, TranslateRequest
 from terminology.operations.validate_code_model import CanonicalRef, ValidateCodeRequest
 from terminology.storage.repositories import EXACT_PARAMS, STRING_PARAMS, StringCriterion
 
@@ -344,6 +344,7 @@ def translate_request(bag: ParamBag, instance: Mapping[str, Any] | None = None) 
         target_system=answer_system,
         date=parse_date(on, "date") if on else None,
         tx_resources=tuple(resources(bag, "tx-resource")),
+        dependencies=_dependencies(bag),
     )
     r5 = any(bag.get(name) is not None for name in TRANSLATE_R5_NAMES)
     return TranslateCall(request, tuple(codings), r5)
@@ -395,3 +396,38 @@ def _concept_map_ref(bag: ParamBag, instance: Mapping[str, Any] | None) -> Canon
     return CanonicalRef(
         url, _agree("url", version, "conceptMapVersion", text(bag, "conceptMapVersion"))
     )
+
+
+def _dependencies(bag: ParamBag) -> tuple[MapDependency, ...]:
+    """``dependency`` parts: R4's ``element`` (uri) and ``concept`` (CodeableConcept), or R5's
+    ``attribute`` and ``value[x]`` (a code, Coding or string)."""
+    out = []
+    for index, param in enumerate(bag.all("dependency")):
+        where = f"dependency[{index}]"
+        if param.kind != "part":
+            raise TerminologyError(
+                msg("BAD_PARAMETER_TYPE", name="dependency", expected="part (element, concept)"),
+                expression=where,
+            )
+        parts: ParamBag = param.value
+        element = text(parts, "element") or text(parts, "attribute")
+        if not element:
+            raise TerminologyError(
+                msg("BAD_PARAMETER_TYPE", name=f"{where}.element", expected="uri"),
+                expression=f"{where}.element",
+            )
+        values: list[Coding] = []
+        for name in ("concept", "value"):
+            found = parts.one(name)
+            if found is None:
+                continue
+            if found.kind == "CodeableConcept":
+                values += codeable_concept(parts, name) or []
+            elif found.kind == "Coding":
+                values += [c for c in [coding(parts, name)] if c is not None]
+            else:
+                values.append(Coding(None, text(parts, name)))
+        out += [MapDependency(element, v.system, v.code, v.display) for v in values] or [
+            MapDependency(element)
+        ]
+    return tuple(out)

@@ -199,6 +199,7 @@ def _with_coding(
         target_system or request.target_system,
         request.date,
         request.tx_resources,
+        request.dependencies,
     )
 
 
@@ -290,7 +291,7 @@ def _translate_in(
             continue
         in_group = [t for t in targets if t.group is group]
         for target in in_group:
-            if target.code is not None:
+            if target.code is not None and _dependencies_hold(target, request.dependencies):
                 outcome.matches.append(_match(index, target, request.reverse))
         if (
             not request.reverse
@@ -298,6 +299,21 @@ def _translate_in(
             and (group.number, coding.code) not in index.elements
         ):
             _unmapped(index, group, request, maps, outcome, seen)
+
+
+def _dependencies_hold(target: MapTarget, given: tuple[MapDependency, ...]) -> bool:
+    """False when the request gives an element the target depends on, and none of the values
+    it gives for it is the one the target needs."""
+    for needed in target.depends_on:
+        known = [k for k in given if k.property == needed.property and k.value is not None]
+        if known and not any(_same_value(k, needed) for k in known):
+            return False
+    return True
+
+
+def _same_value(known: MapDependency, needed: MapDependency) -> bool:
+    systems_agree = not known.system or not needed.system or known.system == needed.system
+    return known.value == needed.value and systems_agree
 
 
 def _match(index: ConceptMapIndex, target: MapTarget, reverse: bool) -> TranslateMatch:

@@ -51,6 +51,9 @@ class TranslateRequest:
     #: Resources sent with the request (``tx-resource``); their ConceptMaps are candidates
     #: ahead of stored maps with the same url|version.
     tx_resources: tuple[Mapping[str, Any], ...] = ()
+    #: What the client knows of other elements (R4 ``dependency``): a map target whose
+    #: ``dependsOn`` names the same element with another value does not apply.
+    dependencies: tuple[MapDependency, ...] = ()
 
 
 #: ConceptMap equivalences (R4) that say the concepts do not match: a translation made only of

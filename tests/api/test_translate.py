@@ -355,3 +355,91 @@ def test_metadata_lists_translate(server: RunningServer) -> None:
             "definition": "http://hl7.org/fhir/OperationDefinition/ConceptMap-translate",
         }
     ]
+
+
+def test_dependency_parts_pick_the_target_that_applies(server: RunningServer) -> None:
+    side = "http://example.org/element/laterality"
+    inline = {
+        "resourceType": "ConceptMap",
+        "url": "http://example.org/cm/dep",
+        "group": [
+            {
+                "source": CPT,
+                "target": "http://example.org/local",
+                "element": [
+                    {
+                        "code": "71250",
+                        "target": [
+                            {
+                                "code": "CT-L",
+                                "equivalence": "wider",
+                                "dependsOn": [{"property": side, "value": "L"}],
+                            },
+                            {
+                                "code": "CT-R",
+                                "equivalence": "wider",
+                                "dependsOn": [{"property": side, "value": "R"}],
+                            },
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    common = (
+        {"name": "conceptMap", "resource": inline},
+        {"name": "system", "valueUri": CPT},
+        {"name": "code", "valueCode": "71250"},
+    )
+    every = post(server, parameters(*common))
+    assert codes(every.json()) == {"CT-L", "CT-R"}
+    first = matches(every.json())[0]
+    assert first["dependsOn"] == [
+        {"name": "element", "valueUri": side},
+        {"name": "concept", "valueCoding": {"code": "L"}},
+    ]
+    right = post(
+        server,
+        parameters(
+            *common,
+            {
+                "name": "dependency",
+                "part": [
+                    {"name": "element", "valueUri": side},
+                    {"name": "concept", "valueCodeableConcept": {"coding": [{"code": "R"}]}},
+                ],
+            },
+        ),
+    )
+    assert right.status_code == 200, right.text
+    assert codes(right.json()) == {"CT-R"}
+    bad = post(server, parameters(*common, {"name": "dependency", "valueString": "R"}))
+    assert bad.status_code == 400
+    assert message_id(single_issue(bad.json())) == "chest-imaging:BAD_PARAMETER_TYPE"
+
+
+def test_translate_in_a_batch(server: RunningServer) -> None:
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "batch",
+        "entry": [
+            {
+                "request": {
+                    "method": "GET",
+                    "url": f"ConceptMap/$translate?system={CPT}&code=71020&date=2024-05-01",
+                }
+            },
+            {"request": {"method": "GET", "url": "ConceptMap/nope/$translate?code=1"}},
+        ],
+    }
+    r = server.post("", json=bundle, headers={"Content-Type": "application/fhir+json"})
+    assert r.status_code == 200, r.text
+    first, second = r.json()["entry"]
+    assert first["response"]["status"] == "200 OK"
+    assert codes(first["resource"]) == {"71046"}
+    assert second["response"]["status"] == "404 Not Found"
+
+
+def test_terminology_capabilities_say_no_map_need_be_named(server: RunningServer) -> None:
+    capabilities = server.get("/metadata", params={"mode": "terminology"}).json()
+    assert capabilities["translation"] == {"needsMap": False}

@@ -20,7 +20,7 @@ from terminology.operations.concept_map_index import (
 )
 from terminology.operations.context import Services
 from terminology.operations.translate import stored_map_indexes, translate, translate_codings
-from terminology.operations.translate_model import TranslateRequest, TranslateResult
+from terminology.operations.translate_model import MapDependency, TranslateRequest, TranslateResult
 from terminology.operations.validate_code_model import CanonicalRef
 from terminology.uris import CPT, HCPCS, HCPCS_HTTPS, LOINC, RADLEX, SNOMED
 from tests.conftest import CONTENT_DIR
@@ -345,3 +345,27 @@ def test_every_coding_of_a_codeable_concept_is_translated(services: Services) ->
     )
     assert result.result is True
     assert {m.concept.code for m in result.matches} == {"RPID16", "RPID18"}
+
+
+def test_a_target_whose_dependency_the_request_contradicts_does_not_apply(
+    services: Services,
+) -> None:
+    side = "http://example.org/element/laterality"
+    cmap = cm(
+        "http://example.org/cm/dep",
+        group(
+            element(
+                "a",
+                {"code": "left", "dependsOn": [{"property": side, "value": "L"}]},
+                {"code": "right", "dependsOn": [{"property": side, "value": "R"}]},
+            )
+        ),
+    )
+    every = translate(sent(cmap), services)
+    assert {m.concept.code for m in every.matches} == {"left", "right"}
+    assert every.matches[0].depends_on[0].property == side
+    left = translate(sent(cmap, dependencies=(MapDependency(side, None, "L"),)), services)
+    assert [m.concept.code for m in left.matches] == ["left"]
+    either = (MapDependency(side, None, "L"), MapDependency(side, None, "R"))
+    both = translate(sent(cmap, dependencies=either), services)
+    assert {m.concept.code for m in both.matches} == {"left", "right"}
