@@ -335,7 +335,8 @@ def _r4_match(match: TranslateMatch) -> list[dict[str, Any]]:
     parts += _dependencies(match, "element", "concept")
     if match.comment:
         parts.append({"name": "comment", "valueString": match.comment})
-    parts.append({"name": "source", "valueUri": match.source})
+    if match.source:  # a map sent without a url has no canonical to name
+        parts.append({"name": "source", "valueUri": match.source})
     return parts
 
 
@@ -359,7 +360,8 @@ def _r5_match(match: TranslateMatch) -> list[dict[str, Any]]:
     parts += _dependencies(match, "attribute", "value")
     if match.comment:
         parts.append({"name": "comment", "valueString": match.comment})
-    parts.append({"name": "originMap", "valueCanonical": match.source})
+    if match.source:
+        parts.append({"name": "originMap", "valueCanonical": match.source})
     return parts
 
 

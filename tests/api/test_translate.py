@@ -443,3 +443,26 @@ def test_translate_in_a_batch(server: RunningServer) -> None:
 def test_terminology_capabilities_say_no_map_need_be_named(server: RunningServer) -> None:
     capabilities = server.get("/metadata", params={"mode": "terminology"}).json()
     assert capabilities["translation"] == {"needsMap": False}
+
+
+def test_a_map_sent_without_a_url_is_not_named_in_the_matches(server: RunningServer) -> None:
+    inline = {
+        "resourceType": "ConceptMap",
+        "group": [
+            {
+                "source": CPT,
+                "target": "http://example.org/local",
+                "element": [{"code": "71250", "target": [{"code": "X", "equivalence": "equal"}]}],
+            }
+        ],
+    }
+    r = post(
+        server,
+        parameters(
+            {"name": "conceptMap", "resource": inline},
+            {"name": "system", "valueUri": CPT},
+            {"name": "code", "valueCode": "71250"},
+        ),
+    )
+    [match] = matches(r.json())
+    assert set(match) == {"equivalence", "concept"}
