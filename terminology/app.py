@@ -10,6 +10,7 @@ from terminology import __version__
 from terminology.api import (
     batch,
     codesystem,
+    conceptmap,
     memos,
     metadata,
     read_search,
@@ -148,6 +149,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         metadata.bp,
         codesystem.bp,
         valueset.bp,
+        conceptmap.bp,
         validate_resource.bp,
         read_search.bp,
         batch.bp,

@@ -121,7 +121,7 @@ def capability_statement(base_url: str, software_version: str) -> dict[str, Any]
                     _resource(
                         "CodeSystem", [("lookup", "lookup"), ("validate-code", "validate-code")]
                     ),
-                    _resource("ConceptMap", []),
+                    _resource("ConceptMap", [("translate", "translate")]),
                     _resource(
                         "ValueSet", [("expand", "expand"), ("validate-code", "validate-code")]
                     ),
@@ -187,6 +187,8 @@ def terminology_capabilities(
             "textFilter": TEXT_FILTER,
         },
         "codeSearch": "explicit",
+        # $translate finds the maps that apply when the client names none.
+        "translation": {"needsMap": False},
     }
 
 

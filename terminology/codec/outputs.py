@@ -11,9 +11,11 @@ from terminology.codec.summary import ConceptCountMemo, apply_summary, search_en
 from terminology.memo import IdentityMemo
 from terminology.messages import msg
 from terminology.model import Coding, Designation, Issue
+from terminology.operations.concept_map_index import inverse_equivalence, inverse_relationship
 from terminology.operations.expand_model import ExpandResult, ExpansionItem
 from terminology.operations.lookup import LookupResult, OutProperty
 from terminology.operations.search import SearchRequest, SearchResult
+from terminology.operations.translate_model import MapDependency, TranslateMatch, TranslateResult
 from terminology.operations.validate_code_model import ValidateCodeResult
 
 _VALUE_KEY = {
@@ -128,9 +130,7 @@ def searchset(
     entries = [
         {
             "fullUrl": f"{base_url}/{rtype}/{resource['id']}",
-            "resource": search_entry(
-                resource, request.summary, request.elements, concept_counts
-            ),
+            "resource": search_entry(resource, request.summary, request.elements, concept_counts),
             "search": {"mode": "match"},
         }
         for resource in result.matches
@@ -312,3 +312,71 @@ def expansion_value_set(result: ExpandResult) -> dict[str, Any]:
         expansion["contains"] = [_contains(item) for item in result.items]
     body["expansion"] = expansion
     return body
+
+
+def translate_parameters(result: TranslateResult, r5_names: bool = False) -> dict[str, Any]:
+    """The ``Parameters`` of a translation in R4's shape (``equivalence``, ``concept`` and the
+    map as ``source``); for a client that spoke R5's names, also ``relationship``, with the map
+    as ``originMap`` (R5 has no ``match.source`` uri)."""
+    params: list[dict[str, Any]] = [{"name": "result", "valueBoolean": result.result}]
+    if result.message:
+        params.append({"name": "message", "valueString": result.message})
+    for match in result.matches:
+        parts = _r5_match(match) if r5_names else _r4_match(match)
+        params.append({"name": "match", "part": parts})
+    return {"resourceType": "Parameters", "parameter": params}
+
+
+def _r4_match(match: TranslateMatch) -> list[dict[str, Any]]:
+    parts: list[dict[str, Any]] = [
+        {"name": "equivalence", "valueCode": match.equivalence},
+        {"name": "concept", "valueCoding": coding_dict(match.concept)},
+    ]
+    parts += _dependencies(match, "element", "concept")
+    if match.comment:
+        parts.append({"name": "comment", "valueString": match.comment})
+    if match.source:  # a map sent without a url has no canonical to name
+        parts.append({"name": "source", "valueUri": match.source})
+    return parts
+
+
+def _r5_match(match: TranslateMatch) -> list[dict[str, Any]]:
+    """R5's match. A reverse translation (``targetCode``) answers as tx.fhir.org does: the
+    concept asked about as ``concept``, the concept that maps to it as ``source``, and the
+    relationship as the map states it, from ``source`` to ``concept``."""
+    if match.reverse:
+        concept = match.matched
+        equivalence = inverse_equivalence(match.equivalence)
+        relationship = inverse_relationship(match.relationship)
+    else:
+        concept, equivalence, relationship = match.concept, match.equivalence, match.relationship
+    parts: list[dict[str, Any]] = [
+        {"name": "concept", "valueCoding": coding_dict(concept)},
+        {"name": "equivalence", "valueCode": equivalence},
+        {"name": "relationship", "valueCode": relationship},
+    ]
+    if match.reverse:
+        parts.append({"name": "source", "valueCoding": coding_dict(match.concept)})
+    parts += _dependencies(match, "attribute", "value")
+    if match.comment:
+        parts.append({"name": "comment", "valueString": match.comment})
+    if match.source:
+        parts.append({"name": "originMap", "valueCanonical": match.source})
+    return parts
+
+
+def _dependencies(match: TranslateMatch, element: str, value: str) -> list[dict[str, Any]]:
+    """``dependsOn`` and ``product`` parts: the element (R4; R5: attribute) and its value."""
+    out = []
+    for part_name, items in (("dependsOn", match.depends_on), ("product", match.products)):
+        for item in items:
+            parts = [
+                {"name": element, "valueUri": item.property},
+                {"name": value, "valueCoding": _dependency_coding(item)},
+            ]
+            out.append({"name": part_name, "part": parts})
+    return out
+
+
+def _dependency_coding(item: MapDependency) -> dict[str, str]:
+    return coding_dict(Coding(item.system, item.value, None, item.display))

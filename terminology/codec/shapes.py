@@ -115,12 +115,68 @@ _CODE_SYSTEM: dict[str, Any] = {
     "property": [{"!code": _STR, "type": _STR, "uri": _STR, "description": _STR}],
     "concept": _CONCEPTS,
 }
+_MAP_DEPENDENCY: dict[str, Any] = {
+    "property": _STR,
+    "attribute": _STR,
+    "system": _STR,
+    "value": _STR,
+    "display": _STR,
+    "valueCode": _STR,
+    "valueString": _STR,
+    "valueCoding": _CODING,
+}
+_CONCEPT_MAP: dict[str, Any] = {
+    **_COMMON,
+    **{
+        f"{side}{kind}": _STR
+        for side in ("source", "target")
+        for kind in ("Uri", "Canonical", "ScopeUri", "ScopeCanonical")
+    },
+    "group": [
+        {
+            "source": _STR,
+            "sourceVersion": _STR,
+            "target": _STR,
+            "targetVersion": _STR,
+            "element": [
+                {
+                    "code": _STR,
+                    "display": _STR,
+                    "target": [
+                        {
+                            "code": _STR,
+                            "display": _STR,
+                            "equivalence": _STR,
+                            "relationship": _STR,
+                            "comment": _STR,
+                            "dependsOn": [_MAP_DEPENDENCY],
+                            "product": [_MAP_DEPENDENCY],
+                        }
+                    ],
+                }
+            ],
+            "unmapped": {
+                "mode": _STR,
+                "code": _STR,
+                "display": _STR,
+                "url": _STR,
+                "otherMap": _STR,
+                "equivalence": _STR,
+                "relationship": _STR,
+            },
+        }
+    ],
+}
 _SCHEMAS: dict[str, Schema] = {
     _EXTENSIONS: [{"url": _STR, "extension": _EXTENSIONS}],
     _CONCEPTS: [_CONCEPT],
     _RESOURCE: {"resourceType": _STR},
 }
-_BY_TYPE: dict[str, dict[str, Any]] = {"ValueSet": _VALUE_SET, "CodeSystem": _CODE_SYSTEM}
+_BY_TYPE: dict[str, dict[str, Any]] = {
+    "ValueSet": _VALUE_SET,
+    "CodeSystem": _CODE_SYSTEM,
+    "ConceptMap": _CONCEPT_MAP,
+}
 
 
 def _json_type(value: Any) -> str:

@@ -33,7 +33,6 @@ from tests.conftest import ROOT, RunningServer
 #: list of test names. The test fails if one of these operations passes every case it has (so the
 #: entry cannot go stale) and on any failing case of another operation.
 LATER_OPERATIONS: dict[str, str] = {
-    "translate": "ConceptMap/$translate is added by a later issue",
     "batch-validate": "ValueSet/$batch-validate-code is added by a later issue",
 }
 

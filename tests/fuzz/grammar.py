@@ -297,6 +297,16 @@ def vs_urls() -> st.SearchStrategy[str]:
     )
 
 
+def cm_urls() -> st.SearchStrategy[str]:
+    real = st.sampled_from(CONTENT.concept_maps)
+    return st.one_of(
+        real,
+        real,
+        st.builds(lambda u, v: f"{u}|{v}", real, st.sampled_from(("1.0.0", "9.9", ""))),
+        st.sampled_from((*CONTENT.value_sets[:2], f"{FUZZ_BASE}/ConceptMap/x")),
+    )
+
+
 def cs_urls() -> st.SearchStrategy[str]:
     return st.sampled_from((*SYSTEMS, *SYSTEMS, HCPCS_HTTPS, f"{FUZZ_BASE}/CodeSystem/x"))
 
@@ -313,6 +323,7 @@ REAL: dict[str, st.SearchStrategy[str]] = {
     "version": st.sampled_from((*ALL_VERSIONS, "2099", "1.0.0")),
     "date": st.sampled_from(DATES),
     "vs_url": vs_urls(),
+    "cm_url": cm_urls(),
     "cs_url": cs_urls(),
     "canonical": canonicals() | vs_urls(),
     "lang": st.sampled_from(LANGUAGES),
@@ -629,6 +640,62 @@ def code_system(draw: st.DrawFn) -> Any:
     return out
 
 
+EQUIVALENCES = ("equivalent", "wider", "narrower", "inexact", "disjoint", "unmatched", "x")
+RELATIONSHIPS = ("equivalent", "source-is-broader-than-target", "not-related-to", "related-to")
+
+
+@st.composite
+def concept_map(draw: st.DrawFn) -> Any:
+    """A ConceptMap a request brings: R4 or R5 targets, ``unmapped`` in each mode (an other map
+    that is missing or is the map itself), and, hostile, elements of the wrong JSON types."""
+    url = f"{FUZZ_BASE}/ConceptMap/fz"
+    systems = st.sampled_from((*SYSTEMS, f"{FUZZ_BASE}/CodeSystem/fz"))
+    target = st.builds(
+        lambda c, e, r: {"code": c, **({"equivalence": e} if e else {"relationship": r})},
+        st.sampled_from(ALL_CODES) | value("code"),
+        st.sampled_from((*EQUIVALENCES, None)),
+        st.sampled_from(RELATIONSHIPS),
+    )
+    element = st.builds(
+        lambda c, t: {"code": c, "target": t},
+        st.sampled_from(ALL_CODES[:50]) | value("code"),
+        st.lists(target, max_size=3),
+    )
+    unmapped = st.sampled_from(
+        (
+            None,
+            {"mode": "provided"},
+            {"mode": "fixed", "code": "X"},
+            {"mode": "other-map", "url": url},
+            {"mode": "other-map", "url": f"{FUZZ_BASE}/ConceptMap/none"},
+            {"mode": "other-map", "url": CONTENT.concept_maps[0]},
+        )
+    )
+    group = st.builds(
+        lambda s, t, e, u: {
+            "source": s,
+            "target": t,
+            "element": e,
+            **({"unmapped": u} if isinstance(u, dict) else {}),
+        },
+        systems,
+        systems,
+        st.lists(element, max_size=4),
+        unmapped,
+    )
+    out: dict[str, Any] = {
+        "resourceType": "ConceptMap",
+        "url": url,
+        "version": "1",
+        "group": draw(st.lists(group, max_size=3)),
+    }
+    if junk(draw, 4):
+        out[draw(st.sampled_from(("group", "url", "sourceUri", "targetScopeUri")))] = draw(
+            wrong_json | st.sampled_from(([5], [{"element": 3}], [{"element": [{"target": {}}]}]))
+        )
+    return out
+
+
 def resource() -> st.SearchStrategy[Any]:
     return st.one_of(
         code_system(),
@@ -717,6 +784,32 @@ EXPAND = {
     **COMMON,
     **VERSIONING,
 }
+TRANSLATE = {
+    "url": "cm_url",
+    "conceptMapVersion": "version",
+    "code": "code",
+    "system": "system",
+    "version": "version",
+    "coding": "coding",
+    "codeableConcept": "codeableConcept",
+    "source": "vs_url",
+    "target": "vs_url",
+    "targetsystem": "system",
+    "reverse": "bool",
+    "date": "date",
+    "sourceCode": "code",
+    "sourceSystem": "system",
+    "sourceCoding": "coding",
+    "sourceCodeableConcept": "codeableConcept",
+    "targetCode": "code",
+    "targetCoding": "coding",
+    "targetCodeableConcept": "codeableConcept",
+    "targetSystem": "system",
+    "sourceScope": "vs_url",
+    "targetScope": "vs_url",
+    "conceptMap": "conceptMap",
+    "tx-resource": "mapResource",
+}
 #: The parameters a question usually carries (drawn more often than the others).
 CORE = {
     "lookup": (("system", "code"), ("coding",), ("code",)),
@@ -729,6 +822,17 @@ CORE = {
         ("valueSet", "coding"),
     ),
     "expand": (("url",), ("valueSet",), ("url", "filter"), ("url", "count", "offset")),
+    "translate": (
+        ("system", "code"),
+        ("system", "code", "targetsystem"),
+        ("system", "code", "reverse"),
+        ("url", "system", "code", "date"),
+        ("coding",),
+        ("sourceSystem", "sourceCode", "targetSystem"),
+        ("targetCode", "targetSystem", "sourceSystem"),
+        ("conceptMap", "system", "code"),
+        ("tx-resource", "system", "code"),
+    ),
 }
 
 #: JSON value[x] keys of each kind, right ones first.
@@ -853,7 +957,11 @@ def json_parameter(draw: st.DrawFn, name: str, kind: str) -> Any:
         return {"name": name, "resource": draw(wrong_json | resource())}
     if shape == 7:
         return {"name": name, "part": draw(wrong_json)}
-    if kind in ("resource", "valueSet", "codeSystem"):
+    if kind in ("resource", "valueSet", "codeSystem", "conceptMap", "mapResource"):
+        if kind == "conceptMap":
+            return {"name": name, "resource": draw(concept_map())}
+        if kind == "mapResource":
+            return {"name": name, "resource": draw(concept_map() | resource())}
         if kind == "valueSet":
             return {"name": name, "resource": draw(value_set())}
         if kind == "codeSystem":
@@ -896,6 +1004,8 @@ GET_FORMS = {
     "valueSet": st.sampled_from(('{"resourceType":"ValueSet"}', "x")),
     "codeSystem": st.sampled_from(('{"resourceType":"CodeSystem"}', "x")),
     "resource": st.sampled_from(('{"resourceType":"CodeSystem"}', "x")),
+    "conceptMap": st.sampled_from(('{"resourceType":"ConceptMap"}', "x")),
+    "mapResource": st.sampled_from(('{"resourceType":"ConceptMap"}', "x")),
 }
 
 
@@ -1029,6 +1139,11 @@ def vs_validate() -> st.SearchStrategy[FuzzRequest]:
 
 def expand() -> st.SearchStrategy[FuzzRequest]:
     return operation("expand", EXPAND, ["/ValueSet/$expand", "/ValueSet/{id}/$expand"])
+
+
+def translate() -> st.SearchStrategy[FuzzRequest]:
+    paths = ["/ConceptMap/$translate", "/ConceptMap/{id}/$translate"]
+    return operation("translate", TRANSLATE, paths)
 
 
 @st.composite
@@ -1193,6 +1308,7 @@ def requests() -> st.SearchStrategy[FuzzRequest]:
         cs_validate(),
         vs_validate(),
         expand(),
+        translate(),
         metadata(),
         read_or_search(),
         raw(),

@@ -340,6 +340,7 @@ EXPECTED = {
     "cs-validate": ("Parameters",),
     "vs-validate": ("Parameters",),
     "expand": ("ValueSet",),
+    "translate": ("Parameters",),
     "read": ("CodeSystem", "ValueSet", "ConceptMap"),
     "search": ("Bundle",),
 }
