@@ -22,6 +22,7 @@ from terminology.checks.claim_lines import (
     split_expressions,
 )
 from terminology.checks.codings import Binding, CodingChecks, codings_of
+from terminology.checks.crosswalk import Crosswalk
 from terminology.checks.findings import Finding
 from terminology.checks.ncci import NcciRules
 from terminology.checks.ncd_210_14 import ScreeningRules, diagnosis_codings
@@ -73,6 +74,7 @@ class OrderAndClaimChecks:
         #: The payer rules (NCD 210.14, NCCI); off only to measure what they cost.
         self._screening = ScreeningRules(self._codings) if payer_rules else None
         self._ncci = ncci if payer_rules else None
+        self._crosswalk = Crosswalk(services) if payer_rules else None
 
     # -- shared ------------------------------------------------------------------------------
     def _binding(self, path: str) -> Binding | None:
@@ -196,6 +198,8 @@ class OrderAndClaimChecks:
                 order=True,
             )
         )
+        if self._crosswalk is not None and not _code_invalid(findings, subject.path("code")):
+            findings += self._crosswalk.order_findings(subject, on)
         return findings
 
     # -- Claim -------------------------------------------------------------------------------
@@ -237,8 +241,11 @@ class OrderAndClaimChecks:
             if _code_invalid(line_findings, subject.path(f"item[{index}].productOrService")):
                 continue  # a deleted or unknown service: the payer rules have nothing to judge
             billed += claim_lines(index, item, on)
-            if self._screening is None:
+            if self._crosswalk is None or self._screening is None:
                 continue
+            service = list(plain_codings(item.get("productOrService")))
+            if any(self._codings.membership(CHEST_PROCEDURES, c, on).result for c in service):
+                findings += self._crosswalk.line_findings(subject, item, index, service, on)
             pointed = [
                 coding
                 for pointer in json_list(item.get("diagnosisSequence"))
@@ -250,7 +257,7 @@ class OrderAndClaimChecks:
             findings += self._screening.check_line(
                 subject,
                 f"item[{index}]",
-                list(plain_codings(item.get("productOrService"))),
+                service,
                 pointed,
                 on,
                 resource.get("patient"),

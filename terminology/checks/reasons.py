@@ -118,6 +118,16 @@ REASONS: dict[str, tuple[str, str]] = {
         "The claim's counselling and shared decision-making visit (G0296) is dated after its "
         "screening CT; before a first screen the visit must come first.",
     ),
+    "order-billing-code": (
+        "The CPT code that bills the order",
+        "An order coded in LOINC, SNOMED CT or RadLex is billed with the CPT code(s) our "
+        "ConceptMaps map it to (read backwards), named with the maps' equivalence.",
+    ),
+    "claim-line-not-ordered": (
+        "Claim line not what was ordered",
+        "A chest-imaging line bills a CPT code that none of its orders (Claim.item.request, "
+        "Claim.referral, or the ServiceRequests in the Bundle) maps to.",
+    ),
     "date-of-service-missing": (
         "No date of service",
         "Neither the element's own date nor a fallback date is given, so the code set in force "
