@@ -1,11 +1,11 @@
 """A bounded cache of the answers to repeated identical terminology questions.
 
-The operations it serves (``$lookup``, ``$validate-code``) are pure functions of the request and
-of the loaded content, and the content never changes while a snapshot is served. EHRs and claim
-scrubbers ask the same questions over and over (71250 against the CT value set, say), so the
-encoded answer to an identical request (same path, query, body, reply format and languages) is
-kept and sent again. Only successful answers are kept; bodies larger than a small limit are
-neither keys nor values; ``TERMINOLOGY_RESPONSE_CACHE_ENTRIES=0`` turns the cache off.
+The operations it serves (``$lookup``, ``$validate-code``, ``$subsumes``) are pure functions of
+the request and of the loaded content, and the content never changes while a snapshot is served.
+EHRs and claim scrubbers ask the same questions over and over (71250 against the CT value set,
+say), so the encoded answer to an identical request (same path, query, body, reply format and
+languages) is kept and sent again. Only successful answers are kept; bodies larger than a small
+limit are neither keys nor values; ``TERMINOLOGY_RESPONSE_CACHE_ENTRIES=0`` turns the cache off.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from terminology.model import Coding, Designation, Issue
 from terminology.operations.expand_model import ExpandResult, ExpansionItem
 from terminology.operations.lookup import LookupResult, OutProperty
 from terminology.operations.search import SearchRequest, SearchResult
+from terminology.operations.subsumes import SubsumesResult
 from terminology.operations.validate_code_model import ValidateCodeResult
 
 _VALUE_KEY = {
@@ -100,6 +101,14 @@ def _render_lookup(result: LookupResult) -> dict[str, Any]:
     params += [_property(p) for p in result.properties]
     params += [{"name": "used-supplement", "valueCanonical": u} for u in result.used_supplements]
     return {"resourceType": "Parameters", "parameter": params}
+
+
+def subsumes_parameters(result: SubsumesResult) -> dict[str, Any]:
+    """The ``Parameters`` of ``$subsumes``: ``outcome`` is its only output."""
+    return {
+        "resourceType": "Parameters",
+        "parameter": [{"name": "outcome", "valueCode": result.outcome}],
+    }
 
 
 def searchset(

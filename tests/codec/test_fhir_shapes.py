@@ -15,12 +15,13 @@ from terminology.codec.capabilities import (
 )
 from terminology.codec.fhir_models import validate_resource
 from terminology.codec.outcome import from_error
-from terminology.codec.outputs import lookup_parameters, searchset
+from terminology.codec.outputs import lookup_parameters, searchset, subsumes_parameters
 from terminology.codec.summary import SUMMARY_ELEMENTS, apply_summary
 from terminology.errors import TerminologyError
 from terminology.operations.context import Services
 from terminology.operations.lookup import LookupRequest, lookup
 from terminology.operations.search import SearchRequest, search
+from terminology.operations.subsumes import SubsumesResult
 from terminology.uris import CPT, HCPCS, ICD10CM
 
 
@@ -39,6 +40,13 @@ def test_lookup_parameters_are_valid(
 ) -> None:
     result = lookup(LookupRequest(system, code, version), services)
     assert validate_resource(lookup_parameters(result)) == []
+
+
+@pytest.mark.parametrize("outcome", ["equivalent", "subsumes", "subsumed-by", "not-subsumed"])
+def test_subsumes_parameters_are_valid(outcome: str) -> None:
+    body = subsumes_parameters(SubsumesResult(outcome, ICD10CM, "2026"))  # type: ignore[arg-type]
+    assert validate_resource(body) == []
+    assert body["parameter"] == [{"name": "outcome", "valueCode": outcome}]
 
 
 @pytest.mark.parametrize("summary", [None, "true", "data", "text", "count"])
