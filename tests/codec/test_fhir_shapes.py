@@ -58,8 +58,13 @@ def test_searchset_bundles_are_valid(services: Services, summary: str | None) ->
 
 def test_capabilities_are_valid() -> None:
     assert validate_resource(capability_statement("http://x/fhir", "1.0.0")) == []
-    entries = [SystemEntry(CPT, ("2026", "2025"), "fragment")]
-    assert validate_resource(terminology_capabilities(entries, "1.0.0")) == []
+    entries = [
+        SystemEntry(CPT, ("2026", "2025"), "fragment"),
+        SystemEntry("http://example.org/grouped", ("1",), "complete", subsumption=False),
+    ]
+    capabilities = terminology_capabilities(entries, "1.0.0")
+    assert validate_resource(capabilities) == []
+    assert [c["subsumption"] for c in capabilities["codeSystem"]] == [True, False]
     assert validate_resource(versions_parameters()) == []
 
 
