@@ -717,6 +717,16 @@ EXPAND = {
     **COMMON,
     **VERSIONING,
 }
+SUBSUMES = {
+    "codeA": "code",
+    "codeB": "code",
+    "codingA": "coding",
+    "codingB": "coding",
+    "system": "system",
+    "version": "version",
+    "date": "date",
+    "tx-resource": "resource",
+}
 #: The parameters a question usually carries (drawn more often than the others).
 CORE = {
     "lookup": (("system", "code"), ("coding",), ("code",)),
@@ -729,6 +739,7 @@ CORE = {
         ("valueSet", "coding"),
     ),
     "expand": (("url",), ("valueSet",), ("url", "filter"), ("url", "count", "offset")),
+    "subsumes": (("system", "codeA", "codeB"), ("codingA", "codingB"), ("codeA", "codeB")),
 }
 
 #: JSON value[x] keys of each kind, right ones first.
@@ -819,6 +830,10 @@ def inline_scenario(draw: st.DrawFn, op: str) -> Any:
         params.append({"name": "property", "valueCode": "*"})
     elif op == "cs-validate":
         params += [{"name": "url", "valueUri": FZ_CS}, {"name": "code", "valueCode": code}]
+    elif op == "subsumes":
+        other = draw(st.sampled_from([*codes, "k0", "c1"]))
+        params += [{"name": "system", "valueUri": FZ_CS}, {"name": "codeA", "valueCode": code}]
+        params.append({"name": "codeB", "valueCode": other})
     else:
         params.append({"name": "tx-resource", "resource": vs})
         params.append({"name": "url", "valueUri": FZ_VS})
@@ -1031,6 +1046,11 @@ def expand() -> st.SearchStrategy[FuzzRequest]:
     return operation("expand", EXPAND, ["/ValueSet/$expand", "/ValueSet/{id}/$expand"])
 
 
+def subsumes() -> st.SearchStrategy[FuzzRequest]:
+    paths = ["/CodeSystem/$subsumes", "/CodeSystem/{id}/$subsumes"]
+    return operation("subsumes", SUBSUMES, paths)
+
+
 @st.composite
 def metadata(draw: st.DrawFn) -> FuzzRequest:
     pairs = draw(
@@ -1110,6 +1130,7 @@ RAW_PATHS = (
     "/ValueSet/$expand",
     "/ValueSet/$validate-code",
     "/CodeSystem/$validate-code",
+    "/CodeSystem/$subsumes",
     "/metadata",
     "/CodeSystem",
     "/ValueSet/_search",
@@ -1193,6 +1214,7 @@ def requests() -> st.SearchStrategy[FuzzRequest]:
         cs_validate(),
         vs_validate(),
         expand(),
+        subsumes(),
         metadata(),
         read_or_search(),
         raw(),
