@@ -256,3 +256,18 @@ def test_a_repeated_question_gets_the_same_answer(server: RunningServer) -> None
     again = get(server, system=ICD10CM, codeA="J18", codeB="J18.9")
     assert first.content == again.content
     assert outcome(again) == "subsumes"
+
+
+def test_subsumes_in_a_batch(server: RunningServer) -> None:
+    entries = [
+        {"request": {"method": "GET", "url": f"CodeSystem/$subsumes?system={ICD10CM}&{q}"}}
+        for q in ("codeA=J18&codeB=J18.9", "codeA=J18&codeB=J18.99")
+    ]
+    bundle = {"resourceType": "Bundle", "type": "batch", "entry": entries}
+    r = server.post("", json=bundle, headers={"Content-Type": "application/fhir+json"})
+    assert r.status_code == 200, r.text
+    first, second = r.json()["entry"]
+    assert first["response"]["status"] == "200 OK"
+    assert first["resource"]["parameter"] == [{"name": "outcome", "valueCode": "subsumes"}]
+    assert second["response"]["status"] == "404 Not Found"
+    assert tx_type(second["response"]["outcome"]["issue"][0]) == "invalid-code"
