@@ -168,6 +168,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "BAD_PARAMETER_TYPE": (ours("BAD_PARAMETER_TYPE"), "The parameter '{name}' must be a {expected}"),
     "UNKNOWN_RESOURCE": (ours("UNKNOWN_RESOURCE"), "{type}/{id} is not known"),
     "VERSION_AND_DATE": (ours("VERSION_AND_DATE"), "Provide either version or date, not both, unless they agree: version {version} does not cover {date}"),
+    # $subsumes. The HL7 ids are those of the terminology-ecosystem tests and the HL7 Java
+    # validator's subsumption tester; the texts are ours.
+    "SUBSUMES_NO_CODE": (ours("SUBSUMES_NO_CODE"), "No code {side} was given: provide code{side} (with system), or coding{side}"),
+    "SUBSUMES_TWO_FORMS": (ours("SUBSUMES_TWO_FORMS"), "Provide only one of code{side} and coding{side}"),
+    "SUBSUMES_CODING_NO_CODE": ("SUBSUMPTION_NO_CODE", "The Coding {name} has no code"),
+    "SUBSUMES_SYSTEM_REQUIRED": ("SUBSUMES_SYSTEM_REQUIRED", "No code system was given for {name}: provide system (or call $subsumes on a CodeSystem instance), or a Coding with a system"),
+    "SUBSUMES_SYSTEMS_DIFFER": ("SUBSUMPTION_SYSTEM_MISMATCH", "codingA and codingB are from different code systems ('{a}' and '{b}'): subsumption is tested within one code system"),
+    "SUBSUMES_SYSTEM_MISMATCH": (ours("SUBSUMES_SYSTEM_MISMATCH"), "The system of {name} ('{given}') is not the code system the subsumption is tested in ('{system}')"),
+    "SUBSUMES_VERSIONS_DIFFER": ("SUBSUMPTION_VERSION_MISMATCH", "The versions given for {system} disagree ('{a}' in {first}, '{b}' in {second}): subsumption is tested in one version"),
+    "SUBSUMES_NOT_IS_A": (ours("SUBSUMES_NOT_IS_A"), "The hierarchy of CodeSystem '{system}' version '{version}' is '{meaning}', not is-a, so it cannot say whether '{a}' and '{b}' subsume one another"),
     # HTTP
     "NOT_ACCEPTABLE": (ours("NOT_ACCEPTABLE"), "This server answers in FHIR JSON only (application/fhir+json or application/json; XML is planned); the request asked for '{asked}'"),
     "NOT_ACCEPTABLE_VERSION": (ours("NOT_ACCEPTABLE_VERSION"), "This server speaks FHIR 4.0 (R4); the request asked for fhirVersion={asked}"),

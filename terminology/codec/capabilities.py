@@ -41,6 +41,8 @@ class SystemEntry:
     uri: str
     versions: tuple[str | None, ...]  # newest first; the first is the default
     content: str
+    #: Whether ``$subsumes`` answers for it (its hierarchy, if any, is one of subsumption).
+    subsumption: bool = True
 
 
 def _feature(definition: str, value: dict[str, Any]) -> dict[str, Any]:
@@ -119,7 +121,12 @@ def capability_statement(base_url: str, software_version: str) -> dict[str, Any]
                 "security": {"cors": False, "description": "No authentication; read-only content."},
                 "resource": [
                     _resource(
-                        "CodeSystem", [("lookup", "lookup"), ("validate-code", "validate-code")]
+                        "CodeSystem",
+                        [
+                            ("lookup", "lookup"),
+                            ("validate-code", "validate-code"),
+                            ("subsumes", "subsumes"),
+                        ],
                     ),
                     _resource("ConceptMap", [("translate", "translate")]),
                     _resource(
@@ -162,7 +169,7 @@ def terminology_capabilities(
                 "extension": [{"url": EXT_TC_CONTENT, "valueCode": entry.content}],
                 "uri": entry.uri,
                 "version": versions,
-                "subsumption": False,
+                "subsumption": entry.subsumption,
             }
         )
     return {

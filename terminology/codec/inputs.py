@@ -32,6 +32,7 @@ from terminology.model import Coding
 from terminology.operations.expand_model import ExpandRequest
 from terminology.operations.lookup import LookupRequest
 from terminology.operations.search import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SearchRequest
+from terminology.operations.subsumes import SubsumesRequest, SubsumesSide
 from terminology.operations.translate_model import MapDependency, TranslateRequest
 from terminology.operations.validate_code_model import CanonicalRef, ValidateCodeRequest
 from terminology.storage.repositories import EXACT_PARAMS, STRING_PARAMS, StringCriterion
@@ -75,6 +76,41 @@ def lookup_request(bag: ParamBag, instance: Mapping[str, Any] | None = None) -> 
         properties=tuple(properties),
         tx_resources=tuple(resources(bag, "tx-resource")),
         use_supplements=canonicals(bag, "useSupplement"),
+    )
+
+
+def _subsumes_side(bag: ParamBag, side: str) -> SubsumesSide:
+    """``code{side}`` or ``coding{side}``: exactly one of them."""
+    code = text(bag, f"code{side}")
+    given = coding(bag, f"coding{side}")
+    if code is not None and given is not None:
+        raise TerminologyError(msg("SUBSUMES_TWO_FORMS", side=side), expression=f"coding{side}")
+    if given is not None:
+        return SubsumesSide(given, f"coding{side}")
+    if code is None:
+        raise TerminologyError(
+            msg("SUBSUMES_NO_CODE", side=side), code="required", expression=f"code{side}"
+        )
+    return SubsumesSide(Coding(None, code), f"code{side}")
+
+
+def subsumes_request(bag: ParamBag, instance: Mapping[str, Any] | None = None) -> SubsumesRequest:
+    """``instance`` is the CodeSystem resource of ``CodeSystem/[id]/$subsumes``: its url and
+    version are the request's ``system`` and ``version``."""
+    a, b = _subsumes_side(bag, "A"), _subsumes_side(bag, "B")
+    system = text(bag, "system")
+    version = text(bag, "version")
+    if instance is not None:
+        system = _agree("system", system, "the CodeSystem's url", instance["url"])
+        version = _agree("version", version, "the CodeSystem's version", instance.get("version"))
+    on = text(bag, "date")
+    return SubsumesRequest(
+        a=a,
+        b=b,
+        system=system,
+        version=version,
+        date=parse_date(on, "date") if on else None,
+        tx_resources=tuple(resources(bag, "tx-resource")),
     )
 
 

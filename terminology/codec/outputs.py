@@ -15,6 +15,7 @@ from terminology.operations.concept_map_index import inverse_equivalence, invers
 from terminology.operations.expand_model import ExpandResult, ExpansionItem
 from terminology.operations.lookup import LookupResult, OutProperty
 from terminology.operations.search import SearchRequest, SearchResult
+from terminology.operations.subsumes import SubsumesResult
 from terminology.operations.translate_model import MapDependency, TranslateMatch, TranslateResult
 from terminology.operations.validate_code_model import ValidateCodeResult
 
@@ -102,6 +103,14 @@ def _render_lookup(result: LookupResult) -> dict[str, Any]:
     params += [_property(p) for p in result.properties]
     params += [{"name": "used-supplement", "valueCanonical": u} for u in result.used_supplements]
     return {"resourceType": "Parameters", "parameter": params}
+
+
+def subsumes_parameters(result: SubsumesResult) -> dict[str, Any]:
+    """The ``Parameters`` of ``$subsumes``: ``outcome`` is its only output."""
+    return {
+        "resourceType": "Parameters",
+        "parameter": [{"name": "outcome", "valueCode": result.outcome}],
+    }
 
 
 def searchset(

@@ -41,7 +41,13 @@ def test_capability_statement(server: RunningServer) -> None:
     resources = {r["type"]: r for r in rest["resource"]}
     assert set(resources) == {"CodeSystem", "ValueSet", "ConceptMap", "ServiceRequest", "Claim",
                               "Bundle"}
-    assert {op["name"] for op in resources["CodeSystem"]["operation"]} >= {"lookup"}
+    assert {
+        op["name"]: op["definition"] for op in resources["CodeSystem"]["operation"]
+    } == {
+        "lookup": "http://hl7.org/fhir/OperationDefinition/CodeSystem-lookup",
+        "validate-code": "http://hl7.org/fhir/OperationDefinition/CodeSystem-validate-code",
+        "subsumes": "http://hl7.org/fhir/OperationDefinition/CodeSystem-subsumes",
+    }
     for checked in ("ServiceRequest", "Claim", "Bundle"):
         (operation,) = resources.pop(checked)["operation"]
         assert operation == {
@@ -78,6 +84,8 @@ def test_terminology_capabilities_list_every_system_and_version(server: RunningS
     cpt = next(c for c in tc["codeSystem"] if c["uri"] == CPT)
     assert [v["isDefault"] for v in cpt["version"]].count(True) == 1
     assert cpt["extension"][0]["valueCode"] == "fragment"
+    # $subsumes answers for every code system we hold (none has a grouped-by hierarchy).
+    assert all(c["subsumption"] is True for c in tc["codeSystem"])
 
 
 def test_versions(server: RunningServer) -> None:

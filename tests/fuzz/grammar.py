@@ -810,6 +810,18 @@ TRANSLATE = {
     "conceptMap": "conceptMap",
     "tx-resource": "mapResource",
 }
+
+
+SUBSUMES = {
+    "codeA": "code",
+    "codeB": "code",
+    "codingA": "coding",
+    "codingB": "coding",
+    "system": "system",
+    "version": "version",
+    "date": "date",
+    "tx-resource": "resource",
+}
 #: The parameters a question usually carries (drawn more often than the others).
 CORE = {
     "lookup": (("system", "code"), ("coding",), ("code",)),
@@ -833,6 +845,7 @@ CORE = {
         ("conceptMap", "system", "code"),
         ("tx-resource", "system", "code"),
     ),
+    "subsumes": (("system", "codeA", "codeB"), ("codingA", "codingB"), ("codeA", "codeB")),
 }
 
 #: JSON value[x] keys of each kind, right ones first.
@@ -923,6 +936,10 @@ def inline_scenario(draw: st.DrawFn, op: str) -> Any:
         params.append({"name": "property", "valueCode": "*"})
     elif op == "cs-validate":
         params += [{"name": "url", "valueUri": FZ_CS}, {"name": "code", "valueCode": code}]
+    elif op == "subsumes":
+        other = draw(st.sampled_from([*codes, "k0", "c1"]))
+        params += [{"name": "system", "valueUri": FZ_CS}, {"name": "codeA", "valueCode": code}]
+        params.append({"name": "codeB", "valueCode": other})
     else:
         params.append({"name": "tx-resource", "resource": vs})
         params.append({"name": "url", "valueUri": FZ_VS})
@@ -1146,6 +1163,11 @@ def translate() -> st.SearchStrategy[FuzzRequest]:
     return operation("translate", TRANSLATE, paths)
 
 
+def subsumes() -> st.SearchStrategy[FuzzRequest]:
+    paths = ["/CodeSystem/$subsumes", "/CodeSystem/{id}/$subsumes"]
+    return operation("subsumes", SUBSUMES, paths)
+
+
 @st.composite
 def metadata(draw: st.DrawFn) -> FuzzRequest:
     pairs = draw(
@@ -1225,6 +1247,7 @@ RAW_PATHS = (
     "/ValueSet/$expand",
     "/ValueSet/$validate-code",
     "/CodeSystem/$validate-code",
+    "/CodeSystem/$subsumes",
     "/metadata",
     "/CodeSystem",
     "/ValueSet/_search",
@@ -1309,6 +1332,7 @@ def requests() -> st.SearchStrategy[FuzzRequest]:
         vs_validate(),
         expand(),
         translate(),
+        subsumes(),
         metadata(),
         read_or_search(),
         raw(),

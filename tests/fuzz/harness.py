@@ -334,10 +334,12 @@ class FuzzServer:
         stop_server(self.server)
 
 
+SUBSUMPTION_OUTCOMES = ("equivalent", "subsumes", "subsumed-by", "not-subsumed")
 EXPECTED = {
     "metadata": ("CapabilityStatement", "TerminologyCapabilities", "Parameters"),
     "lookup": ("Parameters",),
     "cs-validate": ("Parameters",),
+    "subsumes": ("Parameters",),
     "vs-validate": ("Parameters",),
     "expand": ("ValueSet",),
     "translate": ("Parameters",),
@@ -474,6 +476,10 @@ class Campaign:
                 if isinstance(p, dict) and p.get("name") == "issues":
                     if problem := outcome_shape_problem(p.get("resource")):
                         record("issue without message id", family, request, problem)
+        if family == "subsumes" and rtype == "Parameters":
+            answers = [[{"name": "outcome", "valueCode": o}] for o in SUBSUMPTION_OUTCOMES]
+            if document.get("parameter") not in answers:
+                record("subsumes without one outcome", family, request, str(document)[:200])
 
     def _compare(self, request: FuzzRequest, first: Reply, second: Reply) -> None:
         if granian_refused(request, first) and granian_refused(request, second):
