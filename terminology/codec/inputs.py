@@ -208,7 +208,10 @@ def validate_code_request(
         version = text(bag, "version") or version
         inline = resource_of(bag, "codeSystem", "CodeSystem")
         if instance is not None:
-            cs_ref = CanonicalRef(instance.get("url"), instance.get("version"), instance)
+            # A stored code system, already served by its provider: the instance names the
+            # url and version. (Passed as a resource, a large one's header, which holds no
+            # concepts, would hide its stored concepts.)
+            cs_ref = CanonicalRef(instance.get("url"), instance.get("version"))
         elif inline is not None:
             cs_ref = CanonicalRef(inline.get("url"), inline.get("version"), inline)
         else:
