@@ -141,7 +141,7 @@ def _plan(
 ) -> _Plan:
     names: list[str] = []
     for key in obj:
-        if key[0] == "_":
+        if key[:1] == "_":
             key = key[1:]
             if key in obj:
                 continue
