@@ -105,7 +105,7 @@ def _primitive_text(value: Any) -> str:
     if isinstance(value, str):
         return _escape(value)
     if isinstance(value, float):
-        return repr(value) if value != int(value) or abs(value) >= 1e16 else str(int(value))
+        return repr(value)  # as orjson writes it: 2.0, 1.5, 1e+16
     return _escape(str(value))
 
 
@@ -131,7 +131,10 @@ def _resource(
 _P, _X, _R, _C, _G = range(5)  # how an element is written: primitive, xhtml, resource, ...
 _Plan = list[tuple[str, int, "_Type | None"]]
 #: Plans by (type, the object's keys, is a resource): the few shapes our answers take recur
-#: on every request, so the order is worked out once per shape. Bounded: keys can be a client's.
+#: on every request, so the order is worked out once per shape. Process-wide on purpose, like
+#: the Accept memo in api/http.py: a plan is a pure function of the element table, never of
+#: content or app. Only objects whose every key the table knows are memoised (so a client's
+#: own keys never fill it), and it is bounded all the same.
 _PLANS: dict[tuple[int, tuple[str, ...], bool], _Plan] = {}
 _MAX_PLANS = 4096
 
@@ -171,6 +174,10 @@ def _plan(
     return plan
 
 
+def _known(key: str, typ: _Type) -> bool:
+    return key in typ.order or key == "resourceType" or (key[:1] == "_" and key[1:] in typ.order)
+
+
 def _children(
     out: list[str],
     obj: Mapping[str, Any],
@@ -182,9 +189,10 @@ def _children(
     plan = _PLANS.get(key)
     if plan is None:
         plan = _plan(obj, typ, types, is_resource)
-        if len(_PLANS) >= _MAX_PLANS:
-            _PLANS.clear()
-        _PLANS[key] = plan
+        if typ is not None and all(_known(k, typ) for k in obj):
+            if len(_PLANS) >= _MAX_PLANS:
+                _PLANS.clear()
+            _PLANS[key] = plan
     for name, how, sub in plan:
         value = obj.get(name)
         if how == _C:
