@@ -114,7 +114,12 @@ def capability_statement(base_url: str, software_version: str) -> dict[str, Any]
         },
         "implementation": {"description": "Chest Imaging Terminology Server", "url": base_url},
         "fhirVersion": "4.0.1",
-        "format": ["application/fhir+json", "application/json"],
+        "format": [
+            "application/fhir+json",
+            "application/json",
+            "application/fhir+xml",
+            "application/xml",
+        ],
         "rest": [
             {
                 "mode": "server",

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, unquote_plus
 
 import orjson
 
+from terminology.codec.fhir_xml import XML_MEDIA_TYPES, parse_xml
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 
@@ -184,6 +185,8 @@ def read_parameters(
                     msg("MALFORMED_PARAMETERS", reason="the form is not UTF-8")
                 ) from exc
             params += [Param(n, "query", v) for n, v in parse_qsl(text, keep_blank_values=True)]
+        elif media_type in XML_MEDIA_TYPES:
+            params += _params_of(parse_xml(body))
         else:
             params += _params_of(parse_json(body))
     return ParamBag(params)

@@ -21,11 +21,18 @@ from urllib.parse import quote, urlencode
 
 from hypothesis import strategies as st
 
+from terminology.codec.fhir_xml import to_xml
 from terminology.uris import CPT, HCPCS, HCPCS_HTTPS, ICD10CM, LOINC, RADLEX, SNOMED
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "valuesets"
 
 JSON_TYPES = ("application/fhir+json", "application/json", "application/json+fhir", "text/json")
+XML_TYPES = (
+    "application/fhir+xml",
+    "application/xml",
+    "text/xml",
+    "application/fhir+xml; fhirVersion=4.0",
+)
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -1050,6 +1057,9 @@ ACCEPTS = (
     "application/fhir+json; fhirVersion=5.0",
     "application/*;q=0",
     ";;;,,,",
+    "text/xml;q=0.9, application/fhir+json;q=0.1",
+    "application/xml",
+    "application/fhir+xml;q=abc, */*;q=0.0001",
 )
 
 
@@ -1092,7 +1102,7 @@ def _operation(draw: st.DrawFn, op: str, spec: dict[str, str], paths: list[str])
     if junk(draw, 2):
         params.append(("tx-resource", "resource"))  # inline resources, often malformed
     label = f"{op} {'instance' if path.count('/') > 2 else 'type'}"
-    how = draw(st.sampled_from(("GET", "GET", "json", "json", "json", "form")))
+    how = draw(st.sampled_from(("GET", "GET", "json", "json", "json", "form", "xml")))
     hdrs = draw(headers())
     if how == "GET":
         query = query_string(draw(text_pairs(params)))
@@ -1132,10 +1142,18 @@ def _operation(draw: st.DrawFn, op: str, spec: dict[str, str], paths: list[str])
                 *({"name": "tx-resource", "resource": vs} for vs in diamonds),
             ],
         }
-    hdrs["Content-Type"] = draw(st.sampled_from(JSON_TYPES))
     query = ""
     if draw(st.integers(0, 5)) == 0:  # POST with parameters in the query string as well
         query = query_string(draw(text_pairs(draw(choose_parameters(op, spec)))))
+    if (
+        how == "xml"
+        and isinstance(document, dict)
+        and isinstance(document.get("resourceType"), str)
+    ):
+        # The same Parameters as FHIR XML (what XML can carry of a hostile one).
+        hdrs["Content-Type"] = draw(st.sampled_from(XML_TYPES))
+        return FuzzRequest(f"{label} POST xml", "POST", path, query, to_xml(document), hdrs)
+    hdrs["Content-Type"] = draw(st.sampled_from(JSON_TYPES))
     body = _json_bytes(document, draw(st.booleans()))
     return FuzzRequest(f"{label} POST json", "POST", path, query, body, hdrs)
 
@@ -1276,6 +1294,22 @@ MALFORMED_BODIES = (
     b"\x00" * 64,
     b"[" * 5000 + b"]" * 5000,
     b'{"resourceType":"Parameters","parameter":' + b"[" * 3000 + b"]" * 3000 + b"}",
+    # XML: hostile (entities, external references, depth) and not FHIR
+    b'<!DOCTYPE p [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><Parameters xmlns="http://hl7.org/fhir">'
+    b'<parameter><name value="&c;"/></parameter></Parameters>',
+    b'<!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]><Parameters '
+    b'xmlns="http://hl7.org/fhir"><parameter><name value="&x;"/></parameter></Parameters>',
+    b'<!DOCTYPE Parameters SYSTEM "http://127.0.0.1:1/x.dtd"><Parameters xmlns="http://hl7.org/fhir"/>',
+    b"<Parameters xmlns='http://hl7.org/fhir'>" + b"<parameter><part>" * 20_000,
+    b"<Parameters xmlns='http://hl7.org/fhir'><parameter><name value='code'/>"
+    b"<valueCode value='71250'/><valueCode value='71260'/></parameter></Parameters>",
+    b"<Parameters xmlns='http://hl7.org/fhir'><parameter><name value='x'/><part>"
+    b"<Patient/></part></parameter>text</Parameters>",
+    b"<Bundle xmlns='http://hl7.org/fhir'><type value='batch'/><entry><request>"
+    b"<method value='GET'/><url value='metadata'/></request></entry></Bundle>",
+    b"<Parameters xmlns='urn:not-fhir'/>",
+    b"<?xml version='1.0' encoding='utf-16'?><Parameters xmlns='http://hl7.org/fhir'/>",
 )
 CONTENT_TYPES = (
     None,
@@ -1283,6 +1317,8 @@ CONTENT_TYPES = (
     "application/json; charset=latin-1",
     "application/fhir+json; fhirVersion=3.0",
     "application/fhir+xml",
+    "application/xml",
+    "text/xml; charset=utf-8",
     "text/plain",
     "multipart/form-data; boundary=x",
     FORM,

@@ -34,6 +34,8 @@ from typing import Any
 
 import requests
 
+from terminology.codec.fhir_xml import parse_xml
+from terminology.errors import TerminologyError
 from tests.conftest import RunningServer, start_server, stop_server
 from tests.fuzz.grammar import FuzzRequest, abbreviate
 from tests.helpers import outcome_shape_problem
@@ -41,6 +43,7 @@ from tests.helpers import outcome_shape_problem
 TIME_BOUND = float(os.environ.get("TERMINOLOGY_FUZZ_TIMEOUT", "5"))
 SIZE_BOUND = 1024 * 1024
 JSON_MEDIA = ("application/fhir+json", "application/json")
+XML_MEDIA = ("application/fhir+xml", "application/xml", "text/xml")
 #: Our own code, as it appears in tracebacks; the serving frames are where every worker waits.
 _OURS = re.compile(r'File "([^"]*/terminology/[^"]+)", line (\d+),? in (\S+)')
 _BOOT = ("/cli.py", "/serving.py")
@@ -55,6 +58,12 @@ class Reply:
     error: str | None = None  # "timeout" or "connection: ..." when there is no reply
 
     def json(self) -> Any:
+        """The body as FHIR JSON (an XML reply read into the JSON it stands for)."""
+        if self.content_type.split(";")[0].strip().lower() in XML_MEDIA:
+            try:
+                return parse_xml(self.body)
+            except TerminologyError as exc:
+                raise ValueError(f"not FHIR XML: {exc.message}") from exc
         return json.loads(self.body)
 
 
@@ -439,7 +448,7 @@ class Campaign:
             # kept apart from the failures, because no code of ours can answer them.
             self.collector.statuses[f"{status} from granian"] += 1
             return
-        if media not in JSON_MEDIA:
+        if media not in JSON_MEDIA and media not in XML_MEDIA:
             what = media or "no content type"
             preview = reply.body[:120].decode("utf-8", "replace")
             record("not FHIR JSON", f"HTTP {status} {what}", request, preview)
