@@ -114,7 +114,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "FILTER_NO_VALUE": ("UNABLE_TO_HANDLE_SYSTEM_FILTER_WITH_NO_VALUE", "The system {system} filter with property = {property}, op = {op} has no value"),
     "VS_CIRCULAR": ("VALUESET_CIRCULAR_REFERENCE", "Found a circularity pointing to {url} processing ValueSet with pathway {path}"),
     # tx.fhir.org sends this text with no message id, so the id is ours.
-    "VALIDATE_NO_CODE": (ours("VALIDATE_NO_CODE"), "Unable to find code to validate (looked for coding | codeableConcept | code)"),
+    # tx.fhir.org's text word for word (its parenthesis is never closed; the HL7 batch case pins
+    # it); it sends no message id for it.
+    "VALIDATE_NO_CODE": (ours("VALIDATE_NO_CODE"), "Unable to find code to validate (looked for coding | codeableConcept | code+system | code+inferSystem in parameters"),
     "VALIDATE_NO_VALUE_SET": (ours("VALIDATE_NO_VALUE_SET"), "No value set was given: provide url, valueSet or call ValueSet/[id]/$validate-code"),
     "VALIDATE_SEVERAL_FORMS": (ours("VALIDATE_SEVERAL_FORMS"), "Provide only one of code, coding and codeableConcept"),
     # $expand (texts pinned by the HL7 terminology-ecosystem tests where they name a version)
