@@ -1,5 +1,5 @@
-"""CodeSystem operations: ``$lookup``, ``$validate-code`` and ``$subsumes``, at type and
-instance level, GET and POST."""
+"""CodeSystem operations: ``$lookup``, ``$validate-code`` and ``$subsumes`` at type and
+instance level, GET and POST; ``$batch-validate-code`` (POST), answered as the ValueSet one is."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask import Blueprint, Response, request
 from terminology.api.http import fhir_json, parameters, services, stored_instance
 from terminology.api.memos import memos
 from terminology.api.response_cache import cached
+from terminology.api.valueset import answer_validation_batch
 from terminology.codec import inputs, outputs
 from terminology.operations.lookup import lookup
 from terminology.operations.subsumes import subsumes
@@ -51,3 +52,8 @@ def subsumes_view(cs_id: str | None = None) -> Response:
         return fhir_json(outputs.subsumes_parameters(subsumes(req, services())))
 
     return cached(compute)
+
+
+@bp.route("/CodeSystem/$batch-validate-code", methods=["GET", "POST"])
+def batch_validate_code_view() -> Response:
+    return answer_validation_batch(value_set_batch=False)

@@ -234,6 +234,15 @@ _ECHO_KEY = {
 }
 
 
+def batch_validation_parameters(answers: list[dict[str, Any]]) -> dict[str, Any]:
+    """The answer of ``$batch-validate-code``: one ``validation`` per validation asked, in
+    order, each the ``Parameters`` of its ``$validate-code`` (or its OperationOutcome)."""
+    return {
+        "resourceType": "Parameters",
+        "parameter": [{"name": "validation", "resource": answer} for answer in answers],
+    }
+
+
 def _expansion_designation(d: Designation) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if d.extensions:

@@ -146,6 +146,12 @@ def _params_of(resource: Any) -> list[Param]:
     return [_from_parameter(p, "Parameters.parameter", i) for i, p in enumerate(raw)]
 
 
+def parameters_bag(resource: Any) -> ParamBag:
+    """The parameters of a ``Parameters`` resource already read (one nested in another, as the
+    entries of ``$batch-validate-code`` are); a 400 when it is not one or is malformed."""
+    return ParamBag(_params_of(resource))
+
+
 def parse_json(body: bytes) -> Any:
     try:
         return orjson.loads(body)

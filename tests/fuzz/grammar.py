@@ -1186,6 +1186,41 @@ def subsumes() -> st.SearchStrategy[FuzzRequest]:
     return operation("subsumes", SUBSUMES, paths)
 
 
+#: Validations that are not one, among the well-formed ones of a batch.
+BAD_VALIDATIONS = (
+    {"name": "validation", "valueString": "x"},
+    {"name": "validation", "resource": {"resourceType": "ValueSet"}},
+    {"name": "validation"},
+    {"name": "validation", "resource": {"resourceType": "Parameters", "parameter": [{}]}},
+)
+
+
+@st.composite
+def batch_validate(draw: st.DrawFn) -> FuzzRequest:
+    """``$batch-validate-code``: shared parameters and a few validations, each the parameters
+    of one ``$validate-code`` (as hostile as that operation's), sometimes one that is not."""
+    _HOSTILE[0] = draw(st.booleans())
+    try:
+        value_sets = draw(st.booleans())
+        op, spec = ("vs-validate", VS_VALIDATE) if value_sets else ("cs-validate", CS_VALIDATE)
+        shared = [draw(json_parameter(n, k)) for n, k in draw(choose_parameters(op, spec))]
+        validations: list[Any] = []
+        for _ in range(draw(st.integers(0, 5))):
+            params = [draw(json_parameter(n, k)) for n, k in draw(choose_parameters(op, spec))]
+            document = {"resourceType": "Parameters", "parameter": params}
+            validations.append({"name": "validation", "resource": document})
+        if junk(draw, 10):
+            validations.insert(0, draw(st.sampled_from(BAD_VALIDATIONS)))
+        body = {"resourceType": "Parameters", "parameter": [*shared, *validations]}
+        hdrs = draw(headers())
+        hdrs["Content-Type"] = draw(st.sampled_from(JSON_TYPES))
+        path = f"/{'ValueSet' if value_sets else 'CodeSystem'}/$batch-validate-code"
+        data = _json_bytes(body, draw(st.booleans()))
+        return FuzzRequest("batch-validate POST json", "POST", path, "", data, hdrs)
+    finally:
+        _HOSTILE[0] = True
+
+
 @st.composite
 def metadata(draw: st.DrawFn) -> FuzzRequest:
     pairs = draw(
@@ -1369,6 +1404,7 @@ def requests() -> st.SearchStrategy[FuzzRequest]:
         expand(),
         translate(),
         subsumes(),
+        batch_validate(),
         metadata(),
         read_or_search(),
         raw(),

@@ -352,6 +352,7 @@ EXPECTED = {
     "vs-validate": ("Parameters",),
     "expand": ("ValueSet",),
     "translate": ("Parameters",),
+    "batch-validate": ("Parameters",),
     "read": ("CodeSystem", "ValueSet", "ConceptMap"),
     "search": ("Bundle",),
 }
@@ -473,6 +474,13 @@ class Campaign:
         expected = EXPECTED.get(family)
         if expected and rtype not in expected:
             record("wrong resource", f"{family} answered {rtype}", request, str(document)[:200])
+        if family == "batch-validate":
+            for p in document.get("parameter", []):
+                answer = p.get("resource") if isinstance(p, dict) else None
+                kind = answer.get("resourceType") if isinstance(answer, dict) else None
+                if p.get("name") != "validation" or kind not in ("Parameters", "OperationOutcome"):
+                    record("wrong resource", "batch-validate entry", request, str(p)[:200])
+            return
         if family in ("cs-validate", "vs-validate"):
             results = [
                 p.get("valueBoolean")
