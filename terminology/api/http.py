@@ -295,8 +295,9 @@ def body_resource() -> Any:
     """The request body read as a FHIR resource: FHIR JSON, or FHIR XML read into the same
     dict, by its media type (checked by ``check_request``)."""
     data = body() or b""
-    if request.environ.get("terminology.body_media") in XML_MEDIA_TYPES:
-        return parse_xml(data)
+    environ = request.environ
+    if environ.get("terminology.body_media") in XML_MEDIA_TYPES:
+        return parse_xml(data, FHIR_VERSION_KEY in environ)
     return parse_json(data)
 
 
@@ -308,7 +309,7 @@ def parameters() -> ParamBag:
         content_type = environ.get("CONTENT_TYPE", "")
         media = _media_and_params(content_type)[0] if content_type else None
     query = parse_query(environ.get("QUERY_STRING", ""))
-    return read_parameters(query, body(), media)
+    return read_parameters(query, body(), media, FHIR_VERSION_KEY in environ)
 
 
 _CONTENT_TYPES = {
@@ -339,7 +340,10 @@ def fhir_json(
     media = environ.get("terminology.media", FHIR_JSON)
     if FHIR_VERSION_KEY in environ:
         resource = to_r5(resource)
-    encoded = to_xml(resource) if media in XML_REPLIES else orjson.dumps(resource)
+    if media in XML_REPLIES:
+        encoded = to_xml(resource, FHIR_VERSION_KEY in environ)
+    else:
+        encoded = orjson.dumps(resource)
     response = Response(encoded, status=status, content_type=_CONTENT_TYPES[media])
     if headers:
         response.headers.update(headers)
@@ -353,7 +357,7 @@ def encode(resource: Mapping[str, Any]) -> bytes:
     if FHIR_VERSION_KEY in environ:
         resource = to_r5(resource)
     if environ.get("terminology.media", FHIR_JSON) in XML_REPLIES:
-        return to_xml(resource)
+        return to_xml(resource, FHIR_VERSION_KEY in environ)
     return orjson.dumps(resource)
 
 

@@ -255,6 +255,10 @@ def _group(group: Any) -> Any:
     if not isinstance(group, Mapping):
         return group
     out = dict(group)
+    for side in ("source", "target"):  # R5: one canonical, url|version
+        version = out.pop(side + "Version", None)
+        if isinstance(version, str) and isinstance(out.get(side), str):
+            out[side] = f"{out[side]}|{version}"
     elements = out.get("element")
     if isinstance(elements, list):
         out["element"] = [_element(e) for e in elements]
