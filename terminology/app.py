@@ -30,6 +30,7 @@ from terminology.codec.capabilities import (
     terminology_capabilities,
     versions_parameters,
 )
+from terminology.codec.r5 import R4, R5
 from terminology.config import Settings, default_conformance_dir
 from terminology.loaders.ncci import read_tables, stored_tables
 from terminology.loaders.seed import seed_builtin
@@ -40,6 +41,9 @@ from terminology.storage.backends import open_backend
 from terminology.storage.loader import ContentSet
 from terminology.storage.repositories import ResourceRepository
 from terminology.storage.store import ContentStore
+
+#: Where the R5 endpoint lives, below the FHIR base: ``/fhir/r5``.
+R5_SUFFIX = "/r5"
 
 
 def open_store(settings: Settings) -> ContentStore:
@@ -104,7 +108,8 @@ def build_snapshot(settings: Settings, store: ContentStore) -> Snapshot:
         {
             "capability": capability_statement(settings.base_path, __version__),
             "terminology": terminology_capabilities(_system_entries(services), __version__),
-            "versions": versions_parameters(),
+            "versions": versions_parameters(R4),
+            "versions_r5": versions_parameters(R5),
         },
     )
 
@@ -136,6 +141,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_QUERY_BYTES=settings.max_query_bytes,
         MAX_HEADER_BYTES=settings.max_header_bytes,
         FHIR_BASE_PATH=settings.base_path,
+        FHIR_R5_PATH=settings.base_path + R5_SUFFIX,
         JSON_SORT_KEYS=False,
         REQUEST_BUDGET=settings.request_budget,
     )
@@ -160,5 +166,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint, url_prefix=settings.base_path)
+    # The same views again under the R5 base: one code path, the version set by check_request
+    # from the path (or from Accept on the R4 base) and applied by the codec when it encodes.
+    # Werkzeug's router matches by path segments, so the R4 routes cost nothing more.
+    for blueprint in blueprints:
+        app.register_blueprint(
+            blueprint, url_prefix=settings.base_path + R5_SUFFIX, name=f"r5_{blueprint.name}"
+        )
     register_error_handlers(app)
     return app

@@ -187,7 +187,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "SUBSUMES_NOT_IS_A": (ours("SUBSUMES_NOT_IS_A"), "The hierarchy of CodeSystem '{system}' version '{version}' is '{meaning}', not is-a, so it cannot say whether '{a}' and '{b}' subsume one another"),
     # HTTP
     "NOT_ACCEPTABLE": (ours("NOT_ACCEPTABLE"), "This server answers in FHIR JSON (application/fhir+json, application/json, _format=json) or FHIR XML (application/fhir+xml, application/xml, text/xml, _format=xml); the request asked for '{asked}'"),
-    "NOT_ACCEPTABLE_VERSION": (ours("NOT_ACCEPTABLE_VERSION"), "This server speaks FHIR 4.0 (R4); the request asked for fhirVersion={asked}"),
+    "NOT_ACCEPTABLE_VERSION": (ours("NOT_ACCEPTABLE_VERSION"), "This server speaks FHIR 4.0 (R4, the default) and 5.0 (R5, also at [base]/r5); the request asked for fhirVersion={asked}"),
+    "R5_ENDPOINT_VERSION": (ours("R5_ENDPOINT_VERSION"), "This endpoint speaks FHIR 5.0 (R5); the request asked for fhirVersion={asked}, which is served without the /r5 in the path"),
     "UNSUPPORTED_MEDIA_TYPE": (ours("UNSUPPORTED_MEDIA_TYPE"), "The request body is '{media}'; send application/fhir+json, application/json, application/fhir+xml, application/xml or application/x-www-form-urlencoded"),
     "BODY_TOO_LARGE": (ours("BODY_TOO_LARGE"), "The request body is larger than the limit of {limit} bytes"),
     "QUERY_TOO_LONG": (ours("QUERY_TOO_LONG"), "The query string is {size} bytes, over this server's limit of {limit} bytes; send the parameters in a POST body (a Parameters resource or a form) instead"),

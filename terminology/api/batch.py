@@ -17,9 +17,10 @@ from urllib.parse import urlsplit
 import orjson
 from flask import Blueprint, Response, current_app
 
-from terminology.api.http import FHIR_JSON, body_resource, fhir_json
+from terminology.api.http import FHIR_JSON, base_path, body_resource, fhir_json, is_r5
 from terminology.api.snapshot import ENVIRON_KEY, snapshot
 from terminology.codec.outcome import issue, operation_outcome
+from terminology.codec.r5 import R5
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 
@@ -64,14 +65,16 @@ def _answer(entry: Any) -> dict[str, Any]:
         return _failed(error.status, error.message)
     pinned = snapshot()
     client = current_app.test_client()
+    # Each entry in the batch's FHIR version: R5 entries of an R5 batch, whatever its base.
+    accept = f"{FHIR_JSON}; fhirVersion={R5}" if is_r5() else FHIR_JSON
     response = client.open(
         path,
         method=method,
         query_string=query,
         data=orjson.dumps(payload) if payload is not None else None,
-        headers={"Accept": FHIR_JSON, "Content-Type": FHIR_JSON}
+        headers={"Accept": accept, "Content-Type": FHIR_JSON}
         if payload is not None
-        else {"Accept": FHIR_JSON},
+        else {"Accept": accept},
         environ_overrides={ENVIRON_KEY: pinned},
     )
     try:
@@ -99,8 +102,7 @@ def _request_of(entry: Any) -> tuple[str, str, str, Mapping[str, Any] | None]:
     parts = urlsplit(url)
     if parts.scheme or parts.netloc or parts.path.startswith("/"):
         raise TerminologyError(msg("BATCH_ENTRY_URL", url=url[:200]), code="not-supported")
-    base: str = current_app.config["FHIR_BASE_PATH"]
-    path = f"{base}/{parts.path}"
+    path = f"{base_path()}/{parts.path}"
     if parts.path.strip("/") == "":
         raise TerminologyError(msg("BATCH_NESTED"), code="not-supported")
     resource = entry.get("resource")

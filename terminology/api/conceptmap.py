@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from terminology.api.http import fhir_json, parameters, services, stored_instance
+from terminology.api.http import fhir_json, is_r5, parameters, services, stored_instance
 from terminology.api.response_cache import cached
 from terminology.codec import inputs, outputs
 from terminology.operations.translate import translate_codings
@@ -18,6 +18,8 @@ def translate_view(cm_id: str | None = None) -> Response:
     def compute() -> Response:
         call = inputs.translate_request(parameters(), stored_instance("ConceptMap", cm_id))
         result = translate_codings(call.codings, call.request, services())
-        return fhir_json(outputs.translate_parameters(result, r5_names=call.r5_names))
+        r5 = is_r5()
+        answer = outputs.translate_parameters(result, r5_names=call.r5_names or r5, r5_only=r5)
+        return fhir_json(answer)
 
     return cached(compute)

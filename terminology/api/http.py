@@ -27,6 +27,7 @@ from terminology.codec.parameters import (
     parse_query,
     read_parameters,
 )
+from terminology.codec.r5 import R4, R5, to_r5
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 from terminology.operations.context import Services
@@ -53,6 +54,10 @@ ANY_FORMAT = "*"
 XML_REPLIES = frozenset({FHIR_XML, "application/xml", "text/xml"})
 _ANY = {"*/*", "application/*"}
 _DRAIN_LIMIT = 64 * 1024 * 1024
+#: The environ key saying a request is answered as FHIR R5; absent, it is R4. The one place
+#: the version of a request is kept: the codec converts what it answers by it (``codec/r5.py``)
+#: and nothing behind the edge reads it.
+FHIR_VERSION_KEY = "terminology.fhir"
 
 
 def services() -> Services:
@@ -69,17 +74,31 @@ def _media_and_params(value: str) -> tuple[str, dict[str, str]]:
     return media.strip().lower(), params
 
 
-def _check_fhir_version(params: Mapping[str, str]) -> None:
+def _fhir_version(params: Mapping[str, str], status: int = 406) -> str | None:
+    """The FHIR version a media type's ``fhirVersion`` names (None when it names none); 406
+    (415 for a body) for one this server does not speak."""
     asked = params.get("fhirversion")
-    if asked and not asked.startswith("4.0"):
-        raise TerminologyError(
-            msg("NOT_ACCEPTABLE_VERSION", asked=asked[:20]), status=406, code="not-supported"
-        )
+    if not asked:
+        return None
+    for version in (R4, R5):
+        if asked.startswith(version):
+            return version
+    raise TerminologyError(
+        msg("NOT_ACCEPTABLE_VERSION", asked=asked[:20]), status=status, code="not-supported"
+    )
 
 
-def negotiate(environ: Mapping[str, Any]) -> str:
+def on_r5_base(environ: Mapping[str, Any], prefix: str) -> bool:
+    """Whether the request's path is under the R5 base ``prefix`` (``/fhir/r5``). One
+    ``startswith`` for every other request."""
+    path: str = environ["PATH_INFO"]
+    return path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/")
+
+
+def negotiate(environ: Mapping[str, Any]) -> tuple[str, str | None]:
     """The media type of the reply, ``ANY_FORMAT`` when the client named none (no ``Accept``,
-    or only a wildcard); 406 when the client accepts nothing we produce."""
+    or only a wildcard), and the FHIR version it asked for (None when it named none); 406 when
+    the client accepts nothing we produce."""
     fmt = request.args.get("_format") if "_format" in environ.get("QUERY_STRING", "") else None
     if fmt:
         media, params = _media_and_params(fmt)
@@ -90,11 +109,10 @@ def negotiate(environ: Mapping[str, Any]) -> str:
             raise TerminologyError(
                 msg("NOT_ACCEPTABLE", asked=fmt[:60]), status=406, code="not-supported"
             )
-        _check_fhir_version(params)
-        return _FORMAT_ALIASES[media]
+        return _FORMAT_ALIASES[media], _fhir_version(params)
     accept = environ.get("HTTP_ACCEPT", "").strip()
     if not accept:
-        return ANY_FORMAT
+        return ANY_FORMAT, None
     return _negotiate_accept(accept)
 
 
@@ -103,7 +121,7 @@ def negotiate(environ: Mapping[str, Any]) -> str:
 # over. Bounded, since the header is the client's: the least recently used entry goes first.
 # A header that is refused (406) raises and is not memoised.
 @functools.lru_cache(maxsize=256)
-def _negotiate_accept(accept: str) -> str:
+def _negotiate_accept(accept: str) -> tuple[str, str | None]:
     """The best of what the client accepts: highest quality first; at equal quality a named
     type before a wildcard, then the client's order. ``q=0`` means not acceptable."""
     candidates = []
@@ -116,8 +134,7 @@ def _negotiate_accept(accept: str) -> str:
             candidates.append((-quality, media in _ANY, index, media, params))
     if candidates:
         _, _, _, media, params = min(candidates)
-        _check_fhir_version(params)
-        return _FORMAT_ALIASES.get(media, ANY_FORMAT)
+        return _FORMAT_ALIASES.get(media, ANY_FORMAT), _fhir_version(params)
     raise TerminologyError(
         msg("NOT_ACCEPTABLE", asked=accept[:60]), status=406, code="not-supported"
     )
@@ -141,7 +158,7 @@ def reply_media() -> str:
     media: str | None = environ.get("terminology.media")
     if media is None:
         try:
-            media = negotiate(environ)
+            media = negotiate(environ)[0]
         except TerminologyError:
             media = FHIR_JSON
         if media == ANY_FORMAT:
@@ -185,8 +202,16 @@ def check_request() -> None:
         return  # let routing report 404 / 405 first
     if environ["REQUEST_METHOD"] == "OPTIONS":
         return  # answered with the endpoint's methods and no body, in any format
-    asked = negotiate(environ)
+    asked, version = negotiate(environ)
     environ["terminology.media"] = FHIR_JSON if asked == ANY_FORMAT else asked
+    if on_r5_base(environ, config["FHIR_R5_PATH"]):
+        if version == R4:
+            raise TerminologyError(
+                msg("R5_ENDPOINT_VERSION", asked=version), status=406, code="not-supported"
+            )
+        environ[FHIR_VERSION_KEY] = R5
+    elif version == R5:
+        environ[FHIR_VERSION_KEY] = R5
     if environ["REQUEST_METHOD"] != "POST":
         return
     length = req.content_length
@@ -205,14 +230,11 @@ def check_request() -> None:
         raise TerminologyError(
             msg("UNSUPPORTED_MEDIA_TYPE", media=media[:60]), status=415, code="not-supported"
         )
-    if media != FORM_MEDIA_TYPE:
-        version = params.get("fhirversion")
-        if version and not version.startswith("4.0"):
-            raise TerminologyError(
-                msg("UNSUPPORTED_MEDIA_TYPE", media=content_type[:60]),
-                status=415,
-                code="not-supported",
-            )
+    if media != FORM_MEDIA_TYPE and "fhirversion" in params:
+        # A body in either version is read alike; one the client says is R5, sent to the R4
+        # base without saying what the reply should be, is answered as R5 too.
+        if _fhir_version(params, status=415) == R5 and version is None:
+            environ[FHIR_VERSION_KEY] = R5
     limit = config["MAX_BODY_BYTES"]
     if length is not None and length > limit:
         _drain()
@@ -273,8 +295,9 @@ def body_resource() -> Any:
     """The request body read as a FHIR resource: FHIR JSON, or FHIR XML read into the same
     dict, by its media type (checked by ``check_request``)."""
     data = body() or b""
-    if request.environ.get("terminology.body_media") in XML_MEDIA_TYPES:
-        return parse_xml(data)
+    environ = request.environ
+    if environ.get("terminology.body_media") in XML_MEDIA_TYPES:
+        return parse_xml(data, FHIR_VERSION_KEY in environ)
     return parse_json(data)
 
 
@@ -286,7 +309,7 @@ def parameters() -> ParamBag:
         content_type = environ.get("CONTENT_TYPE", "")
         media = _media_and_params(content_type)[0] if content_type else None
     query = parse_query(environ.get("QUERY_STRING", ""))
-    return read_parameters(query, body(), media)
+    return read_parameters(query, body(), media, FHIR_VERSION_KEY in environ)
 
 
 _CONTENT_TYPES = {
@@ -296,6 +319,11 @@ _CONTENT_TYPES = {
     "application/xml": "application/xml;charset=utf-8",
     "text/xml": "text/xml;charset=utf-8",
 }
+
+
+def is_r5() -> bool:
+    """Whether the current request is answered as FHIR R5."""
+    return FHIR_VERSION_KEY in request.environ
 
 
 def fhir_bytes(body: bytes, status: int = 200) -> Response:
@@ -308,8 +336,14 @@ def fhir_json(
     resource: Mapping[str, Any], status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
     """A FHIR resource (a JSON dict) as the reply, in FHIR JSON or, when negotiated, FHIR XML."""
-    media = request.environ.get("terminology.media", FHIR_JSON)
-    encoded = to_xml(resource) if media in XML_REPLIES else orjson.dumps(resource)
+    environ = request.environ
+    media = environ.get("terminology.media", FHIR_JSON)
+    if FHIR_VERSION_KEY in environ:
+        resource = to_r5(resource)
+    if media in XML_REPLIES:
+        encoded = to_xml(resource, FHIR_VERSION_KEY in environ)
+    else:
+        encoded = orjson.dumps(resource)
     response = Response(encoded, status=status, content_type=_CONTENT_TYPES[media])
     if headers:
         response.headers.update(headers)
@@ -317,15 +351,28 @@ def fhir_json(
 
 
 def encode(resource: Mapping[str, Any]) -> bytes:
-    """``resource`` encoded in the reply's format (for bodies that are memoised encoded)."""
-    if request.environ.get("terminology.media", FHIR_JSON) in XML_REPLIES:
-        return to_xml(resource)
+    """``resource`` encoded in the reply's format and FHIR version (for bodies that are memoised
+    encoded)."""
+    environ = request.environ
+    if FHIR_VERSION_KEY in environ:
+        resource = to_r5(resource)
+    if environ.get("terminology.media", FHIR_JSON) in XML_REPLIES:
+        return to_xml(resource, FHIR_VERSION_KEY in environ)
     return orjson.dumps(resource)
 
 
+def base_path() -> str:
+    """The FHIR base the request was sent to: ``/fhir`` or, for R5, ``/fhir/r5``."""
+    config = current_app.config
+    if on_r5_base(request.environ, config["FHIR_R5_PATH"]):
+        r5: str = config["FHIR_R5_PATH"]
+        return r5
+    r4: str = config["FHIR_BASE_PATH"]
+    return r4
+
+
 def base_url() -> str:
-    base_path: str = current_app.config["FHIR_BASE_PATH"]
-    return request.host_url.rstrip("/") + base_path
+    return request.host_url.rstrip("/") + base_path()
 
 
 def stored_instance(resource_type: str, resource_id: str | None) -> Mapping[str, Any] | None:

@@ -10,9 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
-from terminology.api.http import FHIR_JSON, base_url, encode, fhir_bytes
+from terminology.api.http import (
+    FHIR_JSON,
+    FHIR_VERSION_KEY,
+    base_path,
+    base_url,
+    encode,
+    fhir_bytes,
+)
 from terminology.api.memos import memos
 from terminology.api.snapshot import snapshot
 
@@ -26,18 +33,21 @@ def _bodies() -> Mapping[str, Any]:
 def _encoded(kind: str) -> bytes:
     environ = request.environ
     media = environ.get("terminology.media", FHIR_JSON)
+    version = environ.get(FHIR_VERSION_KEY, "")
     # Keyed by what the base URL is made of, so a known body needs no URL building, and by
-    # the reply's media type (JSON and XML are memoised apart).
+    # the reply's media type and FHIR version (JSON and XML, R4 and R5 are memoised apart).
     key = (
         (
             kind,
             media,
+            version,
+            environ.get("PATH_INFO", ""),
             environ.get("HTTP_HOST", ""),
             environ.get("wsgi.url_scheme", ""),
             environ.get("SCRIPT_NAME", ""),
         )
         if kind == "capability"
-        else (kind, media)
+        else (kind, media, version)
     )
     encoded = memos().metadata
     found = encoded.get(key)
@@ -61,4 +71,6 @@ def metadata() -> Response:
 
 @bp.get("/$versions")
 def versions() -> Response:
-    return fhir_bytes(_encoded("versions"))
+    # Both versions; the default is the base's own (an R4 base asked for R5 in Accept stays R4).
+    r5 = base_path() != current_app.config["FHIR_BASE_PATH"]
+    return fhir_bytes(_encoded("versions_r5" if r5 else "versions"))

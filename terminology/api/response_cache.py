@@ -60,6 +60,7 @@ def _key() -> tuple[object, ...] | None:
         environ.get("PATH_INFO"),
         environ.get("QUERY_STRING"),
         environ.get("terminology.media"),
+        environ.get("terminology.fhir"),  # FHIR_VERSION_KEY: R4 and R5 answers differ
         environ.get("HTTP_ACCEPT_LANGUAGE"),
         environ.get("CONTENT_TYPE"),
         payload,

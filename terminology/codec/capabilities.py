@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from terminology.codec.r5 import R4, R5
 from terminology.operations.expand_model import EXPAND_PARAMETERS
 from terminology.uris import EXT_FEATURE, EXT_TC_CONTENT, PROJECT_BASE
 
@@ -124,8 +125,9 @@ def capability_statement(base_url: str, software_version: str) -> dict[str, Any]
         "experimental": False,
         "date": RELEASE_DATE,
         "publisher": "Chest Imaging Terminology Project",
-        "description": "FHIR R4 terminology server for chest-imaging procedure codes (CPT, HCPCS, "
-        "LOINC, SNOMED CT, RadLex) and the ICD-10-CM diagnoses that justify them.",
+        "description": "FHIR terminology server (R4 at [base], R5 at [base]/r5) for chest-imaging "
+        "procedure codes (CPT, HCPCS, LOINC, SNOMED CT, RadLex) and the ICD-10-CM diagnoses that "
+        "justify them.",
         "kind": "instance",
         "instantiates": ["http://hl7.org/fhir/CapabilityStatement/terminology-server"],
         "software": {
@@ -219,11 +221,13 @@ def terminology_capabilities(
     }
 
 
-def versions_parameters() -> dict[str, Any]:
+def versions_parameters(default: str) -> dict[str, Any]:
+    """``$versions``: both FHIR versions served, and the one the base asked answers in."""
     return {
         "resourceType": "Parameters",
         "parameter": [
-            {"name": "version", "valueCode": "4.0"},
-            {"name": "default", "valueCode": "4.0"},
+            {"name": "version", "valueCode": R4},
+            {"name": "version", "valueCode": R5},
+            {"name": "default", "valueCode": default},
         ],
     }

@@ -34,25 +34,32 @@ def validate_resource(resource: Mapping[str, Any]) -> list[str]:
     return []
 
 
-#: Where the element table derived from the models is kept (see ``element_table``).
+#: Where the element tables derived from the models are kept (see ``element_table``): R4's
+#: (R4B models) and, for the R5 endpoint's XML, R5's (fhir.resources' default package).
 ELEMENT_TABLE = Path(__file__).with_name("fhir_elements.json")
+ELEMENT_TABLE_R5 = Path(__file__).with_name("fhir_elements_r5.json")
 
 
-def element_table() -> dict[str, list[str]]:
-    """Every R4B resource type and the complex types they use, each as its elements in FHIR
-    order, each ``name:type``, with ``*`` after an element that repeats (a JSON array), and
-    ``type`` a primitive's name (``boolean``, ``decimal``, ``xhtml``, ...), a complex type's or
-    backbone element's class name (``Coding``, ``ParametersParameter``) or ``Resource`` (a
-    resource in its own right: ``contained``, ``Bundle.entry.resource``,
-    ``Parameters.parameter.resource``).
+def element_table(release: str = "R4B") -> dict[str, list[str]]:
+    """Every resource type of ``release`` (``R4B``, or ``R5``) and the complex types they
+    use, each as its elements in FHIR order, each ``name:type``, with ``*`` after an element
+    that repeats (a JSON array), and ``type`` a primitive's name (``boolean``, ``decimal``,
+    ``xhtml``, ...), a complex type's or backbone element's class name (``Coding``,
+    ``ParametersParameter``) or ``Resource`` (a resource in its own right: ``contained``,
+    ``Bundle.entry.resource``, ``Parameters.parameter.resource``).
 
     FHIR XML needs the order (JSON dicts do not carry it) and XML in needs which elements repeat
     and which primitives are numbers or booleans. Deriving it costs about 4 s and 100 MB (every
     model module is imported), so it is derived once by ``python -m
-    terminology.codec.fhir_models`` into ``fhir_elements.json``, which the server reads, and a
-    test keeps that file identical to what the pinned models give.
+    terminology.codec.fhir_models`` into ``fhir_elements.json`` (and R5's into
+    ``fhir_elements_r5.json``), which the server reads, and a test keeps each file identical
+    to what the pinned models give.
     """
-    from fhir.resources.R4B import fhirtypes
+    import importlib
+
+    package = importlib.import_module("fhir.resources" if release == "R5" else "fhir.resources.R4B")
+    fhirtypes = importlib.import_module(package.__name__ + ".fhirtypes")
+    model_class = package.get_fhir_model_class
     from fhir_core.constraints import FHIR_TYPES_MAPS
     from fhir_core.utils import (
         _get_fhir_type,
@@ -85,7 +92,7 @@ def element_table() -> dict[str, list[str]]:
         if not attribute.endswith("Type"):
             continue
         try:
-            model = get_fhir_model_class(attribute[:-4])
+            model = model_class(attribute[:-4])
         except (KeyError, ValueError, AttributeError):
             continue
         if model.has_resource_base() and model.get_resource_type() not in (
@@ -96,11 +103,12 @@ def element_table() -> dict[str, list[str]]:
     return dict(sorted(tables.items()))
 
 
-def write_element_table(path: Path = ELEMENT_TABLE) -> None:
-    table = element_table()
+def write_element_table(path: Path = ELEMENT_TABLE, release: str = "R4B") -> None:
+    table = element_table(release)
     lines = [f"{json.dumps(name)}: {json.dumps(rows)}" for name, rows in table.items()]
     path.write_text("{\n" + ",\n".join(lines) + "\n}\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
     write_element_table()
+    write_element_table(ELEMENT_TABLE_R5, "R5")

@@ -7,7 +7,9 @@ their ``id`` and ``extension`` from the ``_name`` JSON companion, arrays as repe
 and a resource held by an element (``contained``, ``Bundle.entry.resource``,
 ``Parameters.parameter.resource``) inside an element named after its type. Elements go in FHIR
 order, which the JSON dicts do not keep: it comes from the element table derived from the pinned
-R4B models (``fhir_models.element_table``), read once from ``fhir_elements.json``.
+R4B models (``fhir_models.element_table``), read once from ``fhir_elements.json``; an answer in
+R5 (the ``/fhir/r5`` endpoint) is written, and an R5 request read, with R5's table
+(``fhir_elements_r5.json``, from fhir.resources' R5 models) instead.
 
 In: ``parse_xml`` reads a FHIR XML body into the dict FHIR JSON gives for it (arrays where the
 element repeats, numbers and booleans where the primitive is one, from the same table), so an
@@ -77,16 +79,18 @@ class _Type:
 
 
 @functools.cache
-def _types() -> dict[str, _Type]:
-    # Read once per process, at the first XML request: JSON requests never pay for it.
-    from terminology.codec.fhir_models import ELEMENT_TABLE
+def _types(r5: bool = False) -> dict[str, _Type]:
+    # Read once per process, at the first XML request (of each FHIR version): JSON requests
+    # never pay for it.
+    from terminology.codec.fhir_models import ELEMENT_TABLE, ELEMENT_TABLE_R5
 
-    raw: dict[str, list[str]] = json.loads(ELEMENT_TABLE.read_text(encoding="utf-8"))
+    table = ELEMENT_TABLE_R5 if r5 else ELEMENT_TABLE
+    raw: dict[str, list[str]] = json.loads(table.read_text(encoding="utf-8"))
     return {name: _Type(rows) for name, rows in raw.items()}
 
 
-def is_resource_type(name: str) -> bool:
-    found = _types().get(name)
+def is_resource_type(name: str, r5: bool = False) -> bool:
+    found = _types(r5).get(name)
     return found is not None and "implicitRules" in found.order
 
 
@@ -109,9 +113,10 @@ def _primitive_text(value: Any) -> str:
     return _escape(str(value))
 
 
-def to_xml(resource: Mapping[str, Any]) -> bytes:
-    """The FHIR XML of a FHIR JSON resource dict."""
-    types = _types()
+def to_xml(resource: Mapping[str, Any], r5: bool = False) -> bytes:
+    """The FHIR XML of a FHIR JSON resource dict (of R4, or with ``r5`` of R5: the element
+    order and types come from that version's table)."""
+    types = _types(r5)
     out: list[str] = ['<?xml version="1.0" encoding="UTF-8"?>']
     _resource(out, resource, types, ' xmlns="http://hl7.org/fhir"')
     return "".join(out).encode("utf-8")
@@ -337,8 +342,9 @@ def _not_fhir(reason: str) -> TerminologyError:
 class _Builder:
     """The parser's target: builds the FHIR JSON dict as the elements stream past."""
 
-    def __init__(self, types: dict[str, _Type]) -> None:
+    def __init__(self, types: dict[str, _Type], release: str) -> None:
         self.types = types
+        self.release = release
         self.stack: list[_Frame] = []
         self.result: dict[str, Any] | None = None
         self.xhtml: list[str] | None = None
@@ -356,8 +362,9 @@ class _Builder:
         if parent is None or parent.kind == _WRAPPER:
             if ns != FHIR_NS:
                 raise _not_fhir(f"<{local}> is not in the FHIR namespace ({FHIR_NS})")
-            if not is_resource_type(local):
-                raise _not_fhir(f"<{local}> is not a FHIR R4 resource type")
+            found = self.types.get(local)
+            if found is None or "implicitRules" not in found.order:
+                raise _not_fhir(f"<{local}> is not a FHIR {self.release} resource type")
             if parent is not None and parent.value is not None:
                 raise _not_fhir(f"<{parent.name}> holds more than one resource")
             frame = _Frame(_RESOURCE, local, self.types[local])
@@ -494,9 +501,10 @@ def _typed(value: str | None, type_name: str) -> Any:
     return value
 
 
-def parse_xml(body: bytes) -> dict[str, Any]:
-    """The FHIR JSON dict of a FHIR XML resource; a 400 OperationOutcome for anything else."""
-    builder = _Builder(_types())
+def parse_xml(body: bytes, r5: bool = False) -> dict[str, Any]:
+    """The FHIR JSON dict of a FHIR XML resource (of R4, or with ``r5`` of R5); a 400
+    OperationOutcome for anything else."""
+    builder = _Builder(_types(r5), "R5" if r5 else "R4")
     parser = DefusedXMLParser(
         target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True
     )

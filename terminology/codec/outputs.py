@@ -332,15 +332,18 @@ def expansion_value_set(result: ExpandResult) -> dict[str, Any]:
     return body
 
 
-def translate_parameters(result: TranslateResult, r5_names: bool = False) -> dict[str, Any]:
+def translate_parameters(
+    result: TranslateResult, r5_names: bool = False, r5_only: bool = False
+) -> dict[str, Any]:
     """The ``Parameters`` of a translation in R4's shape (``equivalence``, ``concept`` and the
     map as ``source``); for a client that spoke R5's names, also ``relationship``, with the map
-    as ``originMap`` (R5 has no ``match.source`` uri)."""
+    as ``originMap`` (R5 has no ``match.source`` uri); answered as R5 (``r5_only``), R5's
+    names alone (R5 has no ``equivalence``)."""
     params: list[dict[str, Any]] = [{"name": "result", "valueBoolean": result.result}]
     if result.message:
         params.append({"name": "message", "valueString": result.message})
     for match in result.matches:
-        parts = _r5_match(match) if r5_names else _r4_match(match)
+        parts = _r5_match(match, r5_only) if r5_names else _r4_match(match)
         params.append({"name": "match", "part": parts})
     return {"resourceType": "Parameters", "parameter": params}
 
@@ -358,7 +361,7 @@ def _r4_match(match: TranslateMatch) -> list[dict[str, Any]]:
     return parts
 
 
-def _r5_match(match: TranslateMatch) -> list[dict[str, Any]]:
+def _r5_match(match: TranslateMatch, r5_only: bool = False) -> list[dict[str, Any]]:
     """R5's match. A reverse translation (``targetCode``) answers as tx.fhir.org does: the
     concept asked about as ``concept``, the concept that maps to it as ``source``, and the
     relationship as the map states it, from ``source`` to ``concept``."""
@@ -368,11 +371,10 @@ def _r5_match(match: TranslateMatch) -> list[dict[str, Any]]:
         relationship = inverse_relationship(match.relationship)
     else:
         concept, equivalence, relationship = match.concept, match.equivalence, match.relationship
-    parts: list[dict[str, Any]] = [
-        {"name": "concept", "valueCoding": coding_dict(concept)},
-        {"name": "equivalence", "valueCode": equivalence},
-        {"name": "relationship", "valueCode": relationship},
-    ]
+    parts: list[dict[str, Any]] = [{"name": "concept", "valueCoding": coding_dict(concept)}]
+    if not r5_only:
+        parts.append({"name": "equivalence", "valueCode": equivalence})
+    parts.append({"name": "relationship", "valueCode": relationship})
     if match.reverse:
         parts.append({"name": "source", "valueCoding": coding_dict(match.concept)})
     parts += _dependencies(match, "attribute", "value")

@@ -178,9 +178,10 @@ def parse_query(query: str) -> list[tuple[str, str]]:
 
 
 def read_parameters(
-    query: Iterable[tuple[str, str]], body: bytes | None, media_type: str | None
+    query: Iterable[tuple[str, str]], body: bytes | None, media_type: str | None, r5: bool = False
 ) -> ParamBag:
-    """Merge query parameters with a form or ``Parameters`` body (the media type was checked)."""
+    """Merge query parameters with a form or ``Parameters`` body (the media type was checked;
+    an XML body is read as R5 XML with ``r5``)."""
     params = [Param(name, "query", value) for name, value in query]
     if body:
         if media_type == FORM_MEDIA_TYPE:
@@ -192,7 +193,7 @@ def read_parameters(
                 ) from exc
             params += [Param(n, "query", v) for n, v in parse_qsl(text, keep_blank_values=True)]
         elif media_type in XML_MEDIA_TYPES:
-            params += _params_of(parse_xml(body))
+            params += _params_of(parse_xml(body, r5))
         else:
             params += _params_of(parse_json(body))
     return ParamBag(params)

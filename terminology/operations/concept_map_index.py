@@ -194,6 +194,15 @@ def _unmapped(raw: Any) -> Unmapped | None:
     )
 
 
+def _system_and_version(group: Mapping[str, Any], side: str) -> tuple[str | None, str | None]:
+    """A group's ``source`` (or ``target``) code system and version: R4's ``source`` and
+    ``sourceVersion``, or R5's canonical ``source`` with the version after a ``|``."""
+    system, version = _text(group.get(side)), _text(group.get(side + "Version"))
+    if system is not None and version is None and "|" in system:
+        system, _, version = system.partition("|")
+    return system, version or None
+
+
 def index_concept_map(resource: Mapping[str, Any]) -> ConceptMapIndex:
     """The look-up tables of one ConceptMap (R4 or R5 JSON, its shape already checked)."""
     groups: list[MapGroup] = []
@@ -204,13 +213,10 @@ def index_concept_map(resource: Mapping[str, Any]) -> ConceptMapIndex:
     for number, raw in enumerate(raw_groups if isinstance(raw_groups, list) else []):
         if not isinstance(raw, Mapping):
             continue
+        source, source_version = _system_and_version(raw, "source")
+        target, target_version = _system_and_version(raw, "target")
         group = MapGroup(
-            number,
-            _text(raw.get("source")),
-            _text(raw.get("sourceVersion")),
-            _text(raw.get("target")),
-            _text(raw.get("targetVersion")),
-            _unmapped(raw.get("unmapped")),
+            number, source, source_version, target, target_version, _unmapped(raw.get("unmapped"))
         )
         groups.append(group)
         raw_elements = raw.get("element")

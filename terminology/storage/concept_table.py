@@ -110,9 +110,15 @@ def _standards_status(resource: Mapping[str, Any]) -> str | None:
 
 
 def read_info(resource: Mapping[str, Any]) -> CodeSystemInfo:
-    period_raw = extension_value(resource, EXT_EFFECTIVE_PERIOD) or {}
-    algorithm = extension_value(resource, EXT_VERSION_ALGORITHM) or extension_value(
-        resource, EXT_VERSION_ALGORITHM_R5
+    # R4 carries these R5 elements as extensions; an R5 resource (a request's, say) as elements.
+    period_raw = (
+        extension_value(resource, EXT_EFFECTIVE_PERIOD) or resource.get("effectivePeriod") or {}
+    )
+    algorithm = (
+        extension_value(resource, EXT_VERSION_ALGORITHM)
+        or extension_value(resource, EXT_VERSION_ALGORITHM_R5)
+        or resource.get("versionAlgorithmCoding")
+        or resource.get("versionAlgorithmString")
     )
     if isinstance(algorithm, Mapping):
         algorithm = algorithm.get("code")

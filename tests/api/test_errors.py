@@ -133,8 +133,8 @@ def test_missing_parameters_are_400(server: RunningServer) -> None:
     [
         "application/fhir+turtle",
         "text/html",
-        "application/fhir+json; fhirVersion=5.0",
-        "application/fhir+xml; fhirVersion=5.0",
+        "application/fhir+json; fhirVersion=3.0",
+        "application/fhir+xml; fhirVersion=6.0",
         "application/fhir+xml;q=0, application/fhir+json;q=0",
     ],
 )

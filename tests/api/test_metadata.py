@@ -108,8 +108,8 @@ def test_terminology_capabilities_list_every_system_and_version(server: RunningS
 def test_versions(server: RunningServer) -> None:
     r = server.get("/$versions")
     assert r.status_code == 200
-    params = {p["name"]: p["valueCode"] for p in r.json()["parameter"]}
-    assert params == {"version": "4.0", "default": "4.0"}
+    params = [(p["name"], p["valueCode"]) for p in r.json()["parameter"]]
+    assert params == [("version", "4.0"), ("version", "5.0"), ("default", "4.0")]
 
 
 def test_encoded_dollar_reaches_the_operation(server: RunningServer) -> None:

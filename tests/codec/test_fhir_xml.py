@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
-from terminology.codec.fhir_models import ELEMENT_TABLE, element_table
+from terminology.codec.fhir_models import ELEMENT_TABLE, ELEMENT_TABLE_R5, element_table
 from terminology.codec.fhir_xml import MAX_DEPTH, parse_xml, to_xml
 from terminology.errors import TerminologyError
 from tests.conftest import CONTENT_DIR
@@ -31,9 +31,12 @@ def pruned(value: Any) -> Any:
     return value
 
 
-def test_the_element_table_is_what_the_pinned_models_give() -> None:
-    committed = json.loads(ELEMENT_TABLE.read_text(encoding="utf-8"))
-    assert committed == element_table(), "regenerate with: python -m terminology.codec.fhir_models"
+@pytest.mark.parametrize(("path", "release"), [(ELEMENT_TABLE, "R4B"), (ELEMENT_TABLE_R5, "R5")])
+def test_the_element_table_is_what_the_pinned_models_give(path: Path, release: str) -> None:
+    committed = json.loads(path.read_text(encoding="utf-8"))
+    assert committed == element_table(release), (
+        "regenerate with: python -m terminology.codec.fhir_models"
+    )
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)

@@ -7,8 +7,11 @@ clone without it the test is skipped with a reason saying so; CI sets
 ``TERMINOLOGY_REQUIRE_TXTESTS=1``, which makes its absence a failure.
 
 Every suite runs, with ``--strict`` (no string passes by the Java comparison's base64 quirk),
-against a server of the session. Only cases of the operations in ``LATER_OPERATIONS`` may fail;
-the number of cases that ran is pinned, and the runner's per-suite table is printed after the run.
+against a server of the session, twice: on the R4 base ``/fhir`` (``--fhir-version 4.0``: the
+runner converts its R5 cases to R4 and our answers back) and on the R5 base ``/fhir/r5``
+(``--fhir-version 5.0``: R5 requests as they are, our R5 answers compared as they are).
+Only cases of the operations in ``LATER_OPERATIONS`` may fail, on either base; the number of
+cases that ran is pinned, and the runner's per-suite tables are printed after the run.
 """
 
 from __future__ import annotations
@@ -137,7 +140,14 @@ def test_missing_suite_is_a_skip_unless_required(tmp_path: Path) -> None:
     assert missing_suite(empty, {"TERMINOLOGY_REQUIRE_TXTESTS": "1"}) is None
 
 
-def test_hl7_terminology_ecosystem_cases(server: RunningServer, tmp_path: Path) -> None:
+#: The FHIR bases the suite runs against: (runner's ``--fhir-version``, path below ``/fhir``).
+ENDPOINTS = [("4.0", ""), ("5.0", "/r5")]
+
+
+@pytest.mark.parametrize(("fhir_version", "suffix"), ENDPOINTS, ids=["R4", "R5"])
+def test_hl7_terminology_ecosystem_cases(
+    server: RunningServer, tmp_path: Path, fhir_version: str, suffix: str
+) -> None:
     suite = txtests_dir()
     runner = suite / "run_txtests.py"
     missing = missing_suite(suite, os.environ)
@@ -152,7 +162,9 @@ def test_hl7_terminology_ecosystem_cases(server: RunningServer, tmp_path: Path) 
             sys.executable,
             str(runner),
             "--base",
-            server.base,
+            server.base + suffix,
+            "--fhir-version",
+            fhir_version,
             "--suite",
             str(suite / "tests"),
             "--strict",
@@ -164,10 +176,12 @@ def test_hl7_terminology_ecosystem_cases(server: RunningServer, tmp_path: Path) 
         timeout=900,
     )
     assert report.exists(), completed.stdout[-3000:] + completed.stderr[-3000:]
-    results = json.loads(report.read_text())["results"]
+    run = json.loads(report.read_text())
+    assert run["fhirVersion"] == fhir_version
+    results = run["results"]
     ran = [r for r in results if r["status"] != "skip"]
     table = completed.stdout[completed.stdout.find("\nsuite") + 1 :]
-    TABLES.append(table)
+    TABLES.append(f"FHIR {fhir_version} ({server.base + suffix}):\n{table}")
     print(table)
     verdict = judge(results)
     listing = "\n".join(f"{name}: {why}" for name, why in verdict.unexpected.items())
