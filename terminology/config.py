@@ -76,6 +76,11 @@ class Settings:
     #: Work steps one request may take (concepts and value sets visited) before it is answered
     #: with a ``too-costly`` OperationOutcome; 0 turns the limit off.
     request_budget: int = DEFAULT_STEPS
+    #: Seconds a client or shared cache may reuse a GET answer without asking again
+    #: (``Cache-Control: public, max-age``). Content changes only by loads, so this bounds how
+    #: stale a proxy's answer may be after one; 0 sends ``no-cache`` (store, but revalidate
+    #: each time with the ETag).
+    cache_max_age: int = 300
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -96,6 +101,7 @@ class Settings:
             "response_cache_entries": int,
             "request_budget": int,
             "reload_interval": float,
+            "cache_max_age": int,
         }
         for name, kind in readers.items():
             raw = env.get(f"TERMINOLOGY_{name.upper()}")
