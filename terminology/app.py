@@ -12,6 +12,7 @@ from terminology.api import (
     batch,
     caching,
     codesystem,
+    compression,
     conceptmap,
     memos,
     metadata,
@@ -158,6 +159,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.extensions["terminology.responses"] = ResponseCache(settings.response_cache_entries)
     app.before_request(snapshot.pin_snapshot)
     app.before_request(check_request)
+    # Flask runs after_request hooks last registered first: the caching headers (which may
+    # turn an answer into a 304) come first, then gzip.
+    compression.register(app, settings.gzip_min_bytes, settings.gzip_level)
     caching.register(app, settings.cache_max_age)
     app.extensions[validate_resource.PROFILES] = read_profiles(default_conformance_dir())
     blueprints = (

@@ -81,6 +81,14 @@ class Settings:
     #: stale a proxy's answer may be after one; 0 sends ``no-cache`` (store, but revalidate
     #: each time with the ETag).
     cache_max_age: int = 300
+    #: Replies of at least this many bytes are gzipped for clients that accept gzip; 0 never.
+    gzip_min_bytes: int = 1024
+    #: zlib level for those replies (1 fastest .. 9 smallest).
+    gzip_level: int = 6
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.gzip_level <= 9:
+            raise ValueError(f"TERMINOLOGY_GZIP_LEVEL={self.gzip_level}: must be 1 to 9")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -102,6 +110,8 @@ class Settings:
             "request_budget": int,
             "reload_interval": float,
             "cache_max_age": int,
+            "gzip_min_bytes": int,
+            "gzip_level": int,
         }
         for name, kind in readers.items():
             raw = env.get(f"TERMINOLOGY_{name.upper()}")
