@@ -14,6 +14,7 @@ from terminology.api import (
     codesystem,
     compression,
     conceptmap,
+    cors,
     memos,
     metadata,
     read_search,
@@ -111,7 +112,13 @@ def build_snapshot(settings: Settings, store: ContentStore) -> Snapshot:
         services,
         ncci,
         {
-            "capability": capability_statement(settings.base_path, __version__),
+            "capability": capability_statement(
+                settings.base_path,
+                __version__,
+                cors=cors.CorsPolicy.parse(
+                    settings.cors_origins, settings.cors_credentials, settings.cors_max_age
+                ).enabled,
+            ),
             "terminology": terminology_capabilities(_system_entries(services), __version__),
             "versions": versions_parameters(),
         },
@@ -160,7 +167,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.before_request(snapshot.pin_snapshot)
     app.before_request(check_request)
     # Flask runs after_request hooks last registered first: the caching headers (which may
-    # turn an answer into a 304) come first, then gzip.
+    # turn an answer into a 304) come first, then gzip, then CORS, which every reply gets.
+    cors_policy = cors.CorsPolicy.parse(
+        settings.cors_origins, settings.cors_credentials, settings.cors_max_age
+    )
+    cors.register(app, cors_policy)
     compression.register(app, settings.gzip_min_bytes, settings.gzip_level)
     caching.register(app, settings.cache_max_age)
     app.extensions[validate_resource.PROFILES] = read_profiles(default_conformance_dir())
