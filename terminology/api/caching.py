@@ -207,11 +207,12 @@ def cache_headers(response: Response) -> Response:
     environ = request.environ
     status = response.status_code
     headers = response.headers
+    # No view sets these headers, so they are added (cheaper than replacing: this runs on
+    # every request).
     if environ["REQUEST_METHOD"] not in ("GET", "HEAD") or status >= 500 or status == 431:
         if environ["REQUEST_METHOD"] != "OPTIONS":
-            headers["Cache-Control"] = NO_STORE
+            headers.add("Cache-Control", NO_STORE)
         return response
-    control = _caching().cache_control
     if status == 200 and _ETAG in environ:
         etag = environ[_ETAG]
         modified, modified_text = environ[_LAST_MODIFIED]
@@ -219,11 +220,11 @@ def cache_headers(response: Response) -> Response:
             response = _not_modified(etag)
             headers = response.headers
         else:
-            headers["ETag"] = etag
-            headers["Last-Modified"] = modified_text
+            headers.add("ETag", etag)
+            headers.add("Last-Modified", modified_text)
     elif status != 304 and status not in CACHEABLE_ERRORS:
-        headers["Cache-Control"] = NO_STORE
+        headers.add("Cache-Control", NO_STORE)
         return response
-    headers["Cache-Control"] = control
-    headers["Vary"] = VARY
+    headers.add("Cache-Control", _caching().cache_control)
+    headers.add("Vary", VARY)
     return response
