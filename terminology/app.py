@@ -38,6 +38,7 @@ from terminology.config import Settings, default_conformance_dir
 from terminology.loaders.ncci import read_tables, stored_tables
 from terminology.loaders.seed import seed_builtin
 from terminology.operations.context import Services
+from terminology.providers.base import SUBSUMPTION_HIERARCHIES
 from terminology.providers.registry import ProviderRegistry, build_providers
 from terminology.storage.backends import open_backend
 from terminology.storage.loader import ContentSet
@@ -91,7 +92,10 @@ def _system_entries(services: Services) -> list[SystemEntry]:
     for provider in services.registry.providers():
         newest = provider.select()
         content = newest.info.content if newest else "complete"
-        entries.append(SystemEntry(provider.system, tuple(provider.versions()), content))
+        subsumption = newest is None or newest.info.hierarchy_meaning in SUBSUMPTION_HIERARCHIES
+        entries.append(
+            SystemEntry(provider.system, tuple(provider.versions()), content, subsumption)
+        )
     return entries
 
 

@@ -45,3 +45,10 @@ def spend(steps: int = 1) -> None:
         raise TerminologyError(
             msg("REQUEST_TOO_COSTLY", limit=budget.limit), status=422, code="too-costly"
         )
+
+
+def exhausted() -> bool:
+    """Whether the current request has spent its whole budget (a batch stops there: its later
+    entries could only be refused for the earlier ones' work)."""
+    budget = _current.get()
+    return budget is not None and budget.used > budget.limit

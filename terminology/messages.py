@@ -70,6 +70,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "BATCH_ENTRY_REQUEST": (ours("BATCH_ENTRY_REQUEST"), "A batch entry needs request.method (GET or POST) and request.url, and a POST needs the resource to send"),
     "BATCH_ENTRY_URL": (ours("BATCH_ENTRY_URL"), "A batch entry's request.url must be relative to the base, as in 'Claim/$validate' or 'CodeSystem/$lookup?system=...'; '{url}' is not"),
     "BATCH_NESTED": (ours("BATCH_NESTED"), "A batch entry cannot be another batch"),
+    # $batch-validate-code
+    "BATCH_VALIDATE_EMPTY": (ours("BATCH_VALIDATE_EMPTY"), "A $batch-validate-code request is a Parameters resource with one or more validation parameters, each a Parameters resource holding one $validate-code request; this one has none"),
+    "BATCH_VALIDATE_ENTRY": (ours("BATCH_VALIDATE_ENTRY"), "Each validation parameter must be a Parameters resource holding one $validate-code request; validation[{index}] is {what}"),
+    "BATCH_VALIDATE_TOO_LARGE": (ours("BATCH_VALIDATE_TOO_LARGE"), "The batch holds {count} validations; at most {limit} are answered in one $batch-validate-code request"),
+    "BATCH_ENTRY_FAILED": (ours("BATCH_ENTRY_FAILED"), "Alone, this validation is answered HTTP {status} (message id {message_id})"),
     "VALIDATE_NOT_A_RESOURCE": (ours("VALIDATE_NOT_A_RESOURCE"), "The body is not a {type} resource (nor a Parameters with one as its resource parameter)"),
     "VALIDATE_MODE": (ours("VALIDATE_MODE"), "The $validate mode '{mode}' is not one of create, update, delete, profile"),
     "VALIDATE_PROFILE": (ours("VALIDATE_PROFILE"), "This server does not validate against the profile '{profile}'; it validates against {known}"),
@@ -114,7 +119,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "FILTER_NO_VALUE": ("UNABLE_TO_HANDLE_SYSTEM_FILTER_WITH_NO_VALUE", "The system {system} filter with property = {property}, op = {op} has no value"),
     "VS_CIRCULAR": ("VALUESET_CIRCULAR_REFERENCE", "Found a circularity pointing to {url} processing ValueSet with pathway {path}"),
     # tx.fhir.org sends this text with no message id, so the id is ours.
-    "VALIDATE_NO_CODE": (ours("VALIDATE_NO_CODE"), "Unable to find code to validate (looked for coding | codeableConcept | code)"),
+    # tx.fhir.org's text word for word (its parenthesis is never closed; the HL7 batch case pins
+    # it); it sends no message id for it.
+    "VALIDATE_NO_CODE": (ours("VALIDATE_NO_CODE"), "Unable to find code to validate (looked for coding | codeableConcept | code+system | code+inferSystem in parameters"),
     "VALIDATE_NO_VALUE_SET": (ours("VALIDATE_NO_VALUE_SET"), "No value set was given: provide url, valueSet or call ValueSet/[id]/$validate-code"),
     "VALIDATE_SEVERAL_FORMS": (ours("VALIDATE_SEVERAL_FORMS"), "Provide only one of code, coding and codeableConcept"),
     # $expand (texts pinned by the HL7 terminology-ecosystem tests where they name a version)
@@ -168,10 +175,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "BAD_PARAMETER_TYPE": (ours("BAD_PARAMETER_TYPE"), "The parameter '{name}' must be a {expected}"),
     "UNKNOWN_RESOURCE": (ours("UNKNOWN_RESOURCE"), "{type}/{id} is not known"),
     "VERSION_AND_DATE": (ours("VERSION_AND_DATE"), "Provide either version or date, not both, unless they agree: version {version} does not cover {date}"),
+    # $subsumes. The HL7 ids are those of the terminology-ecosystem tests and the HL7 Java
+    # validator's subsumption tester; the texts are ours.
+    "SUBSUMES_NO_CODE": (ours("SUBSUMES_NO_CODE"), "No code {side} was given: provide code{side} (with system), or coding{side}"),
+    "SUBSUMES_TWO_FORMS": (ours("SUBSUMES_TWO_FORMS"), "Provide only one of code{side} and coding{side}"),
+    "SUBSUMES_CODING_NO_CODE": ("SUBSUMPTION_NO_CODE", "The Coding {name} has no code"),
+    "SUBSUMES_SYSTEM_REQUIRED": ("SUBSUMES_SYSTEM_REQUIRED", "No code system was given for {name}: provide system (or call $subsumes on a CodeSystem instance), or a Coding with a system"),
+    "SUBSUMES_SYSTEMS_DIFFER": ("SUBSUMPTION_SYSTEM_MISMATCH", "codingA and codingB are from different code systems ('{a}' and '{b}'): subsumption is tested within one code system"),
+    "SUBSUMES_SYSTEM_MISMATCH": (ours("SUBSUMES_SYSTEM_MISMATCH"), "The system of {name} ('{given}') is not the code system the subsumption is tested in ('{system}')"),
+    "SUBSUMES_VERSIONS_DIFFER": ("SUBSUMPTION_VERSION_MISMATCH", "The versions given for {system} disagree ('{a}' in {first}, '{b}' in {second}): subsumption is tested in one version"),
+    "SUBSUMES_NOT_IS_A": (ours("SUBSUMES_NOT_IS_A"), "The hierarchy of CodeSystem '{system}' version '{version}' is '{meaning}', not is-a, so it cannot say whether '{a}' and '{b}' subsume one another"),
     # HTTP
-    "NOT_ACCEPTABLE": (ours("NOT_ACCEPTABLE"), "This server answers in FHIR JSON only (application/fhir+json or application/json; XML is planned); the request asked for '{asked}'"),
+    "NOT_ACCEPTABLE": (ours("NOT_ACCEPTABLE"), "This server answers in FHIR JSON (application/fhir+json, application/json, _format=json) or FHIR XML (application/fhir+xml, application/xml, text/xml, _format=xml); the request asked for '{asked}'"),
     "NOT_ACCEPTABLE_VERSION": (ours("NOT_ACCEPTABLE_VERSION"), "This server speaks FHIR 4.0 (R4); the request asked for fhirVersion={asked}"),
-    "UNSUPPORTED_MEDIA_TYPE": (ours("UNSUPPORTED_MEDIA_TYPE"), "The request body is '{media}'; send application/fhir+json, application/json or application/x-www-form-urlencoded"),
+    "UNSUPPORTED_MEDIA_TYPE": (ours("UNSUPPORTED_MEDIA_TYPE"), "The request body is '{media}'; send application/fhir+json, application/json, application/fhir+xml, application/xml or application/x-www-form-urlencoded"),
     "BODY_TOO_LARGE": (ours("BODY_TOO_LARGE"), "The request body is larger than the limit of {limit} bytes"),
     "BODY_INFLATES_TOO_LARGE": (ours("BODY_INFLATES_TOO_LARGE"), "The request body decompresses to more than the limit of {limit} bytes"),
     "BODY_NOT_GZIP": (ours("BODY_NOT_GZIP"), "The request body is marked Content-Encoding: gzip but is not valid gzip data ({reason})"),
@@ -179,6 +196,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "QUERY_TOO_LONG": (ours("QUERY_TOO_LONG"), "The query string is {size} bytes, over this server's limit of {limit} bytes; send the parameters in a POST body (a Parameters resource or a form) instead"),
     "HEADERS_TOO_LARGE": (ours("HEADERS_TOO_LARGE"), "The request headers are {size} bytes, over this server's limit of {limit} bytes"),
     "MALFORMED_JSON": (ours("MALFORMED_JSON"), "The request body is not valid JSON: {reason}"),
+    "MALFORMED_XML": (ours("MALFORMED_XML"), "The request body is not well-formed XML: {reason}"),
+    "XML_FORBIDDEN": (ours("XML_FORBIDDEN"), "The request body uses {what}, which FHIR XML does not allow and this server does not read (no DTDs, no entity declarations, no external references)"),
+    "XML_NOT_FHIR": (ours("XML_NOT_FHIR"), "The request body is not FHIR XML: {reason}"),
+    "XML_TOO_DEEP": (ours("XML_TOO_DEEP"), "The request body nests elements more than {limit} deep"),
     "WRONG_RESOURCE_TYPE": (ours("WRONG_RESOURCE_TYPE"), "The request body must be a {expected} resource, not {actual}"),
     "DUPLICATE_PARAMETER": (ours("DUPLICATE_PARAMETER"), "The parameter '{name}' may be given once, but it is given {count} times with different values"),
     "CS_HIERARCHY_CYCLE": (ours("CS_HIERARCHY_CYCLE"), "CodeSystem '{system}' version '{version}' is invalid: its hierarchy has a cycle ({cycle}), so no operation can say which codes are above or below which"),

@@ -84,6 +84,9 @@ def test_bench_runs_and_prints_its_table(tmp_path: Path) -> None:
         assert r["verdict"]["met"] in (True, False, None)
     assert any(r["distinct"] > 300 for r in figures["rows"])
     assert figures["server_memory_bytes"] > 0
+    payer = figures["payer_rules"]
+    assert payer["claims_per_s_with"] > 0 and payer["claims_per_s_without"] > 0
+    assert "payer rules (NCD 210.14, NCCI pairs and units), claims/s" in completed.stdout
 
 
 def _figures(errors: int, wrong: str | None) -> dict[str, Any]:

@@ -17,10 +17,9 @@ from urllib.parse import urlsplit
 import orjson
 from flask import Blueprint, Response, current_app
 
-from terminology.api.http import FHIR_JSON, body, fhir_json
+from terminology.api.http import FHIR_JSON, body_resource, fhir_json
 from terminology.api.snapshot import ENVIRON_KEY, snapshot
 from terminology.codec.outcome import issue, operation_outcome
-from terminology.codec.parameters import parse_json
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 
@@ -34,7 +33,7 @@ _METHODS = frozenset({"GET", "POST"})
 @bp.post("")
 @bp.post("/")
 def batch() -> Response:
-    bundle = parse_json(body() or b"")
+    bundle = body_resource()
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         actual = bundle.get("resourceType") if isinstance(bundle, dict) else None
         raise TerminologyError(

@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from terminology.api.http import discard_unread_body, fhir_json
+from terminology.api.http import discard_unread_body, fhir_json, reply_media
 from terminology.codec.outcome import from_error
 from terminology.errors import TerminologyError
 from terminology.messages import Whole, msg
@@ -24,6 +24,7 @@ _HTTP_ISSUE_CODES = {
 
 def _render(error: TerminologyError) -> Response:
     discard_unread_body()
+    reply_media()  # an error found before the reply format was negotiated is in it too
     return fhir_json(from_error(error), status=error.status, headers=error.headers)
 
 

@@ -18,10 +18,12 @@ from flask import Response, current_app, request
 
 from terminology import budget
 from terminology.api.snapshot import snapshot
+from terminology.codec.fhir_xml import XML_MEDIA_TYPES, parse_xml, to_xml
 from terminology.codec.parameters import (
     FORM_MEDIA_TYPE,
     JSON_MEDIA_TYPES,
     ParamBag,
+    parse_json,
     parse_query,
     read_parameters,
 )
@@ -30,13 +32,25 @@ from terminology.messages import msg
 from terminology.operations.context import Services
 
 FHIR_JSON = "application/fhir+json"
+FHIR_XML = "application/fhir+xml"
+#: What ``_format`` or ``Accept`` may name, and the media type of the reply it gets.
 _FORMAT_ALIASES = {
     "json": FHIR_JSON,
     "application/json": "application/json",
     FHIR_JSON: FHIR_JSON,
     "application/json+fhir": FHIR_JSON,
     "text/json": "application/json",
+    "xml": FHIR_XML,
+    FHIR_XML: FHIR_XML,
+    "application/xml+fhir": FHIR_XML,
+    "application/xml": "application/xml",
+    "text/xml": "text/xml",
 }
+#: What ``negotiate`` says when the client left the format to us: FHIR JSON, or FHIR XML when
+#: the request's body is XML (as HAPI does), so an XML client need not also set ``Accept``.
+ANY_FORMAT = "*"
+#: Replies written as FHIR XML; every other reply is FHIR JSON.
+XML_REPLIES = frozenset({FHIR_XML, "application/xml", "text/xml"})
 _ANY = {"*/*", "application/*"}
 _DRAIN_LIMIT = 64 * 1024 * 1024
 
@@ -64,7 +78,8 @@ def _check_fhir_version(params: Mapping[str, str]) -> None:
 
 
 def negotiate(environ: Mapping[str, Any]) -> str:
-    """The media type of the reply; 406 when the client accepts nothing we produce."""
+    """The media type of the reply, ``ANY_FORMAT`` when the client named none (no ``Accept``,
+    or only a wildcard); 406 when the client accepts nothing we produce."""
     fmt = request.args.get("_format") if "_format" in environ.get("QUERY_STRING", "") else None
     if fmt:
         media, params = _media_and_params(fmt)
@@ -79,7 +94,7 @@ def negotiate(environ: Mapping[str, Any]) -> str:
         return _FORMAT_ALIASES[media]
     accept = environ.get("HTTP_ACCEPT", "").strip()
     if not accept:
-        return FHIR_JSON
+        return ANY_FORMAT
     return _negotiate_accept(accept)
 
 
@@ -89,19 +104,52 @@ def negotiate(environ: Mapping[str, Any]) -> str:
 # A header that is refused (406) raises and is not memoised.
 @functools.lru_cache(maxsize=256)
 def _negotiate_accept(accept: str) -> str:
+    """The best of what the client accepts: highest quality first; at equal quality a named
+    type before a wildcard, then the client's order. ``q=0`` means not acceptable."""
     candidates = []
-    for item in accept.split(","):
+    for index, item in enumerate(accept.split(",")):
         media, params = _media_and_params(item)
-        if params.get("q") in ("0", "0.0", "0.00", "0.000"):
+        quality = _quality(params.get("q"))
+        if quality <= 0:
             continue
-        candidates.append((media, params))
-    for media, params in candidates:
         if media in _FORMAT_ALIASES or media in _ANY:
-            _check_fhir_version(params)
-            return _FORMAT_ALIASES.get(media, FHIR_JSON)
+            candidates.append((-quality, media in _ANY, index, media, params))
+    if candidates:
+        _, _, _, media, params = min(candidates)
+        _check_fhir_version(params)
+        return _FORMAT_ALIASES.get(media, ANY_FORMAT)
     raise TerminologyError(
         msg("NOT_ACCEPTABLE", asked=accept[:60]), status=406, code="not-supported"
     )
+
+
+def _quality(value: str | None) -> float:
+    if value is None:
+        return 1.0
+    try:
+        quality = float(value)
+    except ValueError:
+        return 1.0  # a malformed weight is read as none
+    return quality if 0 <= quality <= 1 else 1.0
+
+
+def reply_media() -> str:
+    """The reply's media type: negotiated by ``check_request``; for an error found before that
+    (a 404 route, a 414), negotiated here, and FHIR JSON when the request asks for nothing we
+    write."""
+    environ = request.environ
+    media: str | None = environ.get("terminology.media")
+    if media is None:
+        try:
+            media = negotiate(environ)
+        except TerminologyError:
+            media = FHIR_JSON
+        if media == ANY_FORMAT:
+            content_type = environ.get("CONTENT_TYPE") or ""
+            xml = _media_and_params(content_type)[0] in XML_MEDIA_TYPES
+            media = FHIR_XML if xml else FHIR_JSON
+        environ["terminology.media"] = media
+    return media
 
 
 def _check_head_size(environ: Mapping[str, Any], config: Mapping[str, Any]) -> None:
@@ -137,7 +185,8 @@ def check_request() -> None:
         return  # let routing report 404 / 405 first
     if environ["REQUEST_METHOD"] == "OPTIONS":
         return  # answered with the endpoint's methods and no body, in any format
-    environ["terminology.media"] = negotiate(environ)
+    asked = negotiate(environ)
+    environ["terminology.media"] = FHIR_JSON if asked == ANY_FORMAT else asked
     if environ["REQUEST_METHOD"] != "POST":
         return
     length = req.content_length
@@ -150,13 +199,15 @@ def check_request() -> None:
         return
     media, params = _media_and_params(content_type)
     environ["terminology.body_media"] = media
-    if media not in JSON_MEDIA_TYPES and media != FORM_MEDIA_TYPE:
+    if asked == ANY_FORMAT and media in XML_MEDIA_TYPES:
+        environ["terminology.media"] = FHIR_XML
+    if media not in JSON_MEDIA_TYPES and media != FORM_MEDIA_TYPE and media not in XML_MEDIA_TYPES:
         raise TerminologyError(
             msg("UNSUPPORTED_MEDIA_TYPE", media=media[:60]), status=415, code="not-supported"
         )
-    if media in JSON_MEDIA_TYPES:
-        asked = params.get("fhirversion")
-        if asked and not asked.startswith("4.0"):
+    if media != FORM_MEDIA_TYPE:
+        version = params.get("fhirversion")
+        if version and not version.startswith("4.0"):
             raise TerminologyError(
                 msg("UNSUPPORTED_MEDIA_TYPE", media=content_type[:60]),
                 status=415,
@@ -218,6 +269,15 @@ def _read_body(environ: dict[str, Any]) -> bytes | None:
     return data or None
 
 
+def body_resource() -> Any:
+    """The request body read as a FHIR resource: FHIR JSON, or FHIR XML read into the same
+    dict, by its media type (checked by ``check_request``)."""
+    data = body() or b""
+    if request.environ.get("terminology.body_media") in XML_MEDIA_TYPES:
+        return parse_xml(data)
+    return parse_json(data)
+
+
 def parameters() -> ParamBag:
     """The operation's parameters from the query string and any form or Parameters body."""
     environ = request.environ
@@ -232,11 +292,14 @@ def parameters() -> ParamBag:
 _CONTENT_TYPES = {
     FHIR_JSON: f"{FHIR_JSON};charset=utf-8",
     "application/json": "application/json;charset=utf-8",
+    FHIR_XML: f"{FHIR_XML};charset=utf-8",
+    "application/xml": "application/xml;charset=utf-8",
+    "text/xml": "text/xml;charset=utf-8",
 }
 
 
 def fhir_bytes(body: bytes, status: int = 200) -> Response:
-    """An already encoded FHIR JSON body."""
+    """An already encoded body, in the negotiated format."""
     media = request.environ.get("terminology.media", FHIR_JSON)
     return Response(body, status=status, content_type=_CONTENT_TYPES[media])
 
@@ -244,11 +307,20 @@ def fhir_bytes(body: bytes, status: int = 200) -> Response:
 def fhir_json(
     resource: Mapping[str, Any], status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
+    """A FHIR resource (a JSON dict) as the reply, in FHIR JSON or, when negotiated, FHIR XML."""
     media = request.environ.get("terminology.media", FHIR_JSON)
-    response = Response(orjson.dumps(resource), status=status, content_type=_CONTENT_TYPES[media])
+    encoded = to_xml(resource) if media in XML_REPLIES else orjson.dumps(resource)
+    response = Response(encoded, status=status, content_type=_CONTENT_TYPES[media])
     if headers:
         response.headers.update(headers)
     return response
+
+
+def encode(resource: Mapping[str, Any]) -> bytes:
+    """``resource`` encoded in the reply's format (for bodies that are memoised encoded)."""
+    if request.environ.get("terminology.media", FHIR_JSON) in XML_REPLIES:
+        return to_xml(resource)
+    return orjson.dumps(resource)
 
 
 def base_url() -> str:

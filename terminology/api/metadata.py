@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
 from flask import Blueprint, Response, request
 
-from terminology.api.http import base_url, fhir_bytes
+from terminology.api.http import FHIR_JSON, base_url, encode, fhir_bytes
 from terminology.api.memos import memos
 from terminology.api.snapshot import snapshot
 
@@ -26,16 +25,19 @@ def _bodies() -> Mapping[str, Any]:
 
 def _encoded(kind: str) -> bytes:
     environ = request.environ
-    # Keyed by what the base URL is made of, so a known body needs no URL building.
+    media = environ.get("terminology.media", FHIR_JSON)
+    # Keyed by what the base URL is made of, so a known body needs no URL building, and by
+    # the reply's media type (JSON and XML are memoised apart).
     key = (
         (
             kind,
+            media,
             environ.get("HTTP_HOST", ""),
             environ.get("wsgi.url_scheme", ""),
             environ.get("SCRIPT_NAME", ""),
         )
         if kind == "capability"
-        else (kind,)
+        else (kind, media)
     )
     encoded = memos().metadata
     found = encoded.get(key)
@@ -44,7 +46,7 @@ def _encoded(kind: str) -> bytes:
         body = _bodies()[kind]
         if kind == "capability":
             body = {**body, "implementation": {**body["implementation"], "url": base}}
-        found = orjson.dumps(body)
+        found = encode(body)
         encoded.put(key, found)
     return found
 

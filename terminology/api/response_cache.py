@@ -1,7 +1,8 @@
 """A bounded cache of the answers to repeated identical terminology questions.
 
-The operations it serves (``$lookup``, ``$validate-code``, ``$translate``) are pure functions of
-the request and of the loaded content, and the content never changes while a snapshot is served.
+The operations it serves (``$lookup``, ``$validate-code``, ``$translate``, ``$subsumes``) are
+pure functions of the request and of the loaded content, and the content never changes while a
+snapshot is served.
 EHRs and claim scrubbers ask the same questions over and over (71250 against the CT value set,
 say), so the encoded answer to an identical request (same path, query, body, reply format and
 languages) is kept and sent again. Only successful answers are kept; bodies larger than a small

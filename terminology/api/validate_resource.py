@@ -14,13 +14,12 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app
 
-from terminology.api.http import body, fhir_json, services
+from terminology.api.http import body_resource, fhir_json, services
 from terminology.api.snapshot import snapshot
 from terminology.checks.findings import Finding
 from terminology.checks.profiles import Profile
 from terminology.checks.validate import ResourceValidator
 from terminology.codec.outcome import validation_outcome
-from terminology.codec.parameters import parse_json
 from terminology.codec.resource_structure import structure_problems
 from terminology.errors import TerminologyError
 from terminology.messages import msg
@@ -97,12 +96,12 @@ def validate_claim() -> Response:
 
 @bp.post("/Bundle/$validate")
 def validate_bundle() -> Response:
-    resource = _unwrap(parse_json(body() or b""), "Bundle")
+    resource = _unwrap(body_resource(), "Bundle")
     validator = ResourceValidator(services(), _profiles(), snapshot().ncci)
     return _answer(validator.bundle(resource, _structure))
 
 
 def _validate(rtype: str) -> Response:
-    resource = _unwrap(parse_json(body() or b""), rtype)
+    resource = _unwrap(body_resource(), rtype)
     validator = ResourceValidator(services(), _profiles(), snapshot().ncci)
     return _answer(validator.resource(resource, _structure))

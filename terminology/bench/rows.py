@@ -92,6 +92,42 @@ def _expect_expansion(count: int) -> Callable[[dict[str, Any]], str | None]:
     return check
 
 
+#: Entries of the batch row: a mix of the questions an interface engine batches up.
+BATCH_ENTRIES = 50
+
+
+def _batch(entries: int) -> dict[str, Any]:
+    """A FHIR batch of GET operation requests: $lookup, $validate-code and $translate."""
+    codes = ("71045", "71046", "71047", "71048", "71250", "71260", "71270", "71271", "71275")
+    urls = []
+    for n in range(entries):
+        code = codes[n % len(codes)]
+        urls.append(
+            (
+                f"CodeSystem/$lookup?system={CPT}&code={code}",
+                f"ValueSet/$validate-code?url={CT_VS}&system={CPT}&code={code}",
+                f"ConceptMap/$translate?system={CPT}&code={code}&targetsystem={LOINC}",
+            )[n % 3]
+        )
+    return {
+        "resourceType": "Bundle",
+        "type": "batch",
+        "entry": [{"request": {"method": "GET", "url": url}} for url in urls],
+    }
+
+
+def _expect_batch(entries: int) -> Callable[[dict[str, Any]], str | None]:
+    def check(body: dict[str, Any]) -> str | None:
+        if body.get("type") != "batch-response":
+            return f"got {body.get('resourceType')} {body.get('type')}, expected a batch-response"
+        statuses = [e.get("response", {}).get("status", "") for e in body.get("entry", [])]
+        if len(statuses) != entries or not all(s.startswith("200") for s in statuses):
+            return f"entry statuses {sorted(set(statuses))} for {len(statuses)} entries"
+        return None
+
+    return check
+
+
 ROWS = [
     Row(
         "CodeSystem/$lookup GET",
@@ -135,6 +171,31 @@ ROWS = [
         },
         check=_expect(result=True),
         target=VALIDATE_POST,
+    ),
+    Row(
+        "ConceptMap/$translate GET (CPT to LOINC)",
+        "GET",
+        f"/fhir/ConceptMap/$translate?system={CPT}&code=71250&targetsystem={LOINC}",
+        check=_expect(result=True),
+    ),
+    Row(
+        "ConceptMap/$translate GET reverse (LOINC to CPT)",
+        "GET",
+        f"/fhir/ConceptMap/$translate?system={LOINC}&code=29252-4&targetsystem={CPT}&reverse=true",
+        check=_expect(result=True),
+    ),
+    Row(
+        "CodeSystem/$subsumes GET (ICD-10-CM J18 / J18.9)",
+        "GET",
+        f"/fhir/CodeSystem/$subsumes?system={ICD10CM}&codeA=J18&codeB=J18.9",
+        check=_expect(outcome="subsumes"),
+    ),
+    Row(
+        f"batch Bundle POST ({BATCH_ENTRIES} operation entries)",
+        "POST",
+        "/fhir",
+        body=_batch(BATCH_ENTRIES),
+        check=_expect_batch(BATCH_ENTRIES),
     ),
     Row("/metadata", "GET", "/fhir/metadata", check=_expect_type("CapabilityStatement")),
     Row(

@@ -41,6 +41,8 @@ class SystemEntry:
     uri: str
     versions: tuple[str | None, ...]  # newest first; the first is the default
     content: str
+    #: Whether ``$subsumes`` answers for it (its hierarchy, if any, is one of subsumption).
+    subsumption: bool = True
 
 
 def _feature(definition: str, value: dict[str, Any]) -> dict[str, Any]:
@@ -53,14 +55,35 @@ def _feature(definition: str, value: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _resource(rtype: str, operations: Sequence[tuple[str, str]]) -> dict[str, Any]:
+#: ``$batch-validate-code`` is tx.fhir.org's, not core FHIR's, and HL7 publishes no
+#: OperationDefinition of it (tx.fhir.org's CapabilityStatement does not list it); ours are in
+#: ``conformance/``.
+BATCH_VALIDATE = "batch-validate-code"
+_OUR_OPERATION_DEFS = f"{PROJECT_BASE}/OperationDefinition"
+#: Operations the server does not offer, said where a client reading the CapabilityStatement
+#: looks (an operation is offered exactly when it is listed; R4 has no element for "not").
+REST_DOCUMENTATION = (
+    "Terminology operations: CodeSystem $lookup, $validate-code and $batch-validate-code; "
+    "ValueSet $expand, $validate-code and $batch-validate-code; ConceptMap $translate; $validate "
+    "of ServiceRequest, Claim and Bundle; batch Bundles at the base. Not supported: $closure "
+    "(this server keeps no closure tables; a request for it is answered 404)."
+)
+
+
+def _definitions(operation: str) -> str:
+    return _OUR_OPERATION_DEFS if operation == BATCH_VALIDATE else _OPERATION_DEFS
+
+
+def _resource(rtype: str, operations: Sequence[str]) -> dict[str, Any]:
+    """A stored type, its read and search, and its ``operations`` (core FHIR's definitions,
+    but ``$batch-validate-code``'s, which are ours)."""
     return {
         "type": rtype,
         "interaction": [{"code": "read"}, {"code": "search-type"}],
         "searchParam": SEARCH_PARAMS,
         "operation": [
-            {"name": name, "definition": f"{_OPERATION_DEFS}/{rtype}-{definition}"}
-            for name, definition in operations
+            {"name": name, "definition": f"{_definitions(name)}/{rtype}-{name}"}
+            for name in operations
         ],
     }
 
@@ -115,7 +138,12 @@ def capability_statement(
         },
         "implementation": {"description": "Chest Imaging Terminology Server", "url": base_url},
         "fhirVersion": "4.0.1",
-        "format": ["application/fhir+json", "application/json"],
+        "format": [
+            "application/fhir+json",
+            "application/json",
+            "application/fhir+xml",
+            "application/xml",
+        ],
         "rest": [
             {
                 "mode": "server",
@@ -123,14 +151,13 @@ def capability_statement(
                     "cors": cors,
                     "description": "No authentication; read-only content.",
                 },
+                "documentation": REST_DOCUMENTATION,
                 "resource": [
                     _resource(
-                        "CodeSystem", [("lookup", "lookup"), ("validate-code", "validate-code")]
+                        "CodeSystem", ["lookup", "validate-code", "subsumes", BATCH_VALIDATE]
                     ),
-                    _resource("ConceptMap", [("translate", "translate")]),
-                    _resource(
-                        "ValueSet", [("expand", "expand"), ("validate-code", "validate-code")]
-                    ),
+                    _resource("ConceptMap", ["translate"]),
+                    _resource("ValueSet", ["expand", "validate-code", BATCH_VALIDATE]),
                     _validate_only("Bundle", None),
                     _validate_only(
                         "Claim", f"{PROJECT_BASE}/StructureDefinition/chest-imaging-claim"
@@ -168,7 +195,7 @@ def terminology_capabilities(
                 "extension": [{"url": EXT_TC_CONTENT, "valueCode": entry.content}],
                 "uri": entry.uri,
                 "version": versions,
-                "subsumption": False,
+                "subsumption": entry.subsumption,
             }
         )
     return {

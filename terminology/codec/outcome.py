@@ -14,7 +14,7 @@ from typing import Any
 
 from terminology.checks.findings import Finding
 from terminology.errors import TerminologyError
-from terminology.messages import message_id_of
+from terminology.messages import message_id_of, msg
 from terminology.uris import MESSAGE_ID, TX_ISSUE_TYPE, VALIDATION_REASON
 
 
@@ -77,3 +77,20 @@ def operation_outcome(issues: list[dict[str, Any]]) -> dict[str, Any]:
 def from_error(error: TerminologyError) -> dict[str, Any]:
     fields = (error.code, error.message, error.tx_type, error.expression, error.message_id)
     return operation_outcome([issue("error", *fields)])
+
+
+def batch_entry_outcome(error: TerminologyError) -> dict[str, Any]:
+    """The answer of one ``$batch-validate-code`` validation that could not be evaluated: the
+    issue the same request gets alone (severity, code, tx-issue-type and text), in the bare
+    shape HL7's batch case pins for it, which allows no message-id extension and no
+    expression. What those would say, and the HTTP status the request gets alone, go in
+    ``diagnostics``."""
+    details: dict[str, Any] = {"text": str(error.message)}
+    if error.tx_type:
+        details = {"coding": [{"system": TX_ISSUE_TYPE, "code": error.tx_type}], **details}
+    status = error.status
+    diagnostics = msg("BATCH_ENTRY_FAILED", status=status, message_id=error.message_id or "none")
+    if error.expression:
+        diagnostics += f"; expression {error.expression}"
+    found = {"severity": "error", "code": error.code, "details": details}
+    return operation_outcome([{**found, "diagnostics": str(diagnostics)}])

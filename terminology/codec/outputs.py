@@ -15,6 +15,7 @@ from terminology.operations.concept_map_index import inverse_equivalence, invers
 from terminology.operations.expand_model import ExpandResult, ExpansionItem
 from terminology.operations.lookup import LookupResult, OutProperty
 from terminology.operations.search import SearchRequest, SearchResult
+from terminology.operations.subsumes import SubsumesResult
 from terminology.operations.translate_model import MapDependency, TranslateMatch, TranslateResult
 from terminology.operations.validate_code_model import ValidateCodeResult
 
@@ -102,6 +103,14 @@ def _render_lookup(result: LookupResult) -> dict[str, Any]:
     params += [_property(p) for p in result.properties]
     params += [{"name": "used-supplement", "valueCanonical": u} for u in result.used_supplements]
     return {"resourceType": "Parameters", "parameter": params}
+
+
+def subsumes_parameters(result: SubsumesResult) -> dict[str, Any]:
+    """The ``Parameters`` of ``$subsumes``: ``outcome`` is its only output."""
+    return {
+        "resourceType": "Parameters",
+        "parameter": [{"name": "outcome", "valueCode": result.outcome}],
+    }
 
 
 def searchset(
@@ -223,6 +232,15 @@ _ECHO_KEY = {
     "code": "valueCode",
     "uri": "valueUri",
 }
+
+
+def batch_validation_parameters(answers: list[dict[str, Any]]) -> dict[str, Any]:
+    """The answer of ``$batch-validate-code``: one ``validation`` per validation asked, in
+    order, each the ``Parameters`` of its ``$validate-code`` (or its OperationOutcome)."""
+    return {
+        "resourceType": "Parameters",
+        "parameter": [{"name": "validation", "resource": answer} for answer in answers],
+    }
 
 
 def _expansion_designation(d: Designation) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, unquote_plus
 
 import orjson
 
+from terminology.codec.fhir_xml import XML_MEDIA_TYPES, parse_xml
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 
@@ -145,6 +146,12 @@ def _params_of(resource: Any) -> list[Param]:
     return [_from_parameter(p, "Parameters.parameter", i) for i, p in enumerate(raw)]
 
 
+def parameters_bag(resource: Any) -> ParamBag:
+    """The parameters of a ``Parameters`` resource already read (one nested in another, as the
+    entries of ``$batch-validate-code`` are); a 400 when it is not one or is malformed."""
+    return ParamBag(_params_of(resource))
+
+
 def parse_json(body: bytes) -> Any:
     try:
         return orjson.loads(body)
@@ -184,6 +191,8 @@ def read_parameters(
                     msg("MALFORMED_PARAMETERS", reason="the form is not UTF-8")
                 ) from exc
             params += [Param(n, "query", v) for n, v in parse_qsl(text, keep_blank_values=True)]
+        elif media_type in XML_MEDIA_TYPES:
+            params += _params_of(parse_xml(body))
         else:
             params += _params_of(parse_json(body))
     return ParamBag(params)

@@ -14,13 +14,20 @@ import re
 from dataclasses import dataclass
 
 from terminology.messages import Whole, msg, shorten
-from terminology.model import CodeSystemInfo, Concept, Issue, Severity
+from terminology.model import CodeSystemInfo, Concept, Designation, Issue, Severity
+from terminology.uris import SNOMED, TERM_MAINT_INFRA
 
 _SPACES = re.compile(r"\s+")
 _LANGUAGE = re.compile(r"^(\*|[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*)$")
 #: Designations with these statuses are still recognised but reported as no longer correct
 #: (the ecosystem reports all of them as "deprecated").
 _INACTIVE_DESIGNATION = frozenset({"deprecated", "withdrawn", "retired", "inactive"})
+#: Designation uses that make a designation a display (besides having no use): it is then
+#: offered among the valid displays a wrong one is told of. Others (an abbreviation, a
+#: historical form) still match a display sent, but are not offered, as tx.fhir.org does.
+_DISPLAY_USES = frozenset(
+    {(TERM_MAINT_INFRA, "preferredForLanguage"), (SNOMED, "900000000000548007")}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +36,8 @@ class Candidate:
     language: str | None
     #: A designation marked deprecated/withdrawn: still recognised, but no longer correct.
     status: str | None = None
+    #: Whether it is offered as a valid display (a display, or a designation used as one).
+    offered: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +74,12 @@ def candidates(concept: Concept, info: CodeSystemInfo, extra: list[Candidate]) -
         found.append(Candidate(concept.display, info.language))
     for d in concept.designations:
         status = "deprecated" if d.status in _INACTIVE_DESIGNATION else None
-        found.append(Candidate(d.value, d.language, status))
+        found.append(Candidate(d.value, d.language, status, _is_display(d)))
     return found + extra
+
+
+def _is_display(d: Designation) -> bool:
+    return d.use is None or (d.use.system, d.use.code) in _DISPLAY_USES
 
 
 def preferred_display(concept: Concept, info: CodeSystemInfo, languages: list[str]) -> str | None:
@@ -162,7 +175,8 @@ def check_display(
         return DisplayFinding(Issue(severity, "invalid", text, "invalid-display", expression), True)
     normalised = _SPACES.sub(" ", display.strip())
     whitespace_only = any(_SPACES.sub(" ", c.value.strip()) == normalised for c in active)
-    count = len({c.value for c in active})
+    offered = [c for c in active if c.offered] or active
+    count = len({c.value for c in offered})
     key = ("WRONG_DISPLAY_WS" if whitespace_only else "WRONG_DISPLAY") + (
         "_CHOICES" if count > 1 else ""
     )
@@ -171,7 +185,7 @@ def check_display(
         display=display,
         system=system,
         code=concept.code,
-        valid=_present(active),
+        valid=_present(offered),
         languages=summary,
         count=count,
     )

@@ -50,7 +50,7 @@ def validate_in_code_system(request: ValidateCodeRequest, services: Services) ->
     if reason is not None:
         path = add_to_path(coding_path(request.form, 0), "system")
         issue = Issue("error", "invalid", reason, "invalid-data", path)
-        code = request.codings[0].code
+        code = request.codings[0].code if request.codings else None
         return ValidateCodeResult(False, [issue], system=system, code=code, message=reason)
     # The same (system, version) always makes the same definition: keep one, so its compose
     # plan is read once rather than on every request.

@@ -11,9 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Literal, Protocol
 
 from terminology.model import CodeSystemInfo, Concept
+
+#: How concept A relates to concept B (FHIR ``concept-subsumption-outcome``).
+SubsumptionOutcome = Literal["equivalent", "subsumes", "subsumed-by", "not-subsumed"]
+
+#: ``hierarchyMeaning`` values whose hierarchy is subsumption. An absent meaning is taken as
+#: is-a, as the HL7 validator does (a code system that means something else must say so);
+#: ``classified-with`` is a classification's is-a (ICD). ``grouped-by`` and ``part-of``
+#: hierarchies say nothing about subsumption.
+SUBSUMPTION_HIERARCHIES: frozenset[str | None] = frozenset({None, "is-a", "classified-with"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +90,34 @@ class CodeSystemVersion(Protocol):
         system's order (empty when there is no such concept)."""
         ...
 
-    def ancestors(self, code: str) -> frozenset[str]: ...
+    def ancestors(self, code: str) -> frozenset[str]:
+        """Every code above ``code`` in the hierarchy (empty for a root or an unknown code)."""
+        ...
+
+    def subsumes(self, a: str, b: str) -> SubsumptionOutcome | None:
+        """How concept ``a`` relates to concept ``b``, both codes as this version spells them
+        (as ``locate`` returned them). None when the version cannot tell: its hierarchy is not
+        one of subsumption (``grouped-by``, ``part-of``)."""
+        ...
 
     def display_of(self, code: str) -> str | None: ...
+
+
+def subsumption_by_ancestors(
+    version: CodeSystemVersion, a: str, b: str
+) -> SubsumptionOutcome | None:
+    """``subsumes`` for a version whose ``ancestors`` is cheap (a precomputed closure, or a
+    short walk up a memoised parent chain): equal codes are equivalent whatever the hierarchy;
+    otherwise the hierarchy answers when it is one of subsumption."""
+    if a == b:
+        return "equivalent"
+    if version.info.hierarchy_meaning not in SUBSUMPTION_HIERARCHIES:
+        return None
+    if a in version.ancestors(b):
+        return "subsumes"
+    if b in version.ancestors(a):
+        return "subsumed-by"
+    return "not-subsumed"
 
 
 class CodeSystemProvider(Protocol):

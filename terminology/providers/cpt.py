@@ -11,7 +11,7 @@ import re
 
 from terminology.messages import msg
 from terminology.model import Concept, PropertyValue
-from terminology.providers.base import Located
+from terminology.providers.base import Located, SubsumptionOutcome
 from terminology.providers.resource_backed import ResourceBackedVersion
 from terminology.providers.syntax import quote
 
@@ -34,6 +34,15 @@ class CptVersion(ResourceBackedVersion):
 
     def locates_unlisted(self, code: str) -> bool:
         return ":" in code or super().locates_unlisted(code)
+
+    def subsumes(self, a: str, b: str) -> SubsumptionOutcome | None:
+        """CPT states no is-a between its codes (our fragment is flat, so two codes are not
+        subsumed unless equal). An expression (``71250:26``) is a code of its own: the
+        professional component of a CT is not a kind of that CT, so it is not subsumed by its
+        base code either (tx.fhir.org answers the same)."""
+        if ":" in a or ":" in b:
+            return "equivalent" if a == b else "not-subsumed"
+        return super().subsumes(a, b)
 
     def _locate_missing(self, code: str) -> Located:
         """Expressions first (``71250:26`` is not a plain code, yet valid), then the plain-code

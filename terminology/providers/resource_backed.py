@@ -11,7 +11,13 @@ from functools import cached_property
 
 from terminology.messages import msg
 from terminology.model import Concept
-from terminology.providers.base import Appearance, CodeSystemVersion, Located
+from terminology.providers.base import (
+    Appearance,
+    CodeSystemVersion,
+    Located,
+    SubsumptionOutcome,
+    subsumption_by_ancestors,
+)
 from terminology.providers.syntax import SyntaxRule, quote
 from terminology.storage.concept_table import ConceptTable
 from terminology.versions import version_sort_key
@@ -116,6 +122,10 @@ class ResourceBackedVersion:
 
     def ancestors(self, code: str) -> frozenset[str]:
         return self._closure.get(code, frozenset())
+
+    def subsumes(self, a: str, b: str) -> SubsumptionOutcome | None:
+        # Two set look-ups in the closure, built once per version on first use.
+        return subsumption_by_ancestors(self, a, b)
 
 
 class ResourceBackedProvider:

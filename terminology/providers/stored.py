@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from terminology.model import CodeSystemInfo, Concept
-from terminology.providers.base import Located
+from terminology.providers.base import Located, SubsumptionOutcome, subsumption_by_ancestors
 from terminology.providers.syntax import SyntaxRule
 from terminology.storage.concept_table import concept_from_json, read_info
 from terminology.storage.records import ConceptRow
@@ -123,6 +123,11 @@ class StoredVersion:
         found = frozenset(chain)
         self._ancestors[code] = found
         return found
+
+    def subsumes(self, a: str, b: str) -> SubsumptionOutcome | None:
+        # Each side's chain is a handful of memoised look-ups (ICD-10-CM: code, subcategory,
+        # category, block, chapter), so no ancestor table is kept in the store.
+        return subsumption_by_ancestors(self, a, b)
 
     def display_of(self, code: str) -> str | None:
         concept = self._get(code)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from terminology.model import Concept
-from terminology.providers.base import CodeSystemVersion, Located
+from terminology.providers.base import CodeSystemVersion, Located, SubsumptionOutcome
 from terminology.storage.concept_table import ConceptTable
 
 
@@ -75,6 +75,9 @@ class SupplementedVersion:
 
     def ancestors(self, code: str) -> frozenset[str]:
         return self.base.ancestors(code)
+
+    def subsumes(self, a: str, b: str) -> SubsumptionOutcome | None:
+        return self.base.subsumes(a, b)  # supplements add no concepts and no hierarchy
 
     def display_of(self, code: str) -> str | None:
         return self.base.display_of(code)

@@ -9,6 +9,7 @@ import requests
 
 from terminology.api.http import FHIR_JSON
 from terminology.app import create_app
+from terminology.codec.fhir_xml import parse_xml
 from terminology.config import Settings
 from terminology.uris import CPT
 from tests.conftest import CONTENT_DIR, RunningServer
@@ -18,10 +19,14 @@ LOOKUP = "/CodeSystem/$lookup"
 OVERSIZE = 5 * 1024 * 1024
 
 
-def assert_outcome(response, status: int, code: str | None = None) -> dict:
+def assert_outcome(response, status: int, code: str | None = None, xml: bool = False) -> dict:
     assert response.status_code == status, response.text[:500]
-    assert response.headers["Content-Type"].startswith("application/fhir+json")
-    issue = single_issue(response.json())
+    if xml:
+        assert response.headers["Content-Type"].startswith("application/fhir+xml")
+        issue = single_issue(parse_xml(response.content))
+    else:
+        assert response.headers["Content-Type"].startswith("application/fhir+json")
+        issue = single_issue(response.json())
     assert issue["severity"] == "error"
     assert issue["details"]["text"]
     if code:
@@ -52,13 +57,20 @@ def test_wrong_method_is_405_with_allow(server: RunningServer) -> None:
 
 def test_wrong_method_wins_over_a_bad_media_type(server: RunningServer) -> None:
     r = requests.put(
-        f"{server.base}{LOOKUP}", data=b"<x/>", headers={"Content-Type": "text/xml"}, timeout=10
+        f"{server.base}{LOOKUP}", data=b"x: 1", headers={"Content-Type": "text/yaml"}, timeout=10
     )
     assert_outcome(r, 405)
+    # An XML body with no Accept gets its error in XML, as it would get its answer.
+    r = requests.put(
+        f"{server.base}{LOOKUP}", data=b"<x/>", headers={"Content-Type": "text/xml"}, timeout=10
+    )
+    assert_outcome(r, 405, xml=True)
 
 
 def test_unsupported_media_type_is_415(server: RunningServer) -> None:
-    r = server.post(LOOKUP, data=b"<Parameters/>", headers={"Content-Type": "application/fhir+xml"})
+    r = server.post(
+        LOOKUP, data=b"resourceType: Parameters", headers={"Content-Type": "application/fhir+yaml"}
+    )
     assert_outcome(r, 415, "not-supported")
 
 
@@ -118,7 +130,13 @@ def test_missing_parameters_are_400(server: RunningServer) -> None:
 
 @pytest.mark.parametrize(
     "accept",
-    ["application/fhir+xml", "text/html", "application/fhir+json; fhirVersion=5.0"],
+    [
+        "application/fhir+turtle",
+        "text/html",
+        "application/fhir+json; fhirVersion=5.0",
+        "application/fhir+xml; fhirVersion=5.0",
+        "application/fhir+xml;q=0, application/fhir+json;q=0",
+    ],
 )
 def test_unacceptable_reply_format_is_406(server: RunningServer, accept: str) -> None:
     r = server.get(LOOKUP, params={"system": CPT, "code": "71250"}, headers={"Accept": accept})
@@ -147,8 +165,8 @@ def test_json_reply_formats(
     assert r.headers["Content-Type"].startswith(media)
 
 
-def test_xml_format_parameter_is_406(server: RunningServer) -> None:
-    r = server.get("/metadata", params={"_format": "xml"})
+def test_unknown_format_parameter_is_406(server: RunningServer) -> None:
+    r = server.get("/metadata", params={"_format": "turtle"})
     assert_outcome(r, 406)
 
 
@@ -169,7 +187,6 @@ def test_unexpected_fault_is_a_generic_500_with_the_traceback_logged(
     assert "secret" not in r.get_data(as_text=True)
     assert "internal error" in issue["details"]["text"]
     assert "secret internal detail" in caplog.text
-
 
 
 #: The longest request target (path and query) granian accepts; longer ones get its own 414
@@ -236,7 +253,8 @@ def test_format_with_an_unencoded_plus_is_understood(server: RunningServer, fmt:
     r = requests.get(f"{server.base}{LOOKUP}?system={CPT}&code=71250&_format={fmt}", timeout=10)
     assert r.status_code == 200, r.text[:300]
     assert r.headers["Content-Type"].startswith(FHIR_JSON)
-    # XML read the same way gets what XML gets: 406
+    # XML read the same way is XML
     r = requests.get(f"{server.base}/metadata?_format=application/fhir+xml", timeout=10)
-    issue = assert_outcome(r, 406, "not-supported")
-    assert "application/fhir xml" in issue["details"]["text"]
+    assert r.status_code == 200
+    assert r.headers["Content-Type"].startswith("application/fhir+xml")
+    assert parse_xml(r.content)["resourceType"] == "CapabilityStatement"

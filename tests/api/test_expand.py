@@ -305,7 +305,11 @@ def test_broken_definitions_are_4xx(
 def test_capabilities_list_expand(server: RunningServer) -> None:
     statement = server.get("/metadata").json()
     value_set = next(r for r in statement["rest"][0]["resource"] if r["type"] == "ValueSet")
-    assert {o["name"] for o in value_set["operation"]} == {"expand", "validate-code"}
+    assert {o["name"] for o in value_set["operation"]} == {
+        "expand",
+        "validate-code",
+        "batch-validate-code",
+    }
     caps = server.get("/metadata", params={"mode": "terminology"}).json()
     names = {p["name"] for p in caps["expansion"]["parameter"]}
     assert {"count", "offset", "filter", "activeOnly", "tx-resource"} <= names

@@ -100,3 +100,15 @@ def test_implicit_value_sets_expand_and_validate(server: RunningServer) -> None:
     assert param(body, "result") is False
     r = server.get("/ValueSet/$expand", params={"url": f"{ICD10CM}?fhir_vs=nonsense"})
     assert r.status_code == 404
+
+
+@pytest.mark.parametrize("version", ["2025", "2026"])
+def test_validate_code_on_a_stored_version_instance(server: RunningServer, version: str) -> None:
+    """``CodeSystem/icd10cm-2026/$validate-code`` answers from that stored version (its
+    resource holds no concepts, and must not stand in for them)."""
+    body = get(server, f"/CodeSystem/icd10cm-{version}/$validate-code", code="J18.9")
+    assert (param(body, "result"), param(body, "version")) == (True, version)
+    assert param(body, "display") == "Pneumonia, unspecified organism"
+    assert issues(body) == []
+    body = get(server, f"/CodeSystem/icd10cm-{version}/$validate-code", code="J18.99")
+    assert param(body, "result") is False

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from terminology.uris import CPT, HCPCS, ICD10CM, LOINC, RADLEX, SNOMED
+from terminology.uris import CPT, HCPCS, ICD10CM, LOINC, PROJECT_BASE, RADLEX, SNOMED
 from tests.conftest import CONTENT_DIR, RunningServer
 
 FEATURE = "http://hl7.org/fhir/uv/application-feature/StructureDefinition/feature"
+#: Where our own OperationDefinitions (tx.fhir.org's $batch-validate-code) are published.
+BATCH_DEFINITIONS = f"{PROJECT_BASE}/OperationDefinition"
 
 
 def _features(statement: dict) -> dict[str, object]:
@@ -39,9 +41,20 @@ def test_capability_statement(server: RunningServer) -> None:
     assert features["http://hl7.org/fhir/uv/tx-ecosystem/FeatureDefinition/CodeSystemAsParameter"]
     rest = cs["rest"][0]
     resources = {r["type"]: r for r in rest["resource"]}
-    assert set(resources) == {"CodeSystem", "ValueSet", "ConceptMap", "ServiceRequest", "Claim",
-                              "Bundle"}
-    assert {op["name"] for op in resources["CodeSystem"]["operation"]} >= {"lookup"}
+    assert set(resources) == {
+        "CodeSystem",
+        "ValueSet",
+        "ConceptMap",
+        "ServiceRequest",
+        "Claim",
+        "Bundle",
+    }
+    assert {op["name"]: op["definition"] for op in resources["CodeSystem"]["operation"]} == {
+        "lookup": "http://hl7.org/fhir/OperationDefinition/CodeSystem-lookup",
+        "validate-code": "http://hl7.org/fhir/OperationDefinition/CodeSystem-validate-code",
+        "subsumes": "http://hl7.org/fhir/OperationDefinition/CodeSystem-subsumes",
+        "batch-validate-code": f"{BATCH_DEFINITIONS}/CodeSystem-batch-validate-code",
+    }
     for checked in ("ServiceRequest", "Claim", "Bundle"):
         (operation,) = resources.pop(checked)["operation"]
         assert operation == {
@@ -58,6 +71,15 @@ def test_capability_statement(server: RunningServer) -> None:
             "status",
         }
     assert {op["name"] for op in rest["operation"]} == {"versions"}
+    for rtype in ("CodeSystem", "ValueSet"):
+        assert {
+            "name": "batch-validate-code",
+            "definition": f"{PROJECT_BASE}/OperationDefinition/{rtype}-batch-validate-code",
+        } in resources[rtype]["operation"]
+    # $closure is not offered: not listed anywhere, and said so in words.
+    listed = [op["name"] for r in rest["resource"] for op in r.get("operation", [])]
+    assert "closure" not in listed + [op["name"] for op in rest["operation"]]
+    assert "Not supported: $closure" in rest["documentation"]
 
 
 def test_terminology_capabilities_list_every_system_and_version(server: RunningServer) -> None:
@@ -65,6 +87,7 @@ def test_terminology_capabilities_list_every_system_and_version(server: RunningS
     assert r.status_code == 200
     tc = r.json()
     assert tc["resourceType"] == "TerminologyCapabilities"
+    assert "closure" not in tc  # no $closure (see the CapabilityStatement's documentation)
     listed = {c["uri"]: [v.get("code") for v in c["version"]] for c in tc["codeSystem"]}
     assert set(listed) >= {CPT, HCPCS, ICD10CM, LOINC, SNOMED, RADLEX}
     expected: dict[str, set[str]] = {}
@@ -78,6 +101,8 @@ def test_terminology_capabilities_list_every_system_and_version(server: RunningS
     cpt = next(c for c in tc["codeSystem"] if c["uri"] == CPT)
     assert [v["isDefault"] for v in cpt["version"]].count(True) == 1
     assert cpt["extension"][0]["valueCode"] == "fragment"
+    # $subsumes answers for every code system we hold (none has a grouped-by hierarchy).
+    assert all(c["subsumption"] is True for c in tc["codeSystem"])
 
 
 def test_versions(server: RunningServer) -> None:

@@ -168,7 +168,7 @@ def test_lookup_after_the_newest_version_answers_and_before_the_oldest_is_404(
 @pytest.mark.parametrize(
     ("method", "path", "headers"),
     [
-        ("POST", "/ValueSet/$validate-code", {"Accept": "application/fhir+xml"}),
+        ("POST", "/ValueSet/$validate-code", {"Accept": "text/html"}),
         ("PATCH", "/CodeSystem/$lookup", {}),
         ("POST", "/CodeSystem/$lookup", {"Content-Type": "text/plain"}),
     ],

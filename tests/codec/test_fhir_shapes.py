@@ -15,12 +15,13 @@ from terminology.codec.capabilities import (
 )
 from terminology.codec.fhir_models import validate_resource
 from terminology.codec.outcome import from_error
-from terminology.codec.outputs import lookup_parameters, searchset
+from terminology.codec.outputs import lookup_parameters, searchset, subsumes_parameters
 from terminology.codec.summary import SUMMARY_ELEMENTS, apply_summary
 from terminology.errors import TerminologyError
 from terminology.operations.context import Services
 from terminology.operations.lookup import LookupRequest, lookup
 from terminology.operations.search import SearchRequest, search
+from terminology.operations.subsumes import SubsumesResult
 from terminology.uris import CPT, HCPCS, ICD10CM
 
 
@@ -41,6 +42,13 @@ def test_lookup_parameters_are_valid(
     assert validate_resource(lookup_parameters(result)) == []
 
 
+@pytest.mark.parametrize("outcome", ["equivalent", "subsumes", "subsumed-by", "not-subsumed"])
+def test_subsumes_parameters_are_valid(outcome: str) -> None:
+    body = subsumes_parameters(SubsumesResult(outcome, ICD10CM, "2026"))  # type: ignore[arg-type]
+    assert validate_resource(body) == []
+    assert body["parameter"] == [{"name": "outcome", "valueCode": outcome}]
+
+
 @pytest.mark.parametrize("summary", [None, "true", "data", "text", "count"])
 def test_searchset_bundles_are_valid(services: Services, summary: str | None) -> None:
     request = SearchRequest("CodeSystem", {"url": [CPT]}, {}, 3, 0, summary)
@@ -50,8 +58,13 @@ def test_searchset_bundles_are_valid(services: Services, summary: str | None) ->
 
 def test_capabilities_are_valid() -> None:
     assert validate_resource(capability_statement("http://x/fhir", "1.0.0")) == []
-    entries = [SystemEntry(CPT, ("2026", "2025"), "fragment")]
-    assert validate_resource(terminology_capabilities(entries, "1.0.0")) == []
+    entries = [
+        SystemEntry(CPT, ("2026", "2025"), "fragment"),
+        SystemEntry("http://example.org/grouped", ("1",), "complete", subsumption=False),
+    ]
+    capabilities = terminology_capabilities(entries, "1.0.0")
+    assert validate_resource(capabilities) == []
+    assert [c["subsumption"] for c in capabilities["codeSystem"]] == [True, False]
     assert validate_resource(versions_parameters()) == []
 
 

@@ -21,11 +21,18 @@ from urllib.parse import quote, urlencode
 
 from hypothesis import strategies as st
 
+from terminology.codec.fhir_xml import to_xml
 from terminology.uris import CPT, HCPCS, HCPCS_HTTPS, ICD10CM, LOINC, RADLEX, SNOMED
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "valuesets"
 
 JSON_TYPES = ("application/fhir+json", "application/json", "application/json+fhir", "text/json")
+XML_TYPES = (
+    "application/fhir+xml",
+    "application/xml",
+    "text/xml",
+    "application/fhir+xml; fhirVersion=4.0",
+)
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -810,6 +817,18 @@ TRANSLATE = {
     "conceptMap": "conceptMap",
     "tx-resource": "mapResource",
 }
+
+
+SUBSUMES = {
+    "codeA": "code",
+    "codeB": "code",
+    "codingA": "coding",
+    "codingB": "coding",
+    "system": "system",
+    "version": "version",
+    "date": "date",
+    "tx-resource": "resource",
+}
 #: The parameters a question usually carries (drawn more often than the others).
 CORE = {
     "lookup": (("system", "code"), ("coding",), ("code",)),
@@ -833,6 +852,7 @@ CORE = {
         ("conceptMap", "system", "code"),
         ("tx-resource", "system", "code"),
     ),
+    "subsumes": (("system", "codeA", "codeB"), ("codingA", "codingB"), ("codeA", "codeB")),
 }
 
 #: JSON value[x] keys of each kind, right ones first.
@@ -923,6 +943,10 @@ def inline_scenario(draw: st.DrawFn, op: str) -> Any:
         params.append({"name": "property", "valueCode": "*"})
     elif op == "cs-validate":
         params += [{"name": "url", "valueUri": FZ_CS}, {"name": "code", "valueCode": code}]
+    elif op == "subsumes":
+        other = draw(st.sampled_from([*codes, "k0", "c1"]))
+        params += [{"name": "system", "valueUri": FZ_CS}, {"name": "codeA", "valueCode": code}]
+        params.append({"name": "codeB", "valueCode": other})
     else:
         params.append({"name": "tx-resource", "resource": vs})
         params.append({"name": "url", "valueUri": FZ_VS})
@@ -1033,6 +1057,9 @@ ACCEPTS = (
     "application/fhir+json; fhirVersion=5.0",
     "application/*;q=0",
     ";;;,,,",
+    "text/xml;q=0.9, application/fhir+json;q=0.1",
+    "application/xml",
+    "application/fhir+xml;q=abc, */*;q=0.0001",
 )
 
 
@@ -1075,7 +1102,7 @@ def _operation(draw: st.DrawFn, op: str, spec: dict[str, str], paths: list[str])
     if junk(draw, 2):
         params.append(("tx-resource", "resource"))  # inline resources, often malformed
     label = f"{op} {'instance' if path.count('/') > 2 else 'type'}"
-    how = draw(st.sampled_from(("GET", "GET", "json", "json", "json", "form")))
+    how = draw(st.sampled_from(("GET", "GET", "json", "json", "json", "form", "xml")))
     hdrs = draw(headers())
     if how == "GET":
         query = query_string(draw(text_pairs(params)))
@@ -1115,10 +1142,18 @@ def _operation(draw: st.DrawFn, op: str, spec: dict[str, str], paths: list[str])
                 *({"name": "tx-resource", "resource": vs} for vs in diamonds),
             ],
         }
-    hdrs["Content-Type"] = draw(st.sampled_from(JSON_TYPES))
     query = ""
     if draw(st.integers(0, 5)) == 0:  # POST with parameters in the query string as well
         query = query_string(draw(text_pairs(draw(choose_parameters(op, spec)))))
+    if (
+        how == "xml"
+        and isinstance(document, dict)
+        and isinstance(document.get("resourceType"), str)
+    ):
+        # The same Parameters as FHIR XML (what XML can carry of a hostile one).
+        hdrs["Content-Type"] = draw(st.sampled_from(XML_TYPES))
+        return FuzzRequest(f"{label} POST xml", "POST", path, query, to_xml(document), hdrs)
+    hdrs["Content-Type"] = draw(st.sampled_from(JSON_TYPES))
     body = _json_bytes(document, draw(st.booleans()))
     return FuzzRequest(f"{label} POST json", "POST", path, query, body, hdrs)
 
@@ -1144,6 +1179,46 @@ def expand() -> st.SearchStrategy[FuzzRequest]:
 def translate() -> st.SearchStrategy[FuzzRequest]:
     paths = ["/ConceptMap/$translate", "/ConceptMap/{id}/$translate"]
     return operation("translate", TRANSLATE, paths)
+
+
+def subsumes() -> st.SearchStrategy[FuzzRequest]:
+    paths = ["/CodeSystem/$subsumes", "/CodeSystem/{id}/$subsumes"]
+    return operation("subsumes", SUBSUMES, paths)
+
+
+#: Validations that are not one, among the well-formed ones of a batch.
+BAD_VALIDATIONS = (
+    {"name": "validation", "valueString": "x"},
+    {"name": "validation", "resource": {"resourceType": "ValueSet"}},
+    {"name": "validation"},
+    {"name": "validation", "resource": {"resourceType": "Parameters", "parameter": [{}]}},
+)
+
+
+@st.composite
+def batch_validate(draw: st.DrawFn) -> FuzzRequest:
+    """``$batch-validate-code``: shared parameters and a few validations, each the parameters
+    of one ``$validate-code`` (as hostile as that operation's), sometimes one that is not."""
+    _HOSTILE[0] = draw(st.booleans())
+    try:
+        value_sets = draw(st.booleans())
+        op, spec = ("vs-validate", VS_VALIDATE) if value_sets else ("cs-validate", CS_VALIDATE)
+        shared = [draw(json_parameter(n, k)) for n, k in draw(choose_parameters(op, spec))]
+        validations: list[Any] = []
+        for _ in range(draw(st.integers(0, 5))):
+            params = [draw(json_parameter(n, k)) for n, k in draw(choose_parameters(op, spec))]
+            document = {"resourceType": "Parameters", "parameter": params}
+            validations.append({"name": "validation", "resource": document})
+        if junk(draw, 10):
+            validations.insert(0, draw(st.sampled_from(BAD_VALIDATIONS)))
+        body = {"resourceType": "Parameters", "parameter": [*shared, *validations]}
+        hdrs = draw(headers())
+        hdrs["Content-Type"] = draw(st.sampled_from(JSON_TYPES))
+        path = f"/{'ValueSet' if value_sets else 'CodeSystem'}/$batch-validate-code"
+        data = _json_bytes(body, draw(st.booleans()))
+        return FuzzRequest("batch-validate POST json", "POST", path, "", data, hdrs)
+    finally:
+        _HOSTILE[0] = True
 
 
 @st.composite
@@ -1225,6 +1300,7 @@ RAW_PATHS = (
     "/ValueSet/$expand",
     "/ValueSet/$validate-code",
     "/CodeSystem/$validate-code",
+    "/CodeSystem/$subsumes",
     "/metadata",
     "/CodeSystem",
     "/ValueSet/_search",
@@ -1253,6 +1329,22 @@ MALFORMED_BODIES = (
     b"\x00" * 64,
     b"[" * 5000 + b"]" * 5000,
     b'{"resourceType":"Parameters","parameter":' + b"[" * 3000 + b"]" * 3000 + b"}",
+    # XML: hostile (entities, external references, depth) and not FHIR
+    b'<!DOCTYPE p [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><Parameters xmlns="http://hl7.org/fhir">'
+    b'<parameter><name value="&c;"/></parameter></Parameters>',
+    b'<!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]><Parameters '
+    b'xmlns="http://hl7.org/fhir"><parameter><name value="&x;"/></parameter></Parameters>',
+    b'<!DOCTYPE Parameters SYSTEM "http://127.0.0.1:1/x.dtd"><Parameters xmlns="http://hl7.org/fhir"/>',
+    b"<Parameters xmlns='http://hl7.org/fhir'>" + b"<parameter><part>" * 20_000,
+    b"<Parameters xmlns='http://hl7.org/fhir'><parameter><name value='code'/>"
+    b"<valueCode value='71250'/><valueCode value='71260'/></parameter></Parameters>",
+    b"<Parameters xmlns='http://hl7.org/fhir'><parameter><name value='x'/><part>"
+    b"<Patient/></part></parameter>text</Parameters>",
+    b"<Bundle xmlns='http://hl7.org/fhir'><type value='batch'/><entry><request>"
+    b"<method value='GET'/><url value='metadata'/></request></entry></Bundle>",
+    b"<Parameters xmlns='urn:not-fhir'/>",
+    b"<?xml version='1.0' encoding='utf-16'?><Parameters xmlns='http://hl7.org/fhir'/>",
 )
 CONTENT_TYPES = (
     None,
@@ -1260,6 +1352,8 @@ CONTENT_TYPES = (
     "application/json; charset=latin-1",
     "application/fhir+json; fhirVersion=3.0",
     "application/fhir+xml",
+    "application/xml",
+    "text/xml; charset=utf-8",
     "text/plain",
     "multipart/form-data; boundary=x",
     FORM,
@@ -1309,6 +1403,8 @@ def requests() -> st.SearchStrategy[FuzzRequest]:
         vs_validate(),
         expand(),
         translate(),
+        subsumes(),
+        batch_validate(),
         metadata(),
         read_or_search(),
         raw(),

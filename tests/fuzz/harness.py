@@ -34,6 +34,8 @@ from typing import Any
 
 import requests
 
+from terminology.codec.fhir_xml import parse_xml
+from terminology.errors import TerminologyError
 from tests.conftest import RunningServer, start_server, stop_server
 from tests.fuzz.grammar import FuzzRequest, abbreviate
 from tests.helpers import outcome_shape_problem
@@ -41,6 +43,7 @@ from tests.helpers import outcome_shape_problem
 TIME_BOUND = float(os.environ.get("TERMINOLOGY_FUZZ_TIMEOUT", "5"))
 SIZE_BOUND = 1024 * 1024
 JSON_MEDIA = ("application/fhir+json", "application/json")
+XML_MEDIA = ("application/fhir+xml", "application/xml", "text/xml")
 #: Our own code, as it appears in tracebacks; the serving frames are where every worker waits.
 _OURS = re.compile(r'File "([^"]*/terminology/[^"]+)", line (\d+),? in (\S+)')
 _BOOT = ("/cli.py", "/serving.py")
@@ -55,6 +58,12 @@ class Reply:
     error: str | None = None  # "timeout" or "connection: ..." when there is no reply
 
     def json(self) -> Any:
+        """The body as FHIR JSON (an XML reply read into the JSON it stands for)."""
+        if self.content_type.split(";")[0].strip().lower() in XML_MEDIA:
+            try:
+                return parse_xml(self.body)
+            except TerminologyError as exc:
+                raise ValueError(f"not FHIR XML: {exc.message}") from exc
         return json.loads(self.body)
 
 
@@ -334,13 +343,16 @@ class FuzzServer:
         stop_server(self.server)
 
 
+SUBSUMPTION_OUTCOMES = ("equivalent", "subsumes", "subsumed-by", "not-subsumed")
 EXPECTED = {
     "metadata": ("CapabilityStatement", "TerminologyCapabilities", "Parameters"),
     "lookup": ("Parameters",),
     "cs-validate": ("Parameters",),
+    "subsumes": ("Parameters",),
     "vs-validate": ("Parameters",),
     "expand": ("ValueSet",),
     "translate": ("Parameters",),
+    "batch-validate": ("Parameters",),
     "read": ("CodeSystem", "ValueSet", "ConceptMap"),
     "search": ("Bundle",),
 }
@@ -437,7 +449,7 @@ class Campaign:
             # kept apart from the failures, because no code of ours can answer them.
             self.collector.statuses[f"{status} from granian"] += 1
             return
-        if media not in JSON_MEDIA:
+        if media not in JSON_MEDIA and media not in XML_MEDIA:
             what = media or "no content type"
             preview = reply.body[:120].decode("utf-8", "replace")
             record("not FHIR JSON", f"HTTP {status} {what}", request, preview)
@@ -462,6 +474,13 @@ class Campaign:
         expected = EXPECTED.get(family)
         if expected and rtype not in expected:
             record("wrong resource", f"{family} answered {rtype}", request, str(document)[:200])
+        if family == "batch-validate":
+            for p in document.get("parameter", []):
+                answer = p.get("resource") if isinstance(p, dict) else None
+                kind = answer.get("resourceType") if isinstance(answer, dict) else None
+                if p.get("name") != "validation" or kind not in ("Parameters", "OperationOutcome"):
+                    record("wrong resource", "batch-validate entry", request, str(p)[:200])
+            return
         if family in ("cs-validate", "vs-validate"):
             results = [
                 p.get("valueBoolean")
@@ -474,6 +493,10 @@ class Campaign:
                 if isinstance(p, dict) and p.get("name") == "issues":
                     if problem := outcome_shape_problem(p.get("resource")):
                         record("issue without message id", family, request, problem)
+        if family == "subsumes" and rtype == "Parameters":
+            answers = [[{"name": "outcome", "valueCode": o}] for o in SUBSUMPTION_OUTCOMES]
+            if document.get("parameter") not in answers:
+                record("subsumes without one outcome", family, request, str(document)[:200])
 
     def _compare(self, request: FuzzRequest, first: Reply, second: Reply) -> None:
         if granian_refused(request, first) and granian_refused(request, second):

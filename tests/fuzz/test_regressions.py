@@ -31,7 +31,6 @@ def assert_fhir_answer(r: requests.Response) -> None:
         assert body["issue"]
 
 
-
 def inline_value_set(compose: Any, **extra: Any) -> dict[str, Any]:
     return {
         "name": "valueSet",
@@ -128,3 +127,19 @@ def test_malformed_tx_resource_code_system_parts_are_400(
 ) -> None:
     body = parameters(*LOOKUP_A, tx_code_system(**fields))
     assert_fhir_answer(server.post("/CodeSystem/$lookup", json=body))
+
+
+def test_codeable_concept_without_codings_against_a_value_set_url_as_code_system(
+    server: RunningServer,
+) -> None:
+    # IndexError in validate_code.py validate_in_code_system (found through
+    # CodeSystem/$batch-validate-code; the single request failed the same way).
+    body = parameters(
+        {"name": "url", "valueUri": CT_VS},
+        {"name": "codeableConcept", "valueCodeableConcept": {"text": "x"}},
+    )
+    for path in ("/CodeSystem/$validate-code", "/CodeSystem/$batch-validate-code"):
+        sent = body if "batch" not in path else parameters({"name": "validation", "resource": body})
+        r = server.post(path, json=sent)
+        assert_fhir_answer(r)
+        assert r.status_code == 200, r.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from terminology.model import CodeSystemInfo, Concept, Designation
+from terminology.model import PREFERRED_FOR_LANGUAGE, CodeSystemInfo, Coding, Concept, Designation
 from terminology.operations.displays import check_display, preferred_display, valid_language_list
 
 INFO = CodeSystemInfo(
@@ -47,6 +47,30 @@ def test_whitespace_difference_has_its_own_message() -> None:
     finding = check("Chest  radiograph", ["en"])
     assert finding is not None
     assert finding.issue.text.startswith("Wrong whitespace in Display Name")
+
+
+def test_a_designation_of_another_use_matches_but_is_not_offered() -> None:
+    # As tx.fhir.org does (HL7 case batch/batch-validate-bad): an abbreviation or an old form
+    # is a right display, but a wrong one is told only of the displays.
+    concept = Concept(
+        code="c1",
+        display="Chest radiograph",
+        designations=(
+            Designation("CXR", use=Coding("http://example.org/uses", "abbreviation")),
+            Designation("Chest X-ray", "en", use=PREFERRED_FOR_LANGUAGE),
+        ),
+    )
+
+    def checked(display: str):
+        return check_display(
+            display, INFO.url, concept, INFO, [], lenient=False, expression="display"
+        )
+
+    assert checked("CXR") is None
+    finding = checked("Chest film")
+    assert finding is not None
+    assert "one of 2 choices: 'Chest radiograph' (en) or 'Chest X-ray' (en)" in finding.issue.text
+    assert "CXR" not in finding.issue.text
 
 
 def test_deprecated_designation_is_a_warning_not_in_the_message() -> None:

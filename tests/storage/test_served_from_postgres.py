@@ -33,6 +33,9 @@ def test_a_server_on_postgresql(tmp_path: Path, postgres_url: str, postgres_sche
         assert result(server, ICD10CM, "I50.9", "2026-06-01") is True
         assert result(server, ICD10CM, "I50.9", "2025-06-01") is True
         assert result(server, ICD10CM, "R05.7", "2026-06-01") is False
+        chain = {"system": ICD10CM, "codeA": "J00-J99", "codeB": "J18.9"}
+        subsumes = server.get("/CodeSystem/$subsumes", params=chain).json()
+        assert subsumes["parameter"] == [{"name": "outcome", "valueCode": "subsumes"}]
         lookup = {"system": HCPCS, "code": "S8037", "date": "2026-06-01"}
         assert server.get("/CodeSystem/$lookup", params=lookup).status_code == 404
         loaded = subprocess.run(

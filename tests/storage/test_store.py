@@ -7,6 +7,7 @@ import json
 import pytest
 
 from terminology.errors import TerminologyError
+from terminology.providers.stored import StoredVersion
 from terminology.storage.records import ConceptRecord
 from terminology.storage.store import ContentStore
 
@@ -189,3 +190,22 @@ def test_a_replaced_version_stays_readable_by_its_old_key_until_purged(
         writer.purge_retired(older_than=-1)
     assert store.concept(old, "A") is None
     assert codes(store.concepts(new)) == ["Z"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "outcome"),
+    [
+        ("A", "B1", "subsumes"),  # two levels down
+        ("B2", "A", "subsumed-by"),
+        ("B", "B", "equivalent"),
+        ("B1", "C", "not-subsumed"),
+        ("A", "D", "not-subsumed"),  # two roots
+    ],
+)
+def test_a_stored_version_answers_subsumption_from_the_parents_it_reads(
+    store: ContentStore, a: str, b: str, outcome: str
+) -> None:
+    """``$subsumes`` needs no query of its own: each code's parent, which ``concept`` returns
+    on every backend, is enough to walk up its (short) chain."""
+    version = StoredVersion(store, load(store), {**HEADER, "hierarchyMeaning": "is-a"})
+    assert version.subsumes(a, b) == outcome
