@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from flask import Flask, Response
@@ -9,8 +10,11 @@ from flask import Flask, Response
 from terminology import __version__
 from terminology.api import (
     batch,
+    caching,
     codesystem,
+    compression,
     conceptmap,
+    cors,
     memos,
     metadata,
     read_search,
@@ -40,7 +44,7 @@ from terminology.providers.registry import ProviderRegistry, build_providers
 from terminology.storage.backends import open_backend
 from terminology.storage.loader import ContentSet
 from terminology.storage.repositories import ResourceRepository
-from terminology.storage.store import ContentStore
+from terminology.storage.store import GENERATION_AT, GENERATION_TAG, ContentStore
 
 #: Where the R5 endpoint lives, below the FHIR base: ``/fhir/r5``.
 R5_SUFFIX = "/r5"
@@ -101,16 +105,34 @@ def _system_entries(services: Services) -> list[SystemEntry]:
 
 def build_snapshot(settings: Settings, store: ContentStore) -> Snapshot:
     """Everything served from one generation of the store's content."""
-    services = build_services(settings, store)
+    attempts = 3
+    while True:
+        services = build_services(settings, store)
+        tag, loaded_at = store.meta(GENERATION_TAG), store.meta(GENERATION_AT)
+        ncci = read_ncci_rules(settings.content_dir, store)
+        # A load that committed while this was read would leave content of two generations
+        # under one generation's name (and ETag, which other workers and replicas compare);
+        # read again. (Rare: it needs a commit within these few hundred milliseconds.)
+        attempts -= 1
+        if store.generation() == services.generation or attempts == 0:
+            break
     return Snapshot(
         services,
-        read_ncci_rules(settings.content_dir, store),
+        ncci,
         {
-            "capability": capability_statement(settings.base_path, __version__),
+            "capability": capability_statement(
+                settings.base_path,
+                __version__,
+                cors=cors.CorsPolicy.parse(
+                    settings.cors_origins, settings.cors_credentials, settings.cors_max_age
+                ).enabled,
+            ),
             "terminology": terminology_capabilities(_system_entries(services), __version__),
             "versions": versions_parameters(R4),
             "versions_r5": versions_parameters(R5),
         },
+        tag=tag or f"g{services.generation}",
+        loaded_at=float(loaded_at) if loaded_at else time.time(),
     )
 
 
@@ -154,6 +176,14 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.extensions["terminology.responses"] = ResponseCache(settings.response_cache_entries)
     app.before_request(snapshot.pin_snapshot)
     app.before_request(check_request)
+    # Flask runs after_request hooks last registered first: the caching headers (which may
+    # turn an answer into a 304) come first, then gzip, then CORS, which every reply gets.
+    cors_policy = cors.CorsPolicy.parse(
+        settings.cors_origins, settings.cors_credentials, settings.cors_max_age
+    )
+    cors.register(app, cors_policy)
+    compression.register(app, settings.gzip_min_bytes, settings.gzip_level)
+    caching.register(app, settings.cache_max_age)
     app.extensions[validate_resource.PROFILES] = read_profiles(default_conformance_dir())
     blueprints = (
         metadata.bp,

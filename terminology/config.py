@@ -76,6 +76,32 @@ class Settings:
     #: Work steps one request may take (concepts and value sets visited) before it is answered
     #: with a ``too-costly`` OperationOutcome; 0 turns the limit off.
     request_budget: int = DEFAULT_STEPS
+    #: Seconds a client or shared cache may reuse a GET answer without asking again
+    #: (``Cache-Control: public, max-age``). Content changes only by loads, so this bounds how
+    #: stale a proxy's answer may be after one; 0 sends ``no-cache`` (store, but revalidate
+    #: each time with the ETag).
+    cache_max_age: int = 300
+    #: Replies of at least this many bytes are gzipped for clients that accept gzip; 0 never.
+    gzip_min_bytes: int = 1024
+    #: zlib level for those replies (1 fastest .. 9 smallest).
+    gzip_level: int = 6
+    #: Origins browser apps may call from: ``*`` (any), ``none``, or a comma-separated list
+    #: (``https://app.example.org,https://other.example.org``).
+    cors_origins: str = "*"
+    #: ``Access-Control-Allow-Credentials: true`` for the listed origins (cookies or HTTP
+    #: authentication sent by the browser); refused with ``*``, which would let any site use them.
+    cors_credentials: bool = False
+    #: Seconds a browser may keep a preflight's answer (browsers cap it: Chrome at 2 hours).
+    cors_max_age: int = 7200
+
+    def __post_init__(self) -> None:
+        if self.cors_credentials and "*" in {o.strip() for o in self.cors_origins.split(",")}:
+            raise ValueError(
+                "TERMINOLOGY_CORS_CREDENTIALS needs TERMINOLOGY_CORS_ORIGINS to list the origins "
+                "allowed; with '*' any web site could make requests with the user's credentials"
+            )
+        if not 1 <= self.gzip_level <= 9:
+            raise ValueError(f"TERMINOLOGY_GZIP_LEVEL={self.gzip_level}: must be 1 to 9")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -96,6 +122,11 @@ class Settings:
             "response_cache_entries": int,
             "request_budget": int,
             "reload_interval": float,
+            "cache_max_age": int,
+            "gzip_min_bytes": int,
+            "gzip_level": int,
+            "cors_origins": str,
+            "cors_max_age": int,
         }
         for name, kind in readers.items():
             raw = env.get(f"TERMINOLOGY_{name.upper()}")
@@ -104,9 +135,10 @@ class Settings:
                     values[name] = kind(raw)
                 except ValueError as exc:
                     raise ValueError(f"TERMINOLOGY_{name.upper()}={raw!r}: {exc}") from exc
-        access_log = env.get("TERMINOLOGY_ACCESS_LOG", "").lower()
-        if access_log:
-            values["access_log"] = access_log in {"1", "true", "yes", "on"}
+        for flag in ("access_log", "cors_credentials"):
+            raw = env.get(f"TERMINOLOGY_{flag.upper()}", "").lower()
+            if raw:
+                values[flag] = raw in {"1", "true", "yes", "on"}
         values.update({k: v for k, v in overrides.items() if v is not None})
         for name in ("content_dir", "store"):
             if name in values:

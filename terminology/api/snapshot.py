@@ -35,6 +35,13 @@ class Snapshot:
     ncci: NcciRules
     #: The ``/metadata`` and ``$versions`` bodies of this content, as plain dicts.
     metadata: Mapping[str, Any]
+    #: Names this content in HTTP validators (``ETag``): the store's tag of its generation
+    #: (``storage.store.GENERATION_TAG``), unique to the commit, unlike the generation number.
+    tag: str = ""
+    #: When this content was committed to the store (seconds since the epoch), for
+    #: ``Last-Modified``; a store that never recorded it gives the time this snapshot was
+    #: built, which is later, so a client's ``If-Modified-Since`` never matches too early.
+    loaded_at: float = 0.0
 
     @property
     def generation(self) -> int:

@@ -103,7 +103,10 @@ def _validate_only(rtype: str, profile: str | None) -> dict[str, Any]:
     return out
 
 
-def capability_statement(base_url: str, software_version: str) -> dict[str, Any]:
+def capability_statement(
+    base_url: str, software_version: str, *, cors: bool = True
+) -> dict[str, Any]:
+    """``cors``: whether browser apps may call the server (CORS headers are sent)."""
     return {
         "resourceType": "CapabilityStatement",
         "id": "terminology-server",
@@ -146,7 +149,10 @@ def capability_statement(base_url: str, software_version: str) -> dict[str, Any]
         "rest": [
             {
                 "mode": "server",
-                "security": {"cors": False, "description": "No authentication; read-only content."},
+                "security": {
+                    "cors": cors,
+                    "description": "No authentication; read-only content.",
+                },
                 "documentation": REST_DOCUMENTATION,
                 "resource": [
                     _resource(

@@ -53,6 +53,7 @@ from terminology.storage.records import (
     StoredCodeSystem,
     StoredResource,
 )
+from terminology.storage.store import generation_stamp
 
 SCHEMA_VERSION = "1"
 
@@ -370,5 +371,10 @@ class PostgresStore:
                         "UPDATE meta SET value = (value::bigint + 1)::text "
                         "WHERE key = 'generation'"
                     )
+                    # The database's clock, which every replica shares.
+                    clock = conn.execute("SELECT extract(epoch FROM clock_timestamp())")
+                    now = float(clock.fetchone()[0])  # type: ignore[index]
+                    for key, value in generation_stamp(now).items():
+                        writer.set_meta(key, value)
         finally:
             conn.close()

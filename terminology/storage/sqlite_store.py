@@ -44,6 +44,7 @@ from terminology.storage.records import (
     stored_header,
     words_of,
 )
+from terminology.storage.store import generation_stamp
 
 log = logging.getLogger(__name__)
 
@@ -258,6 +259,10 @@ class SqliteStore:
             if writer.changed:
                 db.execute(
                     "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
+                )
+                db.executemany(
+                    "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                    [(k, v) for k, v in generation_stamp(time.time()).items()],
                 )
             db.execute("COMMIT")
         finally:

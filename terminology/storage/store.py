@@ -7,6 +7,7 @@ commits, and each commit that changes content bumps the store's generation.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
@@ -18,6 +19,19 @@ from terminology.storage.records import (
     StoredCodeSystem,
     StoredResource,
 )
+
+#: Meta keys every content-changing commit writes beside the bumped generation: when it was
+#: committed (seconds since the epoch; for HTTP ``Last-Modified``) and a random tag that names
+#: that content. Generation numbers are counters: two stores (replicas with their own SQLite
+#: files) may both be at generation 7 holding different content, so validators that must never
+#: match across them (HTTP ``ETag``) use the tag.
+GENERATION_AT = "generation_at"
+GENERATION_TAG = "generation_tag"
+
+
+def generation_stamp(now: float) -> dict[str, str]:
+    """The meta values a commit that changes content writes (see ``GENERATION_TAG``)."""
+    return {GENERATION_AT: repr(now), GENERATION_TAG: secrets.token_hex(8)}
 
 
 class ContentWriter(Protocol):
