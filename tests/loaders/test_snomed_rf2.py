@@ -4,7 +4,6 @@ descriptions, invented concepts around our chest-imaging SCTIDs)."""
 from __future__ import annotations
 
 import shutil
-import sys
 import zipfile
 from pathlib import Path
 
@@ -16,12 +15,11 @@ from terminology.loaders.snomed_rf2 import GB_ENGLISH, code_system, read_release
 from terminology.loaders.sources import Provenance
 from terminology.storage.records import number_subtrees
 from terminology.uris import SNOMED
+from tests.loaders.fixtures.snomed import make_fixture as fixture
 
 FIXTURES = Path(__file__).parent / "fixtures" / "snomed"
 FIRST = FIXTURES / "SnomedCT_Fixture_20250301"
 SECOND = FIXTURES / "SnomedCT_Fixture_20250901"
-sys.path.insert(0, str(FIXTURES))
-import make_fixture as fixture  # noqa: E402
 
 
 def test_a_release_reads_as_its_edition_and_date() -> None:
