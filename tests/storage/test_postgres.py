@@ -14,7 +14,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from terminology.errors import TerminologyError
-from terminology.storage.postgres_store import PostgresStore, without_password
+from terminology.storage.postgres_store import SCHEMA_VERSION, PostgresStore, without_password
 from terminology.storage.records import ConceptRecord
 from tests.storage.test_store import HEADER, RECORDS, codes, load
 
@@ -61,7 +61,7 @@ def test_a_store_of_another_schema_version_is_refused(postgres_url, postgres_sch
                 sql.Identifier(postgres_schema)
             )
         )
-    with pytest.raises(TerminologyError, match="has schema 0, this server needs 1"):
+    with pytest.raises(TerminologyError, match=f"has schema 0, this server needs {SCHEMA_VERSION}"):
         PostgresStore(postgres_url, schema=postgres_schema)
 
 
@@ -122,9 +122,12 @@ def test_writers_of_two_replicas_take_turns(postgres_url, postgres_schema) -> No
 def test_a_reader_sees_the_old_load_or_the_new_never_part(postgres_store, postgres_url):
     store = postgres_store
     load(store, records=[ConceptRecord(f"OLD{i}", f"old {i}", None) for i in range(10)])
-    big = [ConceptRecord(f"N{i // 100}", f"group {i}", None) if i % 100 == 0 else
-           ConceptRecord(f"N{i // 100}.{i % 100}", f"child {i}", f"N{i // 100}")
-           for i in range(20_000)]
+    big = [
+        ConceptRecord(f"N{i // 100}", f"group {i}", None)
+        if i % 100 == 0
+        else ConceptRecord(f"N{i // 100}.{i % 100}", f"child {i}", f"N{i // 100}")
+        for i in range(20_000)
+    ]
     writing = threading.Event()
     done = threading.Event()
     seen: list[tuple[bool, int]] = []  # (during the write, count)
