@@ -67,8 +67,10 @@ def build_services(settings: Settings, store: ContentStore | None = None) -> Ser
     content = ContentSet()
     for stored in store.resources():
         content.add(stored.body, Path(f"{store.location}#{stored.origin}"))
-    keys = {cs.resource_id: cs.key for cs in store.code_systems()}
-    registry = ProviderRegistry(build_providers(content.code_systems, store, keys))
+    versions = store.code_systems()
+    keys = {cs.resource_id: cs.key for cs in versions}
+    poly = {cs.resource_id for cs in versions if cs.polyhierarchy}
+    registry = ProviderRegistry(build_providers(content.code_systems, store, keys, poly))
     return Services(
         registry=registry,
         code_systems=ResourceRepository("CodeSystem", content.code_systems),

@@ -85,7 +85,7 @@ def _check(args: argparse.Namespace) -> int:
 def _load(args: argparse.Namespace) -> int:
     from terminology.app import open_store
     from terminology.codec.fhir_models import validate_resource
-    from terminology.loaders import fhir_package, hcpcs, icd10cm
+    from terminology.loaders import fhir_package, hcpcs, icd10cm, snomed_rf2
     from terminology.loaders.load import Progress, load_code_system, load_resources
     from terminology.loaders.sources import Provenance
 
@@ -111,6 +111,15 @@ def _load(args: argparse.Namespace) -> int:
                 sys.exit("terminology load icd10cm-order: --version (the fiscal year) is required")
             release = icd10cm.read_order_file(path, args.version)
             header, records = icd10cm.code_system(release, provenance)
+        elif args.kind == "snomed":
+            rf2 = snomed_rf2.read_release(
+                path,
+                edition_module=args.edition_module,
+                version=args.version,
+                language_refset=args.language_refset,
+                progress=lambda text: print(text, file=sys.stderr, flush=True),
+            )
+            header, records = snomed_rf2.code_system(rf2, provenance)
         else:
             header, records = hcpcs.code_system(hcpcs.read_hcpcs(path, args.version), provenance)
         store = open_store(settings)
@@ -238,10 +247,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     load.add_argument(
         "kind",
-        choices=["icd10cm-tabular", "icd10cm-order", "hcpcs", "fhir", "ncci"],
+        choices=["icd10cm-tabular", "icd10cm-order", "hcpcs", "snomed", "fhir", "ncci"],
         help="icd10cm-tabular: the CDC/CMS ICD-10-CM tabular XML (.xml or .xml.gz); "
         "icd10cm-order: the CMS order file (icd10cm_order_YYYY.txt), flat, no chapters; "
         "hcpcs: the CMS HCPCS Level II annual fixed-width file (HCPC2026_JAN_ANWEB...txt); "
+        "snomed: a SNOMED CT RF2 release (its folder or zip; the Snapshot files are read); "
         "fhir: a FHIR NPM package (.tgz) or a folder of FHIR JSON (its CodeSystems, "
         "ValueSets and ConceptMaps); ncci: CMS's NCCI PTP files (ccipra, ccioph; .txt or "
         "the quarterly .zip, all four parts at once) and MUE files (MCR_MUE_...csv)",
@@ -260,7 +270,20 @@ def main(argv: list[str] | None = None) -> int:
         "--version",
         default=None,
         help="the fiscal year of an ICD-10-CM order file; the year of an HCPCS file whose "
-        "name does not say it",
+        "name does not say it; the date (YYYYMMDD) of a SNOMED CT release whose file names "
+        "do not say it",
+    )
+    load.add_argument(
+        "--edition-module",
+        default=None,
+        help="snomed: the edition's module id (US Edition 731000124108, International "
+        "900000000000207008); default: read from the concepts' modules",
+    )
+    load.add_argument(
+        "--language-refset",
+        default=None,
+        help="snomed: the language refset whose preferred terms are the displays (default: "
+        "US English 900000000000509007, GB English 900000000000508004 for UK editions)",
     )
     load.add_argument("--release", default=None, help='e.g. "FY2027, April 1, 2027 update"')
     load.add_argument("--release-date", default=None, help="ISO date of the release")

@@ -92,9 +92,37 @@ def stop_server(server: RunningServer) -> None:
             server.process.wait()
 
 
+#: RF2 release folders to load (with ``terminology load snomed``, in order) into the store of
+#: the session's server before it starts: tests/api/test_snomed_chest.py runs the chest-imaging
+#: tests that use SNOMED CT that way, against a loaded release holding our codes.
+SNOMED_RELEASES_ENV = "TERMINOLOGY_TEST_SNOMED_RELEASES"
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    running = start_server(tmp_path_factory.mktemp("server"))
+    tmp = tmp_path_factory.mktemp("server")
+    args: list[str] = []
+    releases = [r for r in os.environ.get(SNOMED_RELEASES_ENV, "").split(os.pathsep) if r]
+    if releases:
+        store = tmp / "store.sqlite"
+        for release in releases:
+            subprocess.run(
+                [
+                    *terminology_command(),
+                    "load",
+                    "snomed",
+                    release,
+                    "--content-dir",
+                    str(CONTENT_DIR),
+                    "--store",
+                    str(store),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=300,
+            )
+        args = ["--store", str(store)]
+    running = start_server(tmp, *args)
     yield running
     stop_server(running)
 

@@ -40,7 +40,8 @@ class LoadSummary:
         if self.compared_with:
             lines.append(
                 f"  against {self.compared_with}: {self.added:,} added, {self.changed:,} "
-                f"changed (display or properties), {self.retired:,} retired"
+                f"changed (display or properties), {self.retired:,} retired (removed or "
+                "made inactive)"
             )
         else:
             lines.append("  no earlier version of this code system is stored")
@@ -69,8 +70,7 @@ class Progress:
             width = 30
             filled = width * done // max(total, 1)
             self.stream.write(
-                f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
-                f"{done:,}/{total:,}"
+                f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}"
             )
             if done >= total:
                 self.stream.write("\n")
@@ -99,12 +99,22 @@ def load_code_system(
     with store.writer() as writer:
         writer.put_code_system(header, records, origin, total=len(records), progress=progress)
     after = {r.code: _fingerprint(r.display, r.extra) for r in records}
+    # A code still listed but made inactive (SNOMED CT never deletes a concept) is retired.
+    inactivated = {
+        r.code
+        for r in records
+        if r.code in before and _inactive(r.extra) and not _inactive(json.loads(before[r.code])[1])
+    }
     return LoadSummary(
         canonical=f"{url}|{version}" if version else url,
         concepts=len(records),
         added=sum(1 for code in after if code not in before),
-        changed=sum(1 for code, f in after.items() if code in before and before[code] != f),
-        retired=sum(1 for code in before if code not in after),
+        changed=sum(
+            1
+            for code, f in after.items()
+            if code in before and before[code] != f and code not in inactivated
+        ),
+        retired=sum(1 for code in before if code not in after) + len(inactivated),
         compared_with=compared_with,
         seconds=time.monotonic() - started,
     )
@@ -145,6 +155,16 @@ def load_resources(
     return ResourcesSummary(stored, dict(skipped), time.monotonic() - started)
 
 
+def _inactive(extra: Mapping[str, Any] | None) -> bool:
+    """Whether a concept's properties say it is inactive (``inactive``, or a retired status)."""
+    for prop in (extra or {}).get("property", ()):
+        if prop.get("code") == "inactive" and prop.get("valueBoolean") is True:
+            return True
+        if prop.get("code") == "status" and prop.get("valueCode") in ("retired", "inactive"):
+            return True
+    return False
+
+
 def _fingerprint(display: str | None, extra: Mapping[str, Any] | str | None) -> str:
     if isinstance(extra, str):
         extra = json.loads(extra)
@@ -159,7 +179,8 @@ def _baseline(
     inline = {
         r.body.get("version"): r.body
         for r in store.resources()
-        if r.resource_type == "CodeSystem" and r.body.get("url") == url
+        if r.resource_type == "CodeSystem"
+        and r.body.get("url") == url
         and r.body.get("version") not in stored
     }
     known = set(stored) | set(inline)

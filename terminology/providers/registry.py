@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from terminology.providers.base import CodeSystemProvider, CodeSystemVersion
@@ -56,16 +56,24 @@ def build_providers(
     code_systems: Iterable[Mapping[str, Any]],
     store: ContentStore | None = None,
     stored_keys: Mapping[str, int] | None = None,
+    polyhierarchies: Collection[str] = (),
 ) -> list[CodeSystemProvider]:
     """Providers over CodeSystem resources; a resource whose id is in ``stored_keys`` is the
-    header of a version whose concepts are in ``store`` under that key."""
+    header of a version whose concepts are in ``store`` under that key (with several parents
+    per concept when its id is in ``polyhierarchies``)."""
     by_system: dict[str, list[CodeSystemVersion]] = {}
     keys = stored_keys or {}
     for resource in code_systems:
         key = keys.get(resource.get("id", ""))
         version: CodeSystemVersion
         if store is not None and key is not None:
-            version = StoredVersion(store, key, resource, SYNTAX_RULES.get(resource["url"]))
+            version = StoredVersion(
+                store,
+                key,
+                resource,
+                SYNTAX_RULES.get(resource["url"]),
+                polyhierarchy=resource.get("id") in polyhierarchies,
+            )
         else:
             version = build_version(resource)
         by_system.setdefault(version.info.url, []).append(version)

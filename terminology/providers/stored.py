@@ -34,7 +34,8 @@ def _extra(text: str) -> Mapping[str, Any]:
     return parsed
 
 
-def concept_of(row: ConceptRow) -> Concept:
+def concept_of(row: ConceptRow, polyhierarchy: bool = False) -> Concept:
+    """The concept of a stored row; in a polyhierarchy its ``parent`` lists every parent."""
     code, display, parent, children, extra = row
     raw: dict[str, Any] = dict(_extra(extra)) if extra else {}
     raw["code"] = code
@@ -42,7 +43,7 @@ def concept_of(row: ConceptRow) -> Concept:
         raw["display"] = display
     return concept_from_json(
         raw,
-        (parent,) if parent else (),
+        (tuple(parent.split(" ")) if polyhierarchy else (parent,)) if parent else (),
         tuple(children.split()) if children else (),
     )
 
@@ -59,9 +60,13 @@ class StoredVersion:
         key: int,
         header: Mapping[str, Any],
         syntax: SyntaxRule | None = None,
+        *,
+        polyhierarchy: bool = False,
     ) -> None:
         self._store = store
         self._key = key
+        #: Concepts have several parents (SNOMED CT): ancestors come from the store's closure.
+        self._poly = polyhierarchy
         self.info: CodeSystemInfo = replace(read_info(header), content="complete")
         self._syntax = syntax
         self._memo: dict[str, Concept | None] = {}
@@ -73,7 +78,7 @@ class StoredVersion:
         except KeyError:
             pass
         row = self._store.concept(self._key, code)
-        concept = concept_of(row) if row is not None else None
+        concept = concept_of(row, self._poly) if row is not None else None
         if len(self._memo) >= MEMO_ENTRIES:
             self._memo.clear()
             self._ancestors.clear()
@@ -102,17 +107,24 @@ class StoredVersion:
         return None  # the version is complete: a code it lacks is simply not a code
 
     def concepts(self) -> Iterator[Concept]:
-        return (concept_of(row) for row in self._store.concepts(self._key))
+        return (concept_of(row, self._poly) for row in self._store.concepts(self._key))
 
     def search(self, text: str) -> Iterator[Concept]:
-        return (concept_of(row) for row in self._store.search(self._key, text))
+        return (concept_of(row, self._poly) for row in self._store.search(self._key, text))
 
     def subtree(self, code: str) -> Iterator[Concept]:
-        return (concept_of(row) for row in self._store.subtree(self._key, code))
+        return (concept_of(row, self._poly) for row in self._store.subtree(self._key, code))
 
     def ancestors(self, code: str) -> frozenset[str]:
         found = self._ancestors.get(code)
         if found is not None:
+            return found
+        if self._poly:
+            # One read of the closure stored at load (SNOMED CT: ~20-30 codes), not a walk.
+            found = self._store.ancestors(self._key, code)
+            if len(self._ancestors) >= MEMO_ENTRIES:
+                self._ancestors.clear()
+            self._ancestors[code] = found
             return found
         chain: list[str] = []
         concept = self._get(code)
@@ -125,8 +137,9 @@ class StoredVersion:
         return found
 
     def subsumes(self, a: str, b: str) -> SubsumptionOutcome | None:
-        # Each side's chain is a handful of memoised look-ups (ICD-10-CM: code, subcategory,
-        # category, block, chapter), so no ancestor table is kept in the store.
+        # ICD-10-CM: each side's chain is a handful of memoised look-ups (code, subcategory,
+        # category, block, chapter), so no ancestor table is kept for a tree; a polyhierarchy
+        # reads each side's stored closure.
         return subsumption_by_ancestors(self, a, b)
 
     def display_of(self, code: str) -> str | None:

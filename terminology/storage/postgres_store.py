@@ -11,6 +11,9 @@ Layout (in one schema, ``public`` unless told otherwise), as in ``sqlite_store``
 - ``concepts``: one row per concept; ``ord`` and ``last`` number each subtree, so is-a is a
   range. ``words`` is the concept's display and designation words, split and folded in Python
   (below), with a GIN index on ``array_to_tsvector(words)`` for ``$expand``'s ``filter``.
+- ``is_a`` and ``ancestry``, for a polyhierarchy only (SNOMED CT): every is-a link, keyed by
+  parent (descendants are a recursive query), and each concept's ancestors (the transitive
+  closure computed at load, one row per concept: membership is one read).
 
 Text keys are ``COLLATE "C"``: comparisons and ordering are bytewise, as in SQLite, whatever
 the database's collation, and a code-prefix search is a range scan of the primary key.
@@ -55,7 +58,7 @@ from terminology.storage.records import (
 )
 from terminology.storage.store import generation_stamp
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 #: Seconds to wait for a connection when the URL does not say.
 CONNECT_TIMEOUT = 10
@@ -63,7 +66,7 @@ CONNECT_TIMEOUT = 10
 #: First key of the advisory locks this store takes; the second is the schema's CRC-32.
 _LOCK_SPACE = 0x7465726D  # "term"
 
-_TABLES = ("meta", "resources", "code_systems", "concepts")
+_TABLES = ("meta", "resources", "code_systems", "concepts", "is_a", "ancestry")
 
 _SCHEMA: list[LiteralString] = [
     'CREATE TABLE IF NOT EXISTS meta (key TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL)',
@@ -83,7 +86,9 @@ _SCHEMA: list[LiteralString] = [
         resource_id TEXT COLLATE "C" NOT NULL,
         concept_count INTEGER NOT NULL,
         -- When a newer load replaced it (unix time); NULL while it is served.
-        retired_at DOUBLE PRECISION
+        retired_at DOUBLE PRECISION,
+        -- Concepts may have several parents (is_a and ancestry hold its hierarchy).
+        polyhierarchy BOOLEAN NOT NULL DEFAULT false
     )""",
     """CREATE TABLE IF NOT EXISTS concepts (
         cs BIGINT NOT NULL,
@@ -97,10 +102,21 @@ _SCHEMA: list[LiteralString] = [
         words TEXT[] NOT NULL,
         PRIMARY KEY (cs, code)
     )""",
+    """CREATE TABLE IF NOT EXISTS is_a (
+        cs BIGINT NOT NULL,
+        parent TEXT COLLATE "C" NOT NULL,
+        code TEXT COLLATE "C" NOT NULL,
+        PRIMARY KEY (cs, parent, code)
+    )""",
+    """CREATE TABLE IF NOT EXISTS ancestry (
+        cs BIGINT NOT NULL,
+        code TEXT COLLATE "C" NOT NULL,
+        ancestors TEXT NOT NULL,
+        PRIMARY KEY (cs, code)
+    )""",
     "CREATE INDEX IF NOT EXISTS code_systems_by_resource ON code_systems (resource_id)",
     "CREATE UNIQUE INDEX IF NOT EXISTS concepts_by_ord ON concepts (cs, ord)",
-    "CREATE INDEX IF NOT EXISTS concepts_by_words ON concepts "
-    "USING gin (array_to_tsvector(words))",
+    "CREATE INDEX IF NOT EXISTS concepts_by_words ON concepts USING gin (array_to_tsvector(words))",
 ]
 
 
@@ -126,6 +142,19 @@ def without_password(url: str) -> str:
     if any(name == "password" for name, _ in pairs):
         query = urlencode([(name, value) for name, value in pairs if name != "password"])
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _migrate(conn: Connection) -> None:
+    """Bring a store of an older schema up to this one, in the caller's transaction. Schema 1
+    lacks only what a polyhierarchy needs (the tables were just created): its content stays,
+    as a shared store's loaded content must."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    if row is not None and row[0] == "1":
+        conn.execute(
+            "ALTER TABLE code_systems ADD COLUMN IF NOT EXISTS "
+            "polyhierarchy BOOLEAN NOT NULL DEFAULT false"
+        )
+        conn.execute("UPDATE meta SET value = %s WHERE key = 'schema'", (SCHEMA_VERSION,))
 
 
 class PostgresStore:
@@ -202,6 +231,7 @@ class PostgresStore:
                         "ON CONFLICT (key) DO NOTHING",
                         (SCHEMA_VERSION,),
                     )
+                    _migrate(conn)
             row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         return row[0] if row else "(none)"
 
@@ -281,12 +311,12 @@ class PostgresStore:
 
     def code_systems(self) -> list[StoredCodeSystem]:
         rows = self._rows(
-            "SELECT cs, url, version, resource_id, concept_count FROM code_systems "
-            "WHERE retired_at IS NULL ORDER BY cs"
+            "SELECT cs, url, version, resource_id, concept_count, polyhierarchy "
+            "FROM code_systems WHERE retired_at IS NULL ORDER BY cs"
         )
         return [
-            StoredCodeSystem(key, url, version or None, rid, count)
-            for key, url, version, rid, count in rows
+            StoredCodeSystem(key, url, version or None, rid, count, bool(poly))
+            for key, url, version, rid, count, poly in rows
         ]
 
     # -- concepts ----------------------------------------------------------------------------
@@ -310,9 +340,20 @@ class PostgresStore:
         return iter(cast(list[ConceptRow], rows))
 
     def subtree(self, key: int, code: str) -> Iterator[ConceptRow]:
-        """``code`` and the concepts below it, in order."""
+        """``code`` and the concepts below it, in order: in a polyhierarchy, along every
+        is-a link (a recursive query; UNION visits a concept reached twice once)."""
         if "\0" in code:
             return iter(())
+        poly = self._rows("SELECT polyhierarchy FROM code_systems WHERE cs = %s", (key,))
+        if poly and poly[0][0]:
+            rows = self._rows(
+                'WITH RECURSIVE below(code) AS (SELECT %s::text COLLATE "C" UNION '
+                "SELECT l.code FROM is_a l JOIN below b ON l.cs = %s AND l.parent = b.code) "
+                "SELECT c.code, c.display, c.parent, c.children, c.extra FROM below "
+                "JOIN concepts c ON c.cs = %s AND c.code = below.code ORDER BY c.ord",
+                (code, key, key),
+            )
+            return iter(cast(list[ConceptRow], rows))
         rows = self._rows(
             "SELECT d.code, d.display, d.parent, d.children, d.extra FROM concepts c "
             "JOIN concepts d ON d.cs = c.cs AND d.ord >= c.ord AND d.ord <= c.last "
@@ -320,6 +361,13 @@ class PostgresStore:
             (key, code),
         )
         return iter(cast(list[ConceptRow], rows))
+
+    def ancestors(self, key: int, code: str) -> frozenset[str]:
+        """Every code above ``code`` in a polyhierarchy, from its stored closure."""
+        if "\0" in code:
+            return frozenset()
+        rows = self._rows("SELECT ancestors FROM ancestry WHERE cs = %s AND code = %s", (key, code))
+        return frozenset(str(rows[0][0]).split(" ")) if rows else frozenset()
 
     def search(self, key: int, text: str) -> Iterator[ConceptRow]:
         """Concepts with a display or designation word starting with each word of ``text``,
@@ -368,8 +416,7 @@ class PostgresStore:
                 yield writer
                 if writer.changed:
                     conn.execute(
-                        "UPDATE meta SET value = (value::bigint + 1)::text "
-                        "WHERE key = 'generation'"
+                        "UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'generation'"
                     )
                     # The database's clock, which every replica shares.
                     clock = conn.execute("SELECT extract(epoch FROM clock_timestamp())")

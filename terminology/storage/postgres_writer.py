@@ -108,6 +108,8 @@ class PostgresWriter:
             (older_than,),
         ):
             self._conn.execute("DELETE FROM concepts WHERE cs = %s", (key,))
+            self._conn.execute("DELETE FROM is_a WHERE cs = %s", (key,))
+            self._conn.execute("DELETE FROM ancestry WHERE cs = %s", (key,))
             self._conn.execute("DELETE FROM code_systems WHERE cs = %s", (key,))
 
     def put_code_system(
@@ -130,12 +132,25 @@ class PostgresWriter:
             (body["url"], body.get("version") or "", body["id"], total),
         )
         key = found[0][0]
-        rows = number_subtrees(records, f"{body['url']}|{body.get('version')}", total=total)
+        numbered = number_subtrees(records, f"{body['url']}|{body.get('version')}", total=total)
+        rows = numbered.rows
+        if numbered.polyhierarchy:
+            self._conn.execute("UPDATE code_systems SET polyhierarchy = true WHERE cs = %s", (key,))
+            with self._conn.cursor() as cursor:
+                with cursor.copy("COPY is_a (cs, parent, code) FROM STDIN") as copy:
+                    for link in numbered.links():
+                        copy.write_row((key, *link))
+                with cursor.copy("COPY ancestry (cs, code, ancestors) FROM STDIN") as copy:
+                    for closure in numbered.ancestors():
+                        copy.write_row((key, *closure))
         # COPY streams every row in one statement, rather than a round trip per INSERT.
-        with self._conn.cursor() as cursor, cursor.copy(
-            "COPY concepts (cs, code, ord, last, display, parent, children, extra, words) "
-            "FROM STDIN"
-        ) as copy:
+        with (
+            self._conn.cursor() as cursor,
+            cursor.copy(
+                "COPY concepts (cs, code, ord, last, display, parent, children, extra, words) "
+                "FROM STDIN"
+            ) as copy,
+        ):
             copy.set_types(
                 ["int8", "text", "int4", "int4", "text", "text", "text", "text", "text[]"]
             )
@@ -148,4 +163,6 @@ class PostgresWriter:
         # Fresh statistics, so the next search uses the word index at once rather than after
         # autovacuum's next round (a scan of every concept of the version meanwhile).
         self._conn.execute("ANALYZE concepts")
+        if numbered.polyhierarchy:
+            self._conn.execute("ANALYZE is_a")
         return total

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -23,6 +23,9 @@ class ConceptRecord:
     parent: str | None
     #: The concept's other FHIR JSON elements (``property``, ``designation``, ``definition``).
     extra: Mapping[str, Any] | None = None
+    #: Parents besides ``parent``, in a polyhierarchy (SNOMED CT: a concept is-a several
+    #: others). ``parent`` places the concept in the stored order; subsumption follows all.
+    more_parents: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,10 @@ class StoredCodeSystem:
     version: str | None
     resource_id: str
     concept_count: int
+    #: Stored with several parents per concept (``ConceptRecord.more_parents``): its
+    #: ``parent`` column lists them all, space-separated, and the store keeps its is-a links
+    #: and each concept's ancestors (``ContentStore.ancestors``).
+    polyhierarchy: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,19 +79,88 @@ class NumberedConcept(NamedTuple):
     extra: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class NumberedCodeSystem:
+    """What a store writes for one code-system version: its numbered concepts and, for a
+    polyhierarchy, its is-a links and the ancestors of each concept."""
+
+    rows: list[NumberedConcept]
+    polyhierarchy: bool
+    label: str = ""
+
+    def links(self) -> Iterator[tuple[str, str]]:
+        """(parent, child) for every is-a link of a polyhierarchy (none for a tree, whose
+        ``ord``/``last`` numbering answers is-a)."""
+        if not self.polyhierarchy:
+            return
+        for row in self.rows:
+            if row.parent:
+                for parent in row.parent.split(" "):
+                    yield parent, row.code
+
+    def ancestors(self) -> Iterator[tuple[str, str]]:
+        """(code, its ancestors space-separated) for every concept of a polyhierarchy that has
+        any: the transitive closure, one row per concept (SNOMED CT: ~20-30 codes each), so a
+        membership test is one read. Ancestor sets are kept (as sorted tuples of indexes) only
+        for concepts with children; a leaf's is made from its parents' when written."""
+        if not self.polyhierarchy:
+            return
+        index = {row.code: i for i, row in enumerate(self.rows)}
+        parents: list[tuple[int, ...]] = [
+            tuple(index[p] for p in row.parent.split(" ")) if row.parent else ()
+            for row in self.rows
+        ]
+        kept: dict[int, tuple[int, ...]] = {}
+        codes = [row.code for row in self.rows]
+
+        def above(i: int) -> tuple[int, ...]:
+            found = kept.get(i)
+            if found is not None:
+                return found
+            # Iterative depth-first walk up: every parent's set is made before its child's;
+            # the stack is the path walked, so a parent already on it closes a cycle.
+            stack, on_path = [i], {i}
+            while stack:
+                top = stack[-1]
+                missing = next((p for p in parents[top] if p not in kept), None)
+                if missing is not None:
+                    if missing in on_path:
+                        cycle = " -> ".join(codes[n] for n in stack[stack.index(missing) :])
+                        raise TerminologyError(f"{self.label}: is-a cycle {cycle}")
+                    stack.append(missing)
+                    on_path.add(missing)
+                    continue
+                stack.pop()
+                on_path.discard(top)
+                union: set[int] = set(parents[top])
+                for p in parents[top]:
+                    union.update(kept[p])
+                kept[top] = tuple(sorted(union))
+            return kept.pop(i) if not self.rows[i].children else kept[i]
+
+        for i, row in enumerate(self.rows):
+            if parents[i]:
+                yield row.code, " ".join(codes[a] for a in above(i))
+
+
 def number_subtrees(
     records: Iterable[ConceptRecord],
     label: str,
     *,
     total: int,
-) -> list[NumberedConcept]:
+) -> NumberedCodeSystem:
     """Number ``records`` (parents first, each subtree contiguous) for a store, refusing a
     code listed twice, a concept before or outside its parent's subtree, and a count other
     than ``total``. ``label`` (url|version) starts each error message. Every backend writes
-    what this returns, so the rule of what a stored code system may be exists once."""
+    what this returns, so the rule of what a stored code system may be exists once.
+
+    In a polyhierarchy (records with ``more_parents``) the order and the ``ord``/``last``
+    numbering follow each concept's first parent; its other parents must be listed too
+    (anywhere), its ``parent`` column lists every parent and ``children`` every child."""
     rows: list[list[Any]] = []
     by_code: dict[str, list[Any]] = {}
     path: list[list[Any]] = []  # the open subtrees, root first
+    more: list[tuple[list[Any], tuple[str, ...]]] = []
     for ord_, record in enumerate(records):
         if record.code in by_code:
             raise TerminologyError(f"{label}: code {record.code} appears twice")
@@ -108,12 +184,26 @@ def number_subtrees(
         path.append(row)
         by_code[record.code] = row
         rows.append(row)
+        if record.more_parents:
+            more.append((row, record.more_parents))
     if len(rows) != total:
         raise TerminologyError(f"{label}: {len(rows)} concepts, expected {total}")
-    return [
-        NumberedConcept(code, ord_, last, display, parent, " ".join(kids), extra)
-        for code, ord_, last, display, parent, kids, extra in rows
-    ]
+    for row, others in more:
+        for parent in others:
+            parent_row = by_code.get(parent)
+            if parent_row is None:
+                raise TerminologyError(f"{label}: {row[0]}'s parent {parent} is not listed")
+            if parent != row[4] and row[0] not in parent_row[5]:
+                parent_row[5].append(row[0])
+                row[4] = f"{row[4]} {parent}"
+    return NumberedCodeSystem(
+        [
+            NumberedConcept(code, ord_, last, display, parent, " ".join(kids), extra)
+            for code, ord_, last, display, parent, kids, extra in rows
+        ],
+        bool(more),
+        label,
+    )
 
 
 def stored_header(header: Mapping[str, Any], total: int) -> dict[str, Any]:

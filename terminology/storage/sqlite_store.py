@@ -16,6 +16,10 @@ Layout:
   ``last`` number each subtree (a concept's descendants are ``ord < n <= last``), so is-a is a
   range query; ``children`` is the child codes, space-separated, in order.
 - ``concept_words``: a full-text index of displays for ``$expand``'s ``filter``.
+- ``is_a`` and ``ancestry``, for a polyhierarchy only (SNOMED CT: a concept has several
+  parents, so no one numbering makes every subtree a range): every is-a link, indexed by
+  parent (descendants are a recursive query over it), and each concept's ancestors, the
+  transitive closure computed at load, one row per concept (membership is one read).
 - ``meta``: the content generation (bumped by every change) and the built-in seed's fingerprint.
 """
 
@@ -51,7 +55,7 @@ log = logging.getLogger(__name__)
 #: Words as the full-text index's unicode61 tokenizer sees them (letters and digits).
 _WORDS = re.compile(r"[^\W_]+")
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 #: Concepts written per statement batch (the progress bar moves once per batch).
 _BATCH = 5000
@@ -75,7 +79,9 @@ CREATE TABLE IF NOT EXISTS code_systems (
     resource_id TEXT NOT NULL,
     concept_count INTEGER NOT NULL,
     -- When a newer load replaced it (unix time); NULL while it is served.
-    retired_at REAL
+    retired_at REAL,
+    -- 1 when concepts may have several parents (is_a and ancestry hold its hierarchy).
+    polyhierarchy INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS concepts (
     cs INTEGER NOT NULL,
@@ -89,10 +95,23 @@ CREATE TABLE IF NOT EXISTS concepts (
     PRIMARY KEY (cs, code)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS concepts_by_ord ON concepts (cs, ord);
+CREATE TABLE IF NOT EXISTS is_a (
+    cs INTEGER NOT NULL,
+    parent TEXT NOT NULL,
+    code TEXT NOT NULL,
+    PRIMARY KEY (cs, parent, code)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ancestry (
+    cs INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    ancestors TEXT NOT NULL,
+    PRIMARY KEY (cs, code)
+) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS concept_words USING fts5 (
     display, cs UNINDEXED, code UNINDEXED, tokenize = 'unicode61 remove_diacritics 2'
 );
 """
+
 
 class SqliteStore:
     """One store file. Reads use one connection per thread; writes go through ``writer()``."""
@@ -176,12 +195,12 @@ class SqliteStore:
 
     def code_systems(self) -> list[StoredCodeSystem]:
         rows = self._db.execute(
-            "SELECT cs, url, version, resource_id, concept_count FROM code_systems "
-            "WHERE retired_at IS NULL ORDER BY cs"
+            "SELECT cs, url, version, resource_id, concept_count, polyhierarchy "
+            "FROM code_systems WHERE retired_at IS NULL ORDER BY cs"
         ).fetchall()
         return [
-            StoredCodeSystem(key, url, version or None, rid, count)
-            for key, url, version, rid, count in rows
+            StoredCodeSystem(key, url, version or None, rid, count, bool(poly))
+            for key, url, version, rid, count, poly in rows
         ]
 
     # -- concepts ----------------------------------------------------------------------------
@@ -201,7 +220,21 @@ class SqliteStore:
         yield from cursor
 
     def subtree(self, key: int, code: str) -> Iterator[ConceptRow]:
-        """``code`` and the concepts below it, in order."""
+        """``code`` and the concepts below it, in order: in a polyhierarchy, along every
+        is-a link (a recursive query; UNION visits a concept reached twice once)."""
+        poly = self._db.execute(
+            "SELECT polyhierarchy FROM code_systems WHERE cs = ?", (key,)
+        ).fetchone()
+        if poly and poly[0]:
+            cursor = self._db.execute(
+                "WITH RECURSIVE below(code) AS (SELECT ? UNION "
+                "SELECT l.code FROM is_a l JOIN below b ON l.cs = ? AND l.parent = b.code) "
+                "SELECT c.code, c.display, c.parent, c.children, c.extra FROM below "
+                "JOIN concepts c ON c.cs = ? AND c.code = below.code ORDER BY c.ord",
+                (code, key, key),
+            )
+            yield from cursor
+            return
         cursor = self._db.execute(
             "SELECT d.code, d.display, d.parent, d.children, d.extra FROM concepts c "
             "JOIN concepts d ON d.cs = c.cs AND d.ord >= c.ord AND d.ord <= c.last "
@@ -209,6 +242,13 @@ class SqliteStore:
             (key, code),
         )
         yield from cursor
+
+    def ancestors(self, key: int, code: str) -> frozenset[str]:
+        """Every code above ``code`` in a polyhierarchy, from its stored closure."""
+        row = self._db.execute(
+            "SELECT ancestors FROM ancestry WHERE cs = ? AND code = ?", (key, code)
+        ).fetchone()
+        return frozenset(row[0].split(" ")) if row else frozenset()
 
     def search(self, key: int, text: str) -> Iterator[ConceptRow]:
         """Concepts with a display or designation word starting with each word of ``text``,
@@ -341,6 +381,8 @@ class StoreWriter:
         ).fetchall():
             self._db.execute("DELETE FROM concepts WHERE cs = ?", (key,))
             self._db.execute("DELETE FROM concept_words WHERE cs = ?", (key,))
+            self._db.execute("DELETE FROM is_a WHERE cs = ?", (key,))
+            self._db.execute("DELETE FROM ancestry WHERE cs = ?", (key,))
             self._db.execute("DELETE FROM code_systems WHERE cs = ?", (key,))
 
     def put_code_system(
@@ -364,7 +406,17 @@ class StoreWriter:
         )
         key = cursor.lastrowid
         assert key is not None
-        rows = number_subtrees(records, f"{body['url']}|{body.get('version')}", total=total)
+        numbered = number_subtrees(records, f"{body['url']}|{body.get('version')}", total=total)
+        rows = numbered.rows
+        if numbered.polyhierarchy:
+            self._db.execute("UPDATE code_systems SET polyhierarchy = 1 WHERE cs = ?", (key,))
+            self._db.executemany(
+                "INSERT INTO is_a VALUES (?, ?, ?)", ((key, *link) for link in numbered.links())
+            )
+            self._db.executemany(
+                "INSERT INTO ancestry VALUES (?, ?, ?)",
+                ((key, *row) for row in numbered.ancestors()),
+            )
         for start in range(0, len(rows), _BATCH):
             batch = rows[start : start + _BATCH]
             self._db.executemany(
@@ -378,4 +430,3 @@ class StoreWriter:
             if progress is not None:
                 progress(start + len(batch), total)
         return total
-

@@ -94,7 +94,15 @@ class ContentStore(Protocol):
         ...
 
     def subtree(self, key: int, code: str) -> Iterator[ConceptRow]:
-        """``code`` and the concepts below it, in order."""
+        """``code`` and the concepts below it, in order; in a polyhierarchy, every concept
+        reached through any of its parents, once."""
+        ...
+
+    def ancestors(self, key: int, code: str) -> frozenset[str]:
+        """Every code above ``code`` in a version stored as a polyhierarchy
+        (``StoredCodeSystem.polyhierarchy``): its closure, computed at load and read in one
+        look-up, not walked. Empty for a root or an unknown code, and for a version stored as
+        a tree, whose ``parent`` links a caller walks instead (ICD-10-CM: 4 steps)."""
         ...
 
     def search(self, key: int, text: str) -> Iterator[ConceptRow]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from terminology.uris import CPT, HCPCS, ICD10CM, LOINC, PROJECT_BASE, RADLEX, SNOMED
-from tests.conftest import CONTENT_DIR, RunningServer
+from tests.conftest import CONTENT_DIR, SNOMED_RELEASES_ENV, RunningServer
 
 FEATURE = "http://hl7.org/fhir/uv/application-feature/StructureDefinition/feature"
 #: Where our own OperationDefinitions (tx.fhir.org's $batch-validate-code) are published.
@@ -96,6 +97,11 @@ def test_terminology_capabilities_list_every_system_and_version(server: RunningS
         expected.setdefault(resource["url"], set()).add(resource["version"])
     # ICD-10-CM is loaded from the CDC's tabular files (valuesets/sources), one per fiscal year.
     expected[ICD10CM] = {"2025", "2026"}
+    if os.environ.get(SNOMED_RELEASES_ENV):  # test_snomed_chest.py: its releases are listed too
+        expected[SNOMED] |= {
+            "http://snomed.info/sct/731000124108/version/20250301",
+            "http://snomed.info/sct/731000124108/version/20250901",
+        }
     assert {uri: set(v) for uri, v in listed.items()} == expected
     assert listed[CPT][0] == "2026"
     cpt = next(c for c in tc["codeSystem"] if c["uri"] == CPT)

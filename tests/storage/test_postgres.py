@@ -14,7 +14,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from terminology.errors import TerminologyError
-from terminology.storage.postgres_store import PostgresStore, without_password
+from terminology.storage.postgres_store import SCHEMA_VERSION, PostgresStore, without_password
 from terminology.storage.records import ConceptRecord
 from tests.storage.test_store import HEADER, RECORDS, codes, load
 
@@ -61,8 +61,33 @@ def test_a_store_of_another_schema_version_is_refused(postgres_url, postgres_sch
                 sql.Identifier(postgres_schema)
             )
         )
-    with pytest.raises(TerminologyError, match="has schema 0, this server needs 1"):
+    with pytest.raises(TerminologyError, match=f"has schema 0, this server needs {SCHEMA_VERSION}"):
         PostgresStore(postgres_url, schema=postgres_schema)
+
+
+def test_a_schema_1_store_is_migrated_with_its_content(postgres_url, postgres_schema) -> None:
+    """Schema 1 lacked only the polyhierarchy tables and flag: a shared store keeps what was
+    loaded into it when a newer server opens it."""
+    store = PostgresStore(postgres_url, schema=postgres_schema)
+    key = load(store)
+    store.close()
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        schema = sql.Identifier(postgres_schema)
+        for statement in (
+            "DROP TABLE {}.is_a",
+            "DROP TABLE {}.ancestry",
+            "ALTER TABLE {}.code_systems DROP COLUMN polyhierarchy",
+            "UPDATE {}.meta SET value = '1' WHERE key = 'schema'",
+        ):
+            conn.execute(sql.SQL(statement).format(schema))
+    reopened = PostgresStore(postgres_url, schema=postgres_schema)
+    try:
+        assert reopened.meta("schema") == SCHEMA_VERSION
+        (stored,) = reopened.code_systems()
+        assert (stored.key, stored.polyhierarchy) == (key, False)
+        assert codes(reopened.concepts(key)) == ["A", "B", "B1", "B2", "C", "D"]
+    finally:
+        reopened.close()
 
 
 def test_replicas_starting_together_create_the_tables_once(postgres_url, postgres_schema):
@@ -122,9 +147,12 @@ def test_writers_of_two_replicas_take_turns(postgres_url, postgres_schema) -> No
 def test_a_reader_sees_the_old_load_or_the_new_never_part(postgres_store, postgres_url):
     store = postgres_store
     load(store, records=[ConceptRecord(f"OLD{i}", f"old {i}", None) for i in range(10)])
-    big = [ConceptRecord(f"N{i // 100}", f"group {i}", None) if i % 100 == 0 else
-           ConceptRecord(f"N{i // 100}.{i % 100}", f"child {i}", f"N{i // 100}")
-           for i in range(20_000)]
+    big = [
+        ConceptRecord(f"N{i // 100}", f"group {i}", None)
+        if i % 100 == 0
+        else ConceptRecord(f"N{i // 100}.{i % 100}", f"child {i}", f"N{i // 100}")
+        for i in range(20_000)
+    ]
     writing = threading.Event()
     done = threading.Event()
     seen: list[tuple[bool, int]] = []  # (during the write, count)

@@ -209,3 +209,77 @@ def test_a_stored_version_answers_subsumption_from_the_parents_it_reads(
     on every backend, is enough to walk up its (short) chain."""
     version = StoredVersion(store, load(store), {**HEADER, "hierarchyMeaning": "is-a"})
     assert version.subsumes(a, b) == outcome
+
+
+#: A polyhierarchy (SNOMED CT's shape): R (X (XA), Y (XA, YB)), with XA under both X and Y and
+#: YB also under XA; records follow their first parent, ``more_parents`` adds the others.
+POLY_HEADER = {
+    **HEADER,
+    "id": "poly-1",
+    "url": "http://example.org/poly",
+    "hierarchyMeaning": "is-a",
+}
+POLY = [
+    ConceptRecord("R", "Root", None),
+    ConceptRecord("X", "Ex", "R"),
+    ConceptRecord("XA", "Ex and why", "X", more_parents=("Y",)),
+    ConceptRecord("YB", "Why bee", "XA", more_parents=("Y",)),
+    ConceptRecord("Y", "Why", "R"),
+    ConceptRecord("Z", "Inactive, no parents", None),
+]
+
+
+def test_a_polyhierarchy_keeps_every_parent_and_child(store: ContentStore) -> None:
+    key = load(store, POLY_HEADER, POLY)
+    (stored,) = [cs for cs in store.code_systems() if cs.key == key]
+    assert stored.polyhierarchy
+    assert not [cs for cs in store.code_systems() if cs.key != key and cs.polyhierarchy]
+    row = store.concept(key, "XA")
+    assert row is not None and row[2] == "X Y" and row[3] == "YB"
+    y = store.concept(key, "Y")
+    assert y is not None and y[3] == "XA YB"
+
+
+def test_a_polyhierarchy_answers_ancestors_from_its_closure(store: ContentStore) -> None:
+    key = load(store, POLY_HEADER, POLY)
+    assert store.ancestors(key, "YB") == {"XA", "X", "Y", "R"}
+    assert store.ancestors(key, "XA") == {"X", "Y", "R"}
+    assert store.ancestors(key, "R") == frozenset()
+    assert store.ancestors(key, "Z") == frozenset()
+    assert store.ancestors(key, "nope") == frozenset()
+    # A tree keeps no closure: its parent links are walked.
+    assert store.ancestors(load(store), "B1") == frozenset()
+
+
+def test_a_polyhierarchy_subtree_follows_every_link_once(store: ContentStore) -> None:
+    key = load(store, POLY_HEADER, POLY)
+    assert codes(store.subtree(key, "Y")) == ["XA", "YB", "Y"]  # in the stored order
+    assert codes(store.subtree(key, "X")) == ["X", "XA", "YB"]
+    assert codes(store.subtree(key, "R")) == ["R", "X", "XA", "YB", "Y"]
+    assert codes(store.subtree(key, "Z")) == ["Z"]
+    assert codes(store.subtree(key, "nope")) == []
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "outcome"),
+    [("Y", "YB", "subsumes"), ("YB", "X", "subsumed-by"), ("X", "Y", "not-subsumed")],
+)
+def test_a_stored_polyhierarchy_answers_subsumption(
+    store: ContentStore, a: str, b: str, outcome: str
+) -> None:
+    version = StoredVersion(store, load(store, POLY_HEADER, POLY), POLY_HEADER, polyhierarchy=True)
+    assert version.subsumes(a, b) == outcome
+    concept = version.find("XA")
+    assert concept is not None and concept.parents == ("X", "Y")
+
+
+def test_a_polyhierarchy_with_a_cycle_or_a_missing_parent_is_refused(
+    store: ContentStore,
+) -> None:
+    cyclic = [*POLY[:4], ConceptRecord("Y", "Why", "R", more_parents=("YB",)), POLY[5]]
+    with pytest.raises(TerminologyError, match="is-a cycle"):
+        load(store, POLY_HEADER, cyclic)
+    missing = [*POLY[:5], ConceptRecord("Z", "Zed", None, more_parents=("Q",))]
+    with pytest.raises(TerminologyError, match="parent Q is not listed"):
+        load(store, POLY_HEADER, missing)
+    assert [cs for cs in store.code_systems() if cs.url == POLY_HEADER["url"]] == []
