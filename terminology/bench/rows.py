@@ -143,6 +143,12 @@ ROWS = [
         target=VALIDATE_GET,
     ),
     Row(
+        "CodeSystem/$validate-code GET, XML reply",
+        "GET",
+        f"/fhir/CodeSystem/$validate-code?url={CPT}&code=71250&display=Diagnostic%20chest%20CT,%20no%20IV%20contrast&_format=xml",
+        check=_expect(result=True),
+    ),
+    Row(
         "ValueSet/$validate-code GET",
         "GET",
         f"/fhir/ValueSet/$validate-code?url={CT_VS}&system={CPT}&code=71260",

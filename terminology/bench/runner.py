@@ -30,6 +30,7 @@ from terminology.bench.rotation import check_answer, spread
 from terminology.bench.rows import Row, Target, rows
 from terminology.bench.verdict import verdict
 from terminology.bench.wrk import BenchError, Load, find_wrk, run_wrk
+from terminology.codec.fhir_xml import parse_xml
 from terminology.config import Settings
 
 #: Questions of a rotating row whose answers are checked before its load runs.
@@ -125,7 +126,10 @@ def sample(base: str, row: Row) -> str | None:
     )
     if response.status_code != 200:
         return f"HTTP {response.status_code}: {response.text[:200]}"
-    return row.check(response.json()) if row.check else None
+    if not row.check:
+        return None
+    xml = "xml" in response.headers.get("Content-Type", "")
+    return row.check(parse_xml(response.content) if xml else response.json())
 
 
 def memory_of(pid: int) -> tuple[int, str]:

@@ -148,6 +148,16 @@ class SqliteStore:
                 (SCHEMA_VERSION,),
             )
             found: str = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0]
+            if found == "2":
+                # Schema 2 lacks only what a polyhierarchy needs (its tables were just created):
+                # what was loaded into it stays.
+                with db:
+                    db.execute(
+                        "ALTER TABLE code_systems "
+                        "ADD COLUMN polyhierarchy INTEGER NOT NULL DEFAULT 0"
+                    )
+                    db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
+                found = SCHEMA_VERSION
             return found
         finally:
             db.close()

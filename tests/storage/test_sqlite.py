@@ -9,6 +9,7 @@ import pytest
 
 from terminology.errors import TerminologyError
 from terminology.storage.sqlite_store import SCHEMA_VERSION, SqliteStore
+from tests.storage.test_store import codes, load
 
 
 def old_store(path: Path, origin: str) -> None:
@@ -37,6 +38,26 @@ def test_an_old_store_with_loaded_content_is_left_alone(tmp_path: Path) -> None:
     with pytest.raises(TerminologyError, match="has schema 0, this server needs"):
         SqliteStore(path)
     assert path.exists()
+
+
+def test_a_schema_2_store_is_migrated_with_what_was_loaded(tmp_path: Path) -> None:
+    """Schema 2 lacked only the polyhierarchy tables and flag: loaded content stays."""
+    path = tmp_path / "store.sqlite"
+    store = SqliteStore(path)
+    key = load(store)
+    del store
+    db = sqlite3.connect(path)
+    db.executescript(
+        "DROP TABLE is_a; DROP TABLE ancestry;"
+        "ALTER TABLE code_systems DROP COLUMN polyhierarchy;"
+        "UPDATE meta SET value = '2' WHERE key = 'schema';"
+    )
+    db.close()
+    reopened = SqliteStore(path)
+    assert reopened.meta("schema") == SCHEMA_VERSION
+    (stored,) = reopened.code_systems()
+    assert (stored.key, stored.polyhierarchy) == (key, False)
+    assert codes(reopened.concepts(key)) == ["A", "B", "B1", "B2", "C", "D"]
 
 
 def test_a_store_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
