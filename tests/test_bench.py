@@ -373,8 +373,10 @@ def test_rows_carry_the_targets_of_issues_8_and_9() -> None:
     table: list[Row] = rows(CONTENT_DIR)
     targets = {row.name: row.target for row in table}
     assert targets["ValueSet/$validate-code POST (3 codings)"] == Target(0.5)
-    validate = [row for row in table if "$validate-code" in row.name]
+    # Issue 8's targets are for JSON; the XML row measures what the format costs beside it.
+    validate = [row for row in table if "$validate-code" in row.name and "XML" not in row.name]
     assert all(row.target is not None for row in validate)
+    assert any("XML" in row.name and "$validate-code" in row.name for row in table)
     assert sum(1 for row in validate if row.rotation) == 3
     assert targets["ICD-10-CM $lookup GET rotating"] == Target(0.7)
     icd = [row for row in table if row.name.startswith("ICD-10-CM") and row.rotation]
