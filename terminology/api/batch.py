@@ -17,9 +17,10 @@ from urllib.parse import urlsplit
 import orjson
 from flask import Blueprint, Response, current_app
 
+from terminology.api import request_id
 from terminology.api.http import FHIR_JSON, body_resource, fhir_json
 from terminology.api.snapshot import ENVIRON_KEY, snapshot
-from terminology.codec.outcome import issue, operation_outcome
+from terminology.codec.outcome import issue, operation_outcome, with_request_id
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 
@@ -72,7 +73,7 @@ def _answer(entry: Any) -> dict[str, Any]:
         headers={"Accept": FHIR_JSON, "Content-Type": FHIR_JSON}
         if payload is not None
         else {"Accept": FHIR_JSON},
-        environ_overrides={ENVIRON_KEY: pinned},
+        environ_overrides={ENVIRON_KEY: pinned, request_id.ENVIRON_KEY: request_id.current()},
     )
     try:
         resource = orjson.loads(response.get_data())
@@ -110,7 +111,9 @@ def _request_of(entry: Any) -> tuple[str, str, str, Mapping[str, Any] | None]:
 
 
 def _failed(status: int, text: str) -> dict[str, Any]:
-    outcome = operation_outcome([issue("error", "invalid", text)])
+    outcome = with_request_id(
+        operation_outcome([issue("error", "invalid", text)]), request_id.current()
+    )
     return {"response": {"status": _status_line(status), "outcome": outcome}}
 
 
