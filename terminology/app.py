@@ -15,8 +15,11 @@ from terminology.api import (
     compression,
     conceptmap,
     cors,
+    health,
     memos,
     metadata,
+    metrics,
+    operability,
     read_search,
     snapshot,
     validate_resource,
@@ -170,9 +173,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         REQUEST_BUDGET=settings.request_budget,
     )
     store = open_store(settings)
-    app.extensions[snapshot.EXTENSION] = snapshot.LiveContent(
-        lambda: build_snapshot(settings, store), store.generation, settings.reload_interval
-    )
+    build = metrics.timed_load(lambda: build_snapshot(settings, store), lambda s: s.generation)
+    live = snapshot.LiveContent(build, store.generation, settings.reload_interval)
+    app.extensions[snapshot.EXTENSION] = live
     app.extensions[memos.EXTENSION] = memos.AppMemos.build(lambda: snapshot.snapshot().generation)
     if settings.response_cache_entries > 0:
         app.extensions["terminology.responses"] = ResponseCache(settings.response_cache_entries)
@@ -206,4 +209,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             blueprint, url_prefix=settings.base_path + R5_SUFFIX, name=f"r5_{blueprint.name}"
         )
     register_error_handlers(app)
+    operability.install(
+        app, access_logging=settings.access_log, readiness=health.readiness(live, store)
+    )
     return app

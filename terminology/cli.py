@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable
@@ -35,6 +34,16 @@ def check_content(content_dir: Path) -> list[str]:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from terminology.serving import metrics_directory
+
+    # Before anything imports prometheus-client: it reads the variable once, on import, and the
+    # workers inherit it.
+    with metrics_directory():
+        return _serve_with_metrics(args)
+
+
+def _serve_with_metrics(args: argparse.Namespace) -> int:
+    from terminology import logs
     from terminology.serving import check_address_free, serve_wsgi
 
     settings = _settings(args)
@@ -67,7 +76,10 @@ def _serve(args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
-        access_log=settings.access_log,
+        # The app writes its own access lines (JSON, with the route and request id), so
+        # granian's are off; TERMINOLOGY_ACCESS_LOG reaches the workers through the environment.
+        access_log=False,
+        log_config=logs.config(logs.log_format()),
     )
     return 0
 
@@ -205,9 +217,12 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from terminology import logs
+
+    try:
+        logs.configure()
+    except ValueError as exc:
+        sys.exit(f"terminology: {exc}")
     parser = argparse.ArgumentParser(prog="terminology", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the FHIR terminology API")

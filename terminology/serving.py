@@ -4,7 +4,14 @@ exactly like the terminology server."""
 from __future__ import annotations
 
 import errno
+import os
+import shutil
 import socket
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from terminology.errors import TerminologyError
 from terminology.messages import msg
@@ -42,10 +49,49 @@ def check_address_free(host: str, port: int) -> None:
             ) from exc
 
 
-def serve_wsgi(target: str, *, host: str, port: int, workers: int, access_log: bool) -> None:
+#: Where prometheus-client keeps each process's metric values in multi-process mode.
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+@contextmanager
+def metrics_directory() -> Iterator[Path]:
+    """Set ``PROMETHEUS_MULTIPROC_DIR`` for the workers about to start, for as long as they serve.
+
+    prometheus-client reads the variable when it is first imported, so this comes before
+    anything imports it. A directory the operator named is emptied of an earlier run's values
+    (they would be added to this run's) and kept; otherwise a fresh one is made and removed at
+    the end."""
+    given = os.environ.get(MULTIPROC_ENV)
+    if given:
+        path = Path(given)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink()
+        yield path
+        return
+    path = Path(tempfile.mkdtemp(prefix="terminology-metrics-"))
+    os.environ[MULTIPROC_ENV] = str(path)
+    try:
+        yield path
+    finally:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def serve_wsgi(
+    target: str,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    access_log: bool,
+    log_config: dict[str, Any] | None = None,
+) -> None:
     """Serve the WSGI app at ``target`` (``module:attribute``) with granian until stopped.
 
-    Raises TerminologyError when the address is taken or cannot be bound."""
+    ``access_log`` is granian's own access log; ``log_config`` (a ``logging.config`` dict) is
+    applied in every worker. Raises TerminologyError when the address is taken or cannot be
+    bound."""
     from granian import Granian
     from granian.constants import Interfaces
 
@@ -57,6 +103,7 @@ def serve_wsgi(target: str, *, host: str, port: int, workers: int, access_log: b
         workers=workers,
         interface=Interfaces.WSGI,
         log_access=access_log,
+        log_dictconfig=log_config,
         websockets=False,
         workers_kill_timeout=SHUTDOWN_GRACE_SECONDS,
     ).serve()

@@ -17,9 +17,10 @@ from urllib.parse import urlsplit
 import orjson
 from flask import Blueprint, Response, current_app
 
+from terminology.api import request_id
 from terminology.api.http import FHIR_JSON, base_path, body_resource, fhir_json, is_r5
 from terminology.api.snapshot import ENVIRON_KEY, snapshot
-from terminology.codec.outcome import issue, operation_outcome
+from terminology.codec.outcome import issue, operation_outcome, with_request_id
 from terminology.codec.r5 import R5
 from terminology.errors import TerminologyError
 from terminology.messages import msg
@@ -75,7 +76,7 @@ def _answer(entry: Any) -> dict[str, Any]:
         headers={"Accept": accept, "Content-Type": FHIR_JSON}
         if payload is not None
         else {"Accept": accept},
-        environ_overrides={ENVIRON_KEY: pinned},
+        environ_overrides={ENVIRON_KEY: pinned, request_id.ENVIRON_KEY: request_id.current()},
     )
     try:
         resource = orjson.loads(response.get_data())
@@ -112,7 +113,9 @@ def _request_of(entry: Any) -> tuple[str, str, str, Mapping[str, Any] | None]:
 
 
 def _failed(status: int, text: str) -> dict[str, Any]:
-    outcome = operation_outcome([issue("error", "invalid", text)])
+    outcome = with_request_id(
+        operation_outcome([issue("error", "invalid", text)]), request_id.current()
+    )
     return {"response": {"status": _status_line(status), "outcome": outcome}}
 
 

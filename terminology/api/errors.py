@@ -7,8 +7,9 @@ import logging
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from terminology.api import request_id
 from terminology.api.http import discard_unread_body, fhir_json, reply_media
-from terminology.codec.outcome import from_error
+from terminology.codec.outcome import from_error, with_request_id
 from terminology.errors import TerminologyError
 from terminology.messages import Whole, msg
 
@@ -25,7 +26,8 @@ _HTTP_ISSUE_CODES = {
 def _render(error: TerminologyError) -> Response:
     discard_unread_body()
     reply_media()  # an error found before the reply format was negotiated is in it too
-    return fhir_json(from_error(error), status=error.status, headers=error.headers)
+    outcome = with_request_id(from_error(error), request_id.current())
+    return fhir_json(outcome, status=error.status, headers=error.headers)
 
 
 def _http_error(exc: HTTPException) -> Response:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from flask import Response, current_app, request
 
+from terminology.api import metrics
 from terminology.api.http import body, services
 
 #: Requests with bodies larger than this (inline resources, say) are answered afresh.
@@ -74,6 +75,7 @@ def cached(compute: Callable[[], Response]) -> Response:
     if key is None or cache is None:
         return compute()
     hit = cache.get(key)
+    metrics.cache_lookup(hit is not None)
     if hit is not None:
         return Response(hit.body, status=200, content_type=hit.content_type)
     response = compute()

@@ -10,11 +10,12 @@ from flask import Blueprint, Response, request
 from werkzeug.exceptions import MethodNotAllowed
 
 from terminology import budget
+from terminology.api import request_id
 from terminology.api.http import fhir_json, parameters, services, stored_instance
 from terminology.api.response_cache import cached
 from terminology.codec import inputs, outputs
 from terminology.codec.batch_inputs import BatchEntry, batch_entries
-from terminology.codec.outcome import batch_entry_outcome
+from terminology.codec.outcome import batch_entry_outcome, with_request_id
 from terminology.errors import TerminologyError
 from terminology.operations.context import Services
 from terminology.operations.expand import expand
@@ -64,7 +65,7 @@ def answer_validation_batch(*, value_set_batch: bool) -> Response:
         except TerminologyError as error:
             if budget.exhausted():
                 raise
-            answers.append(batch_entry_outcome(error))
+            answers.append(with_request_id(batch_entry_outcome(error), request_id.current()))
     return fhir_json(outputs.batch_validation_parameters(answers))
 
 

@@ -3,6 +3,7 @@ are read like JSON ones, errors come in the format asked for, and hostile XML fe
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -29,12 +30,17 @@ INDICATIONS = "https://chest-imaging-terminology.org/fhir/ValueSet/chest-imaging
 
 def comparable(value: Any) -> Any:
     """``value`` without what differs between two identical requests (an expansion's identifier
-    and timestamp, a Bundle's id and time) and with what XML cannot carry (empty arrays)."""
+    and timestamp, a Bundle's id and time, the request id an error quotes in its diagnostics)
+    and with what XML cannot carry (empty arrays)."""
     if isinstance(value, list):
         return [comparable(v) for v in value]
     if not isinstance(value, dict):
         return value
     out = {k: comparable(v) for k, v in value.items()}
+    if isinstance(out.get("diagnostics"), str):
+        out["diagnostics"] = re.sub(r"(; )?request-id: \S+", "", out["diagnostics"])
+        if not out["diagnostics"]:
+            del out["diagnostics"]
     if "contains" in out or "total" in out or "timestamp" in out:
         out.pop("identifier", None)
         out.pop("timestamp", None)

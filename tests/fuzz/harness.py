@@ -11,7 +11,8 @@ Invariants, for every reply:
 - within the size bound: 1 MiB (a search page of every CodeSystem with ``_count=1000`` and no
   summary is about 0.4 MiB) plus twice the request, since an answer may echo what it was sent;
 - the same question asked twice gets the same answer (status and body), the expansion's
-  ``identifier`` and ``timestamp`` aside: they are new for each expansion by design.
+  ``identifier`` and ``timestamp`` aside: they are new for each expansion by design, as is
+  the request id an error's diagnostics quote.
 
 Violations are collected, not raised: a campaign reports every distinct failure class with the
 smallest request that showed it instead of stopping at the first. A 5xx is classified by the
@@ -368,6 +369,21 @@ def normalise(document: Any) -> Any:
     return document
 
 
+#: The request id the server generates for each request and quotes in an error's diagnostics
+#: (in JSON and in XML alike).
+_REQUEST_ID = re.compile(rb"request-id: [0-9a-f]{32}")
+
+
+def _without_request_id(reply: Reply) -> Reply:
+    return Reply(
+        reply.status,
+        reply.content_type,
+        _REQUEST_ID.sub(b"request-id: -", reply.body),
+        reply.elapsed,
+        reply.error,
+    )
+
+
 class Campaign:
     def __init__(self, server: FuzzServer, collector: Collector) -> None:
         self.server = server
@@ -507,6 +523,7 @@ class Campaign:
             detail = f"HTTP {first.status} then {second.status}"
             self.collector.record("different answers", request.op, request, detail)
             return
+        first, second = _without_request_id(first), _without_request_id(second)
         try:
             a, b = normalise(first.json()), normalise(second.json())
         except ValueError:
