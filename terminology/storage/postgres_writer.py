@@ -73,8 +73,7 @@ class PostgresWriter:
         self, resource_type: str, resource_id: str | None, url: str | None
     ) -> list[StoredResource]:
         rows = self._rows(
-            "SELECT origin, body FROM resources WHERE resource_type = %s AND "
-            "(id = %s OR url = %s)",
+            "SELECT origin, body FROM resources WHERE resource_type = %s AND (id = %s OR url = %s)",
             (resource_type, resource_id, url),
         )
         return [StoredResource(resource_type, json.loads(body), origin) for origin, body in rows]
