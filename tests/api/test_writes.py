@@ -508,3 +508,32 @@ def test_a_server_killed_mid_write_keeps_every_committed_write_whole(
                     assert r.status_code == 404
     finally:
         stop_server(revived)
+
+
+def test_a_read_token_closes_reads_but_metadata(tmp_path: Path, replicas) -> None:
+    store = replicas[0].log_path.parent / "store.sqlite"
+    reader = "read-only-token-9c8b7a6d"
+    env = {"TERMINOLOGY_WRITE_TOKEN": TOKEN, "TERMINOLOGY_READ_TOKEN": reader}
+    closed = start_server(tmp_path, "--store", str(store), env=env)
+    try:
+        path = f"/ValueSet/{BUILTIN_VS}"
+        r = closed.get(path)
+        assert r.status_code == 401
+        assert r.headers["WWW-Authenticate"] == 'Bearer realm="terminology"'
+        etag = closed.get(path, headers={"Authorization": f"Bearer {reader}"}).headers["ETag"]
+        # No 304 (nor anything else) without the token.
+        assert closed.get(path, headers={"If-None-Match": etag}).status_code == 401
+        assert closed.get(path, headers={"Authorization": f"Bearer {WRONG}"}).status_code == 401
+        assert closed.get(path, headers=AUTH).status_code == 200
+        assert closed.get("/metadata").status_code == 200
+        body = value_set("by-reader", "http://example.org/vs/by-reader")
+        headers = {**JSON, "Authorization": f"Bearer {reader}"}
+        r = requests.put(f"{closed.base}/ValueSet/by-reader", json=body, headers=headers)
+        assert r.status_code == 401
+        r = requests.post(f"{closed.base}/ValueSet", json=body, headers=headers, timeout=10)
+        assert r.status_code == 401
+        assert put(closed, "/ValueSet/by-reader", body).status_code == 201
+        for token in (TOKEN, reader, WRONG):
+            assert token not in closed.log()
+    finally:
+        stop_server(closed)
