@@ -11,6 +11,8 @@ from pathlib import Path
 from terminology.budget import DEFAULT_STEPS
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+#: Shortest bearer token accepted: a guessable one would make the write lock decorative.
+MIN_TOKEN_LENGTH = 16
 
 
 def _first_existing(*candidates: Path) -> Path:
@@ -174,6 +176,14 @@ class Settings:
             if not tokens:
                 raise ValueError(
                     f"TERMINOLOGY_WRITE_TOKENS_FILE={self.write_tokens_file} holds no token"
+                )
+        for token in [*tokens, *([self.read_token] if self.read_token else [])]:
+            if len(token) < MIN_TOKEN_LENGTH or any(c.isspace() for c in token):
+                # Never the token itself: start-up messages end up in logs.
+                raise ValueError(
+                    f"a configured token has {len(token)} characters or contains spaces; "
+                    f"tokens need at least {MIN_TOKEN_LENGTH} characters and no spaces "
+                    "(python3 -c 'import secrets; print(secrets.token_urlsafe(32))' makes one)"
                 )
         return tokens
 

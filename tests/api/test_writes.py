@@ -537,3 +537,38 @@ def test_a_read_token_closes_reads_but_metadata(tmp_path: Path, replicas) -> Non
             assert token not in closed.log()
     finally:
         stop_server(closed)
+
+
+def test_every_worker_of_the_writing_replica_serves_the_write_at_once(
+    tmp_path: Path, replicas
+) -> None:
+    """Two workers and a reload interval of a minute: only the write signal can make the
+    worker that did not take the write serve it on the next request."""
+    store = replicas[0].log_path.parent / "store.sqlite"
+    env = {"TERMINOLOGY_WRITE_TOKEN": TOKEN, "TERMINOLOGY_RELOAD_INTERVAL": "60"}
+    server = start_server(tmp_path, "--store", str(store), "--workers", "2", env=env)
+    try:
+        for n in range(5):
+            body = {
+                **value_set("two-workers", "http://example.org/vs/two-workers"),
+                "title": str(n),
+            }
+            assert put(server, "/ValueSet/two-workers", body).status_code in (200, 201)
+            # New connections, spread over both workers.
+            for _ in range(8):
+                r = requests.get(
+                    f"{server.base}/ValueSet/two-workers",
+                    headers={"Connection": "close"},
+                    timeout=10,
+                )
+                assert r.json()["title"] == str(n)
+    finally:
+        stop_server(server)
+
+
+@pytest.mark.parametrize("token", ["short", "has a space in the middle"])
+def test_a_weak_token_stops_the_server_from_starting(tmp_path: Path, token: str) -> None:
+    with pytest.raises(RuntimeError) as failed:
+        start_server(tmp_path, env={"TERMINOLOGY_WRITE_TOKEN": token})
+    assert "at least 16 characters" in str(failed.value)
+    assert token not in str(failed.value)
