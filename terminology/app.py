@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,7 @@ from flask import Flask, Response
 
 from terminology import __version__
 from terminology.api import (
+    auth,
     batch,
     caching,
     codesystem,
@@ -26,6 +28,7 @@ from terminology.api import (
     snapshot,
     validate_resource,
     valueset,
+    writes,
 )
 from terminology.api.errors import register_error_handlers
 from terminology.api.http import check_request
@@ -40,7 +43,7 @@ from terminology.codec.capabilities import (
     versions_parameters,
 )
 from terminology.codec.r5 import R4, R5
-from terminology.config import Settings, default_conformance_dir
+from terminology.config import Settings, data_home, default_conformance_dir
 from terminology.loaders.ncci import read_tables, stored_tables
 from terminology.loaders.seed import seed_builtin
 from terminology.operations.context import Services
@@ -133,6 +136,8 @@ def build_snapshot(settings: Settings, store: ContentStore) -> Snapshot:
                 cors=cors.CorsPolicy.parse(
                     settings.cors_origins, settings.cors_credentials, settings.cors_max_age
                 ).enabled,
+                writes=bool(settings.write_token or settings.write_tokens_file),
+                reads_open=not settings.read_token,
             ),
             "terminology": terminology_capabilities(_system_entries(services), __version__),
             "versions": versions_parameters(R4),
@@ -195,11 +200,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     build = metrics.timed_load(lambda: build_snapshot(settings, store), lambda s: s.generation)
     live = snapshot.LiveContent(build, store.generation, settings.reload_interval)
     app.extensions[snapshot.EXTENSION] = live
+    app.extensions[writes.STORE] = store
     app.extensions[memos.EXTENSION] = memos.AppMemos.build(lambda: snapshot.snapshot().generation)
     if settings.response_cache_entries > 0:
         app.extensions["terminology.responses"] = ResponseCache(settings.response_cache_entries)
     app.before_request(snapshot.pin_snapshot)
     app.before_request(check_request)
+    # Before the caching hooks, so a closed server answers no 304 to a request without a token.
+    if auth.register(app, settings.write_tokens(), settings.read_token).writes_enabled:
+        app.extensions[snapshot.EXTENSION].watch = write_signal(settings, store)
     # Flask runs after_request hooks last registered first: the caching headers (which may
     # turn an answer into a 304) come first, then gzip, then CORS, which every reply gets.
     cors_policy = cors.CorsPolicy.parse(
@@ -227,8 +236,24 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.register_blueprint(
             blueprint, url_prefix=settings.base_path + R5_SUFFIX, name=f"r5_{blueprint.name}"
         )
+    if auth.tokens_of(app).writes_enabled:
+        writes.register(app, settings.base_path)
     register_error_handlers(app)
     operability.install(
         app, access_logging=settings.access_log, readiness=health.readiness(live, store)
     )
     return app
+
+
+def write_signal(settings: Settings, store: ContentStore) -> Path:
+    """The file the workers of servers on ``store`` touch after a REST write, so the others
+    check the store at their next request (``LiveContent.watch``): beside a SQLite store, and
+    for PostgreSQL in the data directory, named by the database and schema (never the
+    password)."""
+    if settings.database_url is None:
+        return settings.store_path.with_name(settings.store_path.name + ".written")
+    name = f"{store.location}#{settings.database_schema or 'public'}"
+    digest = hashlib.sha256(name.encode()).hexdigest()[:16]
+    folder = data_home()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"postgres-{digest}.written"

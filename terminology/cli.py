@@ -47,6 +47,10 @@ def _serve_with_metrics(args: argparse.Namespace) -> int:
     from terminology.serving import check_address_free, serve_wsgi
 
     settings = _settings(args)
+    try:
+        write_tokens = settings.write_tokens()
+    except ValueError as exc:
+        sys.exit(f"terminology: {exc}")
     # Checked first so a second server on a busy port fails at once; serve_wsgi checks again.
     check_address_free(settings.host, settings.port)
     problems = check_content(settings.content_dir)
@@ -71,6 +75,14 @@ def _serve_with_metrics(args: argparse.Namespace) -> int:
         f"{settings.base_path} with {settings.workers} workers",
         flush=True,
     )
+    # How many tokens, never which.
+    writes = (
+        f"enabled, {len(write_tokens)} write token(s)"
+        if write_tokens
+        else "disabled (no write token configured)"
+    )
+    reads = "need a token" if settings.read_token else "open"
+    print(f"REST writes: {writes}; reads: {reads}", flush=True)
     serve_wsgi(
         "terminology.wsgi:app",
         host=settings.host,

@@ -11,6 +11,8 @@ from pathlib import Path
 from terminology.budget import DEFAULT_STEPS
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+#: Shortest bearer token accepted: a guessable one would make the write lock decorative.
+MIN_TOKEN_LENGTH = 16
 
 
 def _first_existing(*candidates: Path) -> Path:
@@ -93,6 +95,15 @@ class Settings:
     cors_credentials: bool = False
     #: Seconds a browser may keep a preflight's answer (browsers cap it: Chrome at 2 hours).
     cors_max_age: int = 7200
+    #: The bearer token REST writes (create, update, delete) need; with neither this nor
+    #: ``write_tokens_file`` writes are disabled (405), as the server always was.
+    write_token: str | None = field(default=None, repr=False)
+    #: A file of write tokens, one a line (blank lines and ``#`` comments ignored), read at
+    #: start-up: several people or systems, each with a token of its own that can be revoked.
+    write_tokens_file: Path | None = None
+    #: A bearer token every request needs, except ``metadata`` and CORS preflights (a write
+    #: token also reads); None leaves reads open.
+    read_token: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.cors_credentials and "*" in {o.strip() for o in self.cors_origins.split(",")}:
@@ -127,6 +138,9 @@ class Settings:
             "gzip_level": int,
             "cors_origins": str,
             "cors_max_age": int,
+            "write_token": str,
+            "write_tokens_file": Path,
+            "read_token": str,
         }
         for name, kind in readers.items():
             raw = env.get(f"TERMINOLOGY_{name.upper()}")
@@ -140,10 +154,38 @@ class Settings:
             if raw:
                 values[flag] = raw in {"1", "true", "yes", "on"}
         values.update({k: v for k, v in overrides.items() if v is not None})
-        for name in ("content_dir", "store"):
+        for name in ("content_dir", "store", "write_tokens_file"):
             if name in values:
                 values[name] = Path(str(values[name])).expanduser().resolve()
         return cls(**values)  # type: ignore[arg-type]
+
+    def write_tokens(self) -> list[str]:
+        """Every token that may write: ``write_token`` and the lines of ``write_tokens_file``."""
+        tokens = [self.write_token.strip()] if self.write_token and self.write_token.strip() else []
+        if self.write_tokens_file is not None:
+            try:
+                text = self.write_tokens_file.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ValueError(
+                    f"TERMINOLOGY_WRITE_TOKENS_FILE={self.write_tokens_file}: {exc.strerror}"
+                ) from exc
+            for line in text.splitlines():
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    tokens.append(line)
+            if not tokens:
+                raise ValueError(
+                    f"TERMINOLOGY_WRITE_TOKENS_FILE={self.write_tokens_file} holds no token"
+                )
+        for token in [*tokens, *([self.read_token] if self.read_token else [])]:
+            if len(token) < MIN_TOKEN_LENGTH or any(c.isspace() for c in token):
+                # Never the token itself: start-up messages end up in logs.
+                raise ValueError(
+                    f"a configured token has {len(token)} characters or contains spaces; "
+                    f"tokens need at least {MIN_TOKEN_LENGTH} characters and no spaces "
+                    "(python3 -c 'import secrets; print(secrets.token_urlsafe(32))' makes one)"
+                )
+        return tokens
 
     @property
     def store_path(self) -> Path:

@@ -100,10 +100,22 @@ def _resource_hash(resource: Mapping[str, Any]) -> tuple[bytes, float | None]:
     memo = _caching().resource_hashes
     found = memo.get(resource)
     if found is None:
-        encoded = orjson.dumps(resource, option=orjson.OPT_SORT_KEYS)
-        found = (hashlib.blake2b(encoded, digest_size=12).digest(), _last_updated(resource))
+        found = (content_hash(resource), _last_updated(resource))
         memo.put(resource, found)
     return found
+
+
+def read_etag(hashed: bytes, media: str, query: str = "") -> str:
+    """The ETag of a read of a resource whose content hashes to ``hashed``, in the reply
+    variant ``media`` (``<media type>;<FHIR version>``) and query string."""
+    return f'W/"r{_digest(hashed.hex(), media, query)}"'
+
+
+def content_hash(resource: Mapping[str, Any]) -> bytes:
+    """The hash of a resource's content that its read ETags are made from (not memoised)."""
+    return hashlib.blake2b(
+        orjson.dumps(resource, option=orjson.OPT_SORT_KEYS), digest_size=12
+    ).digest()
 
 
 def _last_updated(resource: Mapping[str, Any]) -> float | None:
@@ -122,7 +134,7 @@ def _validators(req: Request, snap: Snapshot) -> tuple[str, float, str] | None:
     there is no stored resource to read."""
     environ = req.environ
     # The FHIR version is part of the variant: /fhir answers R5 when Accept says so.
-    media = f'{environ.get("terminology.media", "")};{environ.get(FHIR_VERSION_KEY, "4.0")}'
+    media = f"{environ.get('terminology.media', '')};{environ.get(FHIR_VERSION_KEY, '4.0')}"
     query = environ.get("QUERY_STRING", "")
     caching = _caching()
     if req.endpoint in _READ_ENDPOINTS:
@@ -130,8 +142,8 @@ def _validators(req: Request, snap: Snapshot) -> tuple[str, float, str] | None:
         resource = snap.services.repository(args["rtype"]).read(args["rid"])
         if resource is None:
             return None
-        content_hash, updated = _resource_hash(resource)
-        etag = f'W/"r{_digest(content_hash.hex(), media, query)}"'
+        hashed, updated = _resource_hash(resource)
+        etag = read_etag(hashed, media, query)
         if updated is not None:
             return etag, updated, http_date(updated)
     else:

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from terminology.api import request_id
+from terminology.api.auth import tokens
 from terminology.api.http import discard_unread_body, fhir_json, reply_media
 from terminology.codec.outcome import from_error, with_request_id
 from terminology.errors import TerminologyError
 from terminology.messages import Whole, msg
 
 log = logging.getLogger("terminology")
+
+#: The paths of creates, updates and deletes: ``[type]`` and ``[type]/[id]``.
+_WRITE_PATH = re.compile(r"/(CodeSystem|ValueSet|ConceptMap)(/[A-Za-z0-9\-.]{1,64})?$")
 
 _HTTP_ISSUE_CODES = {
     404: "not-found",
@@ -39,6 +44,9 @@ def _http_error(exc: HTTPException) -> Response:
     elif isinstance(exc, MethodNotAllowed):
         allowed = ", ".join(sorted(exc.valid_methods or ()))
         text = msg("METHOD_NOT_ALLOWED", method=request.method, path=path, allowed=allowed)
+        if _WRITE_PATH.search(path) and not tokens().writes_enabled:
+            # A create, update or delete, which this server has not enabled.
+            text = msg("WRITES_DISABLED", method=request.method, path=path, allowed=allowed)
         headers["Allow"] = allowed
     elif status == 413:
         text = msg("BODY_TOO_LARGE", limit=request.max_content_length)

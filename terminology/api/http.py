@@ -54,6 +54,8 @@ ANY_FORMAT = "*"
 XML_REPLIES = frozenset({FHIR_XML, "application/xml", "text/xml"})
 _ANY = {"*/*", "application/*"}
 _DRAIN_LIMIT = 64 * 1024 * 1024
+#: Methods whose body is read: operations and creates (POST), updates (PUT).
+_BODY_METHODS = frozenset({"POST", "PUT"})
 #: The environ key saying a request is answered as FHIR R5; absent, it is R4. The one place
 #: the version of a request is kept: the codec converts what it answers by it (``codec/r5.py``)
 #: and nothing behind the edge reads it.
@@ -212,7 +214,7 @@ def check_request() -> None:
         environ[FHIR_VERSION_KEY] = R5
     elif version == R5:
         environ[FHIR_VERSION_KEY] = R5
-    if environ["REQUEST_METHOD"] != "POST":
+    if environ["REQUEST_METHOD"] not in _BODY_METHODS:
         return
     length = req.content_length
     content_type = environ.get("CONTENT_TYPE")
@@ -268,7 +270,7 @@ def discard_unread_body() -> None:
 def body() -> bytes | None:
     """The request body (read once; later calls get the same bytes)."""
     environ = request.environ
-    if environ["REQUEST_METHOD"] != "POST":
+    if environ["REQUEST_METHOD"] not in _BODY_METHODS:
         return None
     if "terminology.body" in environ:
         read: bytes | None = environ["terminology.body"]

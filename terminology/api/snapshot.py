@@ -11,10 +11,12 @@ and every memo and cached answer keys on the generation of the snapshot that mad
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import current_app, has_request_context, request
@@ -59,27 +61,72 @@ class LiveContent:
         self._store_generation = store_generation
         self._interval = interval
         self._lock = threading.Lock()
+        #: A file another worker of this replica touches after each REST write it commits
+        #: (``written``): seeing it change, this worker checks the store at once rather than
+        #: at the next interval. One ``stat`` a request; None when this server takes no writes.
+        self.watch: Path | None = None
+        self._watched: int | None = None
         self.current = build()
         self._next_check = time.monotonic() + interval
 
+    def _nudged(self) -> bool:
+        if self.watch is None:
+            return False
+        try:
+            stamp = os.stat(self.watch).st_mtime_ns
+        except OSError:
+            return False
+        if stamp == self._watched:
+            return False
+        self._watched = stamp
+        return True
+
+    def written(self) -> None:
+        """After this worker committed a write: serve it from the next request on (rebuilt
+        here, waiting for a rebuild under way), and tell the replica's other workers."""
+        with self._lock:
+            self._next_check = time.monotonic() + self._interval
+            try:
+                self._rebuild()
+            except Exception:
+                log.exception("could not load the store's newer content; still serving the old")
+        if self.watch is not None:
+            try:
+                self.watch.touch()
+                # Two writes within the file system's clock tick would leave the same time;
+                # move it on by at least a nanosecond so every write changes it.
+                before = self.watch.stat().st_mtime_ns
+                stamp = max(time.time_ns(), before + 1)
+                os.utime(self.watch, ns=(stamp, stamp))
+            except OSError:
+                log.warning(
+                    "could not touch %s; other workers see the write within the reload interval",
+                    self.watch,
+                )
+
+    def _rebuild(self) -> None:
+        if self._store_generation() != self.current.generation:
+            started = time.perf_counter()
+            self.current = self._build()
+            log.info(
+                "now serving content generation %d (loaded in %.2f s)",
+                self.current.generation,
+                time.perf_counter() - started,
+            )
+
     def refresh(self) -> Snapshot:
         """The snapshot to serve now: the newest one, rebuilt first when the store's
-        generation moved on (checked at most once per ``interval``; never when it is 0)."""
-        if self._interval <= 0 or time.monotonic() < self._next_check:
+        generation moved on (checked at most once per ``interval``, never when it is 0, and at
+        once when another worker of this replica wrote)."""
+        nudged = self._nudged()
+        if not nudged and (self._interval <= 0 or time.monotonic() < self._next_check):
             return self.current
         # One thread rebuilds; the others go on serving the current snapshot meanwhile.
-        if not self._lock.acquire(blocking=False):
+        if not self._lock.acquire(blocking=nudged):
             return self.current
         try:
             self._next_check = time.monotonic() + self._interval
-            if self._store_generation() != self.current.generation:
-                started = time.perf_counter()
-                self.current = self._build()
-                log.info(
-                    "now serving content generation %d (loaded in %.2f s)",
-                    self.current.generation,
-                    time.perf_counter() - started,
-                )
+            self._rebuild()
         except Exception:
             # A store that cannot be read now (a restarting database) leaves the current
             # content serving; the next check tries again.

@@ -103,10 +103,69 @@ def _validate_only(rtype: str, profile: str | None) -> dict[str, Any]:
     return out
 
 
+#: The interactions a server with writes enabled adds to each of its resource types.
+WRITE_INTERACTIONS = ("create", "update", "delete")
+
+
+def _security(cors: bool, writes: bool, reads_open: bool) -> dict[str, Any]:
+    """``rest.security``. No ``service`` coding: restful-security-service has OAuth and
+    SMART-on-FHIR, which would send clients looking for an authorization server; these are
+    static bearer tokens the operator hands out, so ``description`` says how to use them."""
+    if not writes and reads_open:
+        text = "No authentication; read-only content."
+    else:
+        reads = (
+            "Reads are open"
+            if reads_open
+            else "Every request but GET [base]/metadata needs a read or write token"
+        )
+        text = (
+            "Bearer tokens configured by the operator: send 'Authorization: Bearer <token>'. "
+            f"{reads}; "
+            + (
+                "create, update (also conditional, by url and version) and delete of "
+                "CodeSystem, ValueSet and ConceptMap need a write token. Built-in and loaded "
+                "content is read-only (403). If-Match takes a read's ETag."
+                if writes
+                else "the content is read-only."
+            )
+        )
+    return {"cors": cors, "description": text}
+
+
 def capability_statement(
-    base_url: str, software_version: str, *, cors: bool = True
+    base_url: str,
+    software_version: str,
+    *,
+    cors: bool = True,
+    writes: bool = False,
+    reads_open: bool = True,
 ) -> dict[str, Any]:
-    """``cors``: whether browser apps may call the server (CORS headers are sent)."""
+    """``cors``: whether browser apps may call the server (CORS headers are sent); ``writes``:
+    whether REST writes are enabled (a write token is configured); ``reads_open``: whether
+    reads need no token."""
+    statement = _capability_statement(base_url, software_version, cors)
+    rest = statement["rest"][0]
+    rest["security"] = _security(cors, writes, reads_open)
+    if writes:
+        for resource in rest["resource"]:
+            if resource["type"] in ("CodeSystem", "ValueSet", "ConceptMap"):
+                resource["interaction"] = [
+                    *resource.get("interaction", []),
+                    *({"code": code} for code in WRITE_INTERACTIONS),
+                ]
+                resource.update(
+                    versioning="versioned",
+                    readHistory=False,
+                    updateCreate=True,
+                    conditionalCreate=True,
+                    conditionalUpdate=True,
+                    conditionalDelete="not-supported",
+                )
+    return statement
+
+
+def _capability_statement(base_url: str, software_version: str, cors: bool) -> dict[str, Any]:
     return {
         "resourceType": "CapabilityStatement",
         "id": "terminology-server",

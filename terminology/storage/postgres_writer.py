@@ -14,6 +14,7 @@ from terminology.storage.records import (
     RETIRED_GRACE_SECONDS,
     ConceptRecord,
     Progress,
+    StoredResource,
     number_subtrees,
     stored_header,
 )
@@ -67,6 +68,31 @@ class PostgresWriter:
             (body["resourceType"], body["id"], body["url"], body.get("version")),
         )
         return {origin for (origin,) in rows}
+
+    def resources_like(
+        self, resource_type: str, resource_id: str | None, url: str | None
+    ) -> list[StoredResource]:
+        rows = self._rows(
+            "SELECT origin, body FROM resources WHERE resource_type = %s AND (id = %s OR url = %s)",
+            (resource_type, resource_id, url),
+        )
+        return [StoredResource(resource_type, json.loads(body), origin) for origin, body in rows]
+
+    def delete_resource(self, resource_type: str, resource_id: str) -> bool:
+        found = self._rows(
+            "SELECT 1 FROM resources WHERE resource_type = %s AND id = %s",
+            (resource_type, resource_id),
+        )
+        if not found:
+            return False
+        if resource_type == "CodeSystem":
+            self._drop_concepts(resource_id)
+        self._conn.execute(
+            "DELETE FROM resources WHERE resource_type = %s AND id = %s",
+            (resource_type, resource_id),
+        )
+        self.changed = True
+        return True
 
     def put_resource(self, body: Mapping[str, Any], origin: str) -> None:
         """Store a resource, replacing one with its id or with its url and version."""

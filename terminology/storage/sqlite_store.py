@@ -352,6 +352,31 @@ class StoreWriter:
         ).fetchall()
         return {origin for (origin,) in rows}
 
+    def resources_like(
+        self, resource_type: str, resource_id: str | None, url: str | None
+    ) -> list[StoredResource]:
+        rows = self._db.execute(
+            "SELECT origin, body FROM resources WHERE resource_type = ? AND (id = ? OR url = ?)",
+            (resource_type, resource_id, url),
+        ).fetchall()
+        return [StoredResource(resource_type, json.loads(body), origin) for origin, body in rows]
+
+    def delete_resource(self, resource_type: str, resource_id: str) -> bool:
+        found = self._db.execute(
+            "SELECT 1 FROM resources WHERE resource_type = ? AND id = ?",
+            (resource_type, resource_id),
+        ).fetchone()
+        if found is None:
+            return False
+        if resource_type == "CodeSystem":
+            self._drop_concepts(resource_id)
+        self._db.execute(
+            "DELETE FROM resources WHERE resource_type = ? AND id = ?",
+            (resource_type, resource_id),
+        )
+        self.changed = True
+        return True
+
     def put_resource(self, body: Mapping[str, Any], origin: str) -> None:
         """Store a resource, replacing one with its id or with its url and version."""
         rtype, rid = body["resourceType"], body["id"]

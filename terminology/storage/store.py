@@ -51,6 +51,19 @@ class ContentWriter(Protocol):
         """Origins of the stored resources ``body`` would replace (same id or url|version)."""
         ...
 
+    def resources_like(
+        self, resource_type: str, resource_id: str | None, url: str | None
+    ) -> list[StoredResource]:
+        """The stored resources of ``resource_type`` with id ``resource_id`` or with url
+        ``url`` (any version), as this transaction sees them: what a REST write checks before
+        it replaces anything."""
+        ...
+
+    def delete_resource(self, resource_type: str, resource_id: str) -> bool:
+        """Remove one resource (and a code system's stored concepts, after the grace period of
+        ``purge_retired``); False when there was none."""
+        ...
+
     def purge_retired(self, older_than: float) -> None:
         """Delete the concepts of versions replaced more than ``older_than`` seconds ago (until
         then a request that started on the previous content still reads them by key)."""

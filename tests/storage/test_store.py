@@ -283,3 +283,35 @@ def test_a_polyhierarchy_with_a_cycle_or_a_missing_parent_is_refused(
     with pytest.raises(TerminologyError, match="parent Q is not listed"):
         load(store, POLY_HEADER, missing)
     assert [cs for cs in store.code_systems() if cs.url == POLY_HEADER["url"]] == []
+
+
+def test_a_writer_finds_resources_by_id_or_url_and_deletes_one(store: ContentStore) -> None:
+    """What a REST write reads and does in its transaction (api/writes.py)."""
+    first = {"resourceType": "ValueSet", "id": "a", "url": "http://x/vs", "version": "1"}
+    second = {"resourceType": "ValueSet", "id": "b", "url": "http://x/vs", "version": "2"}
+    other = {"resourceType": "ValueSet", "id": "c", "url": "http://x/other"}
+    with store.writer() as writer:
+        for body in (first, second, other):
+            writer.put_resource(body, "rest")
+    generation = store.generation()
+    with store.writer() as writer:
+        found = writer.resources_like("ValueSet", "c", "http://x/vs")
+        assert sorted(r.body["id"] for r in found) == ["a", "b", "c"]
+        assert {r.origin for r in found} == {"rest"}
+        assert writer.resources_like("CodeSystem", "a", "http://x/vs") == []
+        assert writer.delete_resource("ValueSet", "b") is True
+        assert writer.delete_resource("ValueSet", "nothing") is False
+    assert store.generation() == generation + 1
+    assert sorted(r.body["id"] for r in store.resources() if r.origin == "rest") == ["a", "c"]
+    with store.writer() as writer:
+        assert writer.delete_resource("ValueSet", "nothing") is False
+    assert store.generation() == generation + 1
+
+
+def test_deleting_a_code_system_resource_retires_its_concepts(store: ContentStore) -> None:
+    load(store)
+    resource_id = store.code_systems()[0].resource_id
+    with store.writer() as writer:
+        assert writer.delete_resource("CodeSystem", resource_id) is True
+    assert store.code_systems() == []
+    assert not [r for r in store.resources() if r.body["id"] == resource_id]
