@@ -53,6 +53,10 @@ class Billing:
 class Crosswalk:
     def __init__(self, services: Services) -> None:
         self._services = services
+        #: The last Bundle's index of entries, and its orders.
+        self._orders_of: tuple[Mapping[str, Mapping[str, Any]], list[Mapping[str, Any]]] | None = (
+            None
+        )
 
     def billing(self, coding: Coding, on: date | None) -> tuple[Billing, ...]:
         """The CPT codes that bill ``coding`` (an order's LOINC, SNOMED CT or RadLex code):
@@ -126,9 +130,16 @@ class Crosswalk:
         patient = _reference(subject.resource.get("patient"))
         return [
             r
-            for r in _unique(subject.reachable.values())
-            if _is_order(r) and (patient is None or _reference(r.get("subject")) in (None, patient))
+            for r in self._bundle_orders(subject.reachable)
+            if patient is None or _reference(r.get("subject")) in (None, patient)
         ]
+
+    def _bundle_orders(self, reachable: Mapping[str, Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """The ServiceRequests among a Bundle's entries, found once per Bundle (every claim of a
+        Bundle of claims asks, for each of its lines)."""
+        if self._orders_of is None or self._orders_of[0] is not reachable:
+            self._orders_of = (reachable, [r for r in _unique(reachable.values()) if _is_order(r)])
+        return self._orders_of[1]
 
     def line_findings(
         self,
