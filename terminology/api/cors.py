@@ -41,7 +41,11 @@ ALLOW_HEADERS = ", ".join(
     )
 )
 #: Reply headers a page may read beyond the safelisted ones.
-EXPOSE_HEADERS = "ETag, Location, Content-Location, Last-Modified, Content-Encoding, X-Request-Id"
+#: WWW-Authenticate too: a page must be able to read why a write (or a closed read) was refused.
+EXPOSE_HEADERS = (
+    "ETag, Location, Content-Location, Last-Modified, Content-Encoding, X-Request-Id, "
+    "WWW-Authenticate"
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ def test_any_origin_may_read_by_default(server: RunningServer) -> None:
     assert "Access-Control-Allow-Credentials" not in r.headers
     exposed = {h.strip() for h in r.headers["Access-Control-Expose-Headers"].split(",")}
     assert {"ETag", "Location", "Content-Location", "Last-Modified"} <= exposed
+    assert {"X-Request-Id", "WWW-Authenticate"} <= exposed
     assert "Origin" not in r.headers["Vary"]  # the same reply for every origin
 
 
