@@ -18,7 +18,8 @@ from flask import Response, current_app, request
 
 from terminology import budget
 from terminology.api.snapshot import snapshot
-from terminology.codec.fhir_xml import XML_MEDIA_TYPES, parse_xml, to_xml
+from terminology.codec.fhir_xml import XML_MEDIA_TYPES, to_xml
+from terminology.codec.fhir_xml_read import parse_xml
 from terminology.codec.parameters import (
     FORM_MEDIA_TYPE,
     JSON_MEDIA_TYPES,

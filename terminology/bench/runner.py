@@ -30,7 +30,7 @@ from terminology.bench.rotation import check_answer, spread
 from terminology.bench.rows import Row, Target, rows
 from terminology.bench.verdict import verdict
 from terminology.bench.wrk import BenchError, Load, find_wrk, run_wrk
-from terminology.codec.fhir_xml import parse_xml
+from terminology.codec.fhir_xml_read import parse_xml
 from terminology.config import Settings
 
 #: Questions of a rotating row whose answers are checked before its load runs.

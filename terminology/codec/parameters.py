@@ -12,7 +12,8 @@ from urllib.parse import parse_qsl, unquote_plus
 
 import orjson
 
-from terminology.codec.fhir_xml import XML_MEDIA_TYPES, parse_xml
+from terminology.codec.fhir_xml import XML_MEDIA_TYPES
+from terminology.codec.fhir_xml_read import parse_xml
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 

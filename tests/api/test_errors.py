@@ -9,7 +9,7 @@ import requests
 
 from terminology.api.http import FHIR_JSON
 from terminology.app import create_app
-from terminology.codec.fhir_xml import parse_xml
+from terminology.codec.fhir_xml_read import parse_xml
 from terminology.config import Settings
 from terminology.uris import CPT
 from tests.conftest import CONTENT_DIR, RunningServer

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fhir.resources import get_fhir_model_class as r5_model
 
-from terminology.codec.fhir_xml import parse_xml
+from terminology.codec.fhir_xml_read import parse_xml
 from terminology.uris import CPT, PROJECT_BASE
 from tests.conftest import CONTENT_DIR, RunningServer
 from tests.helpers import message_id, single_issue

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 import requests
 
-from terminology.codec.fhir_xml import parse_xml, to_xml
+from terminology.codec.fhir_xml import to_xml
+from terminology.codec.fhir_xml_read import parse_xml
 from terminology.uris import CPT, ICD10CM, LOINC
 from tests.api.test_validate_resources import claim, line, order
 from tests.codec.test_fhir_xml import BILLION_LAUGHS, pruned

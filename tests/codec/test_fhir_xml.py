@@ -12,7 +12,8 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
 from terminology.codec.fhir_models import ELEMENT_TABLE, ELEMENT_TABLE_R5, element_table
-from terminology.codec.fhir_xml import MAX_DEPTH, parse_xml, to_xml
+from terminology.codec.fhir_xml import to_xml
+from terminology.codec.fhir_xml_read import MAX_DEPTH, parse_xml
 from terminology.errors import TerminologyError
 from tests.conftest import CONTENT_DIR
 

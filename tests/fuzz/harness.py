@@ -35,7 +35,7 @@ from typing import Any
 
 import requests
 
-from terminology.codec.fhir_xml import parse_xml
+from terminology.codec.fhir_xml_read import parse_xml
 from terminology.errors import TerminologyError
 from tests.conftest import RunningServer, start_server, stop_server
 from tests.fuzz.grammar import FuzzRequest, abbreviate
