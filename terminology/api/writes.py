@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -45,13 +45,11 @@ from terminology.api.caching import content_hash, read_etag
 from terminology.api.http import FHIR_VERSION_KEY, base_url, body_resource, fhir_json
 from terminology.api.snapshot import EXTENSION as LIVE
 from terminology.api.snapshot import LiveContent
+from terminology.api.write_checks import Rejected, check_written
 from terminology.codec.outcome import issue, operation_outcome
 from terminology.codec.r5 import R4, R5
-from terminology.codec.resource_structure import structure_problems
-from terminology.codec.shapes import check_resource
 from terminology.errors import TerminologyError
 from terminology.messages import msg, shorten
-from terminology.providers.registry import build_providers
 from terminology.storage.records import StoredResource
 from terminology.storage.store import ContentStore, ContentWriter
 
@@ -103,7 +101,7 @@ def _authorise() -> None:
     auth.require_writer()
 
 
-# -- checks before anything is stored ---------------------------------------------------------
+# -- the body ----------------------------------------------------------------------------------
 
 
 def _read_body(rtype: str) -> dict[str, Any]:
@@ -119,82 +117,6 @@ def _read_body(rtype: str) -> dict[str, Any]:
             code="structure",
         )
     return resource
-
-
-class Rejected(Exception):
-    """A resource refused before anything was stored, with every issue found."""
-
-    def __init__(self, status: int, issues: list[dict[str, Any]]) -> None:
-        super().__init__(status)
-        self.status = status
-        self.issues = issues
-
-
-def _check(resource: dict[str, Any]) -> None:
-    """400 for what is not valid R4 or not the shape the server reads; 422 for what would be
-    valid FHIR the server cannot serve."""
-    rtype = str(resource["resourceType"])
-    problems = structure_problems(resource)
-    if problems:
-        raise Rejected(
-            400,
-            [
-                issue(
-                    "error",
-                    p.code,
-                    msg("WRITE_STRUCTURE", text=p.text),
-                    expression=f"{rtype}.{p.relative}" if p.relative else rtype,
-                )
-                for p in problems
-            ],
-        )
-    check_resource(resource, "body")
-    url = resource.get("url")
-    if not isinstance(url, str) or not url:
-        raise _unprocessable(msg("WRITE_NO_URL", type=rtype), f"{rtype}.url")
-    if rtype == "ValueSet":
-        compose = resource.get("compose") or {}
-        for part in ("include", "exclude"):
-            for index, entry in enumerate(compose.get(part) or ()):
-                for ref in entry.get("valueSet") or ():
-                    if ref.split("|")[0] == url:
-                        raise _unprocessable(
-                            msg("WRITE_VS_INCLUDES_ITSELF", url=shorten(url), part=part),
-                            f"ValueSet.compose.{part}[{index}].valueSet",
-                        )
-    elif rtype == "CodeSystem":
-        _check_code_system(resource, url)
-
-
-def _codes(concepts: Iterable[Mapping[str, Any]]) -> Iterable[str]:
-    pending = list(concepts)
-    while pending:
-        concept = pending.pop()
-        yield str(concept.get("code"))
-        pending.extend(concept.get("concept") or ())
-
-
-def _check_code_system(resource: Mapping[str, Any], url: str) -> None:
-    seen: set[str] = set()
-    for code in _codes(resource.get("concept") or ()):
-        if code in seen:
-            raise _unprocessable(
-                msg("WRITE_CS_DUPLICATE_CODE", url=shorten(url), code=shorten(code)),
-                "CodeSystem.concept",
-            )
-        seen.add(code)
-    try:
-        # What each worker will build from it: a hierarchy it refuses (a cycle, too deep)
-        # would otherwise fail every replica's next snapshot.
-        build_providers([resource])
-    except TerminologyError as exc:
-        raise _unprocessable(
-            msg("WRITE_CS_INVALID", url=shorten(url), reason=exc.message), "CodeSystem"
-        ) from exc
-
-
-def _unprocessable(text: str, expression: str) -> Rejected:
-    return Rejected(422, [issue("error", "business-rule", text, expression=expression)])
 
 
 # -- the write, in one transaction ------------------------------------------------------------
@@ -408,7 +330,7 @@ def create(rtype: str) -> Response:
     _authorise()
     resource = _read_body(rtype)
     try:
-        _check(resource)
+        check_written(resource)
     except Rejected as error:
         return _rejected(error)
     condition = request.headers.get("If-None-Exist")
@@ -439,7 +361,7 @@ def update(rtype: str, rid: str) -> Response:
             msg("WRITE_ID_MISMATCH", body=shorten(str(body_id), 80), url=rid), code="invalid"
         )
     try:
-        _check(resource)
+        check_written(resource)
     except Rejected as error:
         return _rejected(error)
     return _reply(rtype, _commit(lambda writer: _put(writer, resource, rid)))
@@ -465,7 +387,7 @@ def conditional_update(rtype: str) -> Response:
                 code="invalid",
             )
     try:
-        _check(resource)
+        check_written(resource)
     except Rejected as error:
         return _rejected(error)
 
