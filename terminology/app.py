@@ -32,6 +32,7 @@ from terminology.api import (
 )
 from terminology.api.errors import register_error_handlers
 from terminology.api.http import check_request
+from terminology.api.lane import DirectLane
 from terminology.api.response_cache import ResponseCache
 from terminology.api.snapshot import Snapshot
 from terminology.checks.ncci import NcciRules
@@ -239,6 +240,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     if auth.tokens_of(app).writes_enabled:
         writes.register(app, settings.base_path)
     register_error_handlers(app)
+    if settings.direct_lane and not settings.read_token:
+        # Closed reads need a token check per request, which only the Flask path makes.
+        app.wsgi_app = DirectLane(app, app.wsgi_app)  # type: ignore[method-assign]
     operability.install(
         app, access_logging=settings.access_log, readiness=health.readiness(live, store)
     )

@@ -70,6 +70,9 @@ class Settings:
     #: Where the FHIR API is mounted.
     base_path: str = "/fhir"
     access_log: bool = False
+    #: Answer the common operation requests in the direct lane (``api/lane.py``), around
+    #: Flask's per-request machinery; off, Flask answers every request (same answers, slower).
+    direct_lane: bool = True
     #: Answers kept for repeated identical look-up and validation requests; 0 turns it off.
     response_cache_entries: int = 4096
     #: Seconds between a worker's checks for newer content in the store (a load, a write on
@@ -149,7 +152,7 @@ class Settings:
                     values[name] = kind(raw)
                 except ValueError as exc:
                     raise ValueError(f"TERMINOLOGY_{name.upper()}={raw!r}: {exc}") from exc
-        for flag in ("access_log", "cors_credentials"):
+        for flag in ("access_log", "cors_credentials", "direct_lane"):
             raw = env.get(f"TERMINOLOGY_{flag.upper()}", "").lower()
             if raw:
                 values[flag] = raw in {"1", "true", "yes", "on"}

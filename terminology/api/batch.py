@@ -18,7 +18,8 @@ import orjson
 from flask import Blueprint, Response, current_app
 
 from terminology.api import request_id
-from terminology.api.http import FHIR_JSON, base_path, body_resource, fhir_json, is_r5
+from terminology.api.http import base_path, body_resource, fhir_json, is_r5
+from terminology.api.negotiation import FHIR_JSON
 from terminology.api.snapshot import ENVIRON_KEY, snapshot
 from terminology.codec.outcome import issue, operation_outcome, with_request_id
 from terminology.codec.r5 import R5

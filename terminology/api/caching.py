@@ -32,6 +32,7 @@ from typing import Any
 
 import orjson
 from flask import Flask, Request, Response, current_app, request
+from werkzeug.datastructures import Headers
 from werkzeug.http import http_date, parse_date
 
 from terminology.api.http import FHIR_VERSION_KEY
@@ -147,19 +148,41 @@ def _validators(req: Request, snap: Snapshot) -> tuple[str, float, str] | None:
         if updated is not None:
             return etag, updated, http_date(updated)
     else:
-        etag = (
-            f'W/"{snap.tag}-'
-            + _digest(
-                environ.get("PATH_INFO"),
-                query,
-                media,
-                environ.get("HTTP_ACCEPT_LANGUAGE"),
-                environ.get("HTTP_HOST"),
-                environ.get("wsgi.url_scheme"),
-            )
-            + '"'
-        )
+        etag = answer_etag(environ, snap)
     return (etag, *caching.generation_date(snap))
+
+
+def answer_etag(environ: Mapping[str, Any], snap: Snapshot) -> str:
+    """The ``ETag`` of an operation, search or metadata answer (see the module's docstring)."""
+    media = f"{environ.get('terminology.media', '')};{environ.get(FHIR_VERSION_KEY, '4.0')}"
+    digest = _digest(
+        environ.get("PATH_INFO"),
+        environ.get("QUERY_STRING", ""),
+        media,
+        environ.get("HTTP_ACCEPT_LANGUAGE"),
+        environ.get("HTTP_HOST"),
+        environ.get("wsgi.url_scheme"),
+    )
+    return f'W/"{snap.tag}-{digest}"'
+
+
+def add_answer_headers(
+    headers: Headers, environ: Mapping[str, Any], snap: Snapshot, caching: HttpCaching
+) -> None:
+    """The caching headers of a 200 operation answer to a request with no conditional headers
+    (the direct lane's, ``api/lane.py``): as ``cache_headers`` gives them."""
+    if environ["REQUEST_METHOD"] != "GET":
+        headers.add("Cache-Control", NO_STORE)
+        return
+    modified_text = caching.generation_date(snap)[1]
+    _add_fresh(headers, answer_etag(environ, snap), modified_text, caching.cache_control)
+
+
+def _add_fresh(headers: Headers, etag: str, modified_text: str, cache_control: str) -> None:
+    headers.add("ETag", etag)
+    headers.add("Last-Modified", modified_text)
+    headers.add("Cache-Control", cache_control)
+    headers.add("Vary", VARY)
 
 
 def etag_matches(header: str, etag: str) -> bool:
@@ -231,12 +254,11 @@ def cache_headers(response: Response) -> Response:
     if status == 200 and _ETAG in environ:
         etag = environ[_ETAG]
         modified, modified_text = environ[_LAST_MODIFIED]
-        if _unmodified_since(environ, modified):
-            response = _not_modified(etag)
-            headers = response.headers
-        else:
-            headers.add("ETag", etag)
-            headers.add("Last-Modified", modified_text)
+        if not _unmodified_since(environ, modified):
+            _add_fresh(headers, etag, modified_text, _caching().cache_control)
+            return response
+        response = _not_modified(etag)
+        headers = response.headers
     elif status != 304 and status not in CACHEABLE_ERRORS:
         headers.add("Cache-Control", NO_STORE)
         return response

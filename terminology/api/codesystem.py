@@ -3,10 +3,13 @@ instance level, GET and POST; ``$batch-validate-code`` (POST), answered as the V
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, request
 
 from terminology.api.http import fhir_json, parameters, services, stored_instance
 from terminology.api.memos import memos
+from terminology.api.question import Question
 from terminology.api.response_cache import cached
 from terminology.api.valueset import answer_validation_batch
 from terminology.codec import inputs, outputs
@@ -20,38 +23,53 @@ bp = Blueprint("codesystem", __name__)
 @bp.route("/CodeSystem/$lookup", methods=["GET", "POST"])
 @bp.route("/CodeSystem/<cs_id>/$lookup", methods=["GET", "POST"])
 def lookup_view(cs_id: str | None = None) -> Response:
-    def compute() -> Response:
-        req = inputs.lookup_request(parameters(), stored_instance("CodeSystem", cs_id))
-        result = lookup(req, services())
-        return fhir_json(outputs.lookup_parameters(result, memos().lookups))
+    return cached(
+        lambda: fhir_json(
+            lookup_answer(Question(request.environ, parameters(), services(), memos()), cs_id)
+        )
+    )
 
-    return cached(compute)
+
+def lookup_answer(q: Question, cs_id: str | None = None) -> dict[str, Any]:
+    req = inputs.lookup_request(q.params, stored_instance("CodeSystem", cs_id))
+    return outputs.lookup_parameters(lookup(req, q.services), q.memos.lookups)
 
 
 @bp.route("/CodeSystem/$validate-code", methods=["GET", "POST"])
 @bp.route("/CodeSystem/<cs_id>/$validate-code", methods=["GET", "POST"])
 def validate_code_view(cs_id: str | None = None) -> Response:
-    def compute() -> Response:
-        req = inputs.validate_code_request(
-            parameters(),
-            value_set_mode=False,
-            instance=stored_instance("CodeSystem", cs_id),
-            accept_language=request.environ.get("HTTP_ACCEPT_LANGUAGE"),
+    return cached(
+        lambda: fhir_json(
+            validate_code_answer(
+                Question(request.environ, parameters(), services(), memos()), cs_id
+            )
         )
-        result = validate_in_code_system(req, services())
-        return fhir_json(outputs.validate_code_parameters(result))
+    )
 
-    return cached(compute)
+
+def validate_code_answer(q: Question, cs_id: str | None = None) -> dict[str, Any]:
+    req = inputs.validate_code_request(
+        q.params,
+        value_set_mode=False,
+        instance=stored_instance("CodeSystem", cs_id),
+        accept_language=q.environ.get("HTTP_ACCEPT_LANGUAGE"),
+    )
+    return outputs.validate_code_parameters(validate_in_code_system(req, q.services))
 
 
 @bp.route("/CodeSystem/$subsumes", methods=["GET", "POST"])
 @bp.route("/CodeSystem/<cs_id>/$subsumes", methods=["GET", "POST"])
 def subsumes_view(cs_id: str | None = None) -> Response:
-    def compute() -> Response:
-        req = inputs.subsumes_request(parameters(), stored_instance("CodeSystem", cs_id))
-        return fhir_json(outputs.subsumes_parameters(subsumes(req, services())))
+    return cached(
+        lambda: fhir_json(
+            subsumes_answer(Question(request.environ, parameters(), services(), memos()), cs_id)
+        )
+    )
 
-    return cached(compute)
+
+def subsumes_answer(q: Question, cs_id: str | None = None) -> dict[str, Any]:
+    req = inputs.subsumes_request(q.params, stored_instance("CodeSystem", cs_id))
+    return outputs.subsumes_parameters(subsumes(req, q.services))
 
 
 @bp.route("/CodeSystem/$batch-validate-code", methods=["GET", "POST"])

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import functools
 import zlib
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask, Response, current_app, request
+from werkzeug.datastructures import Headers
 
 from terminology.api.http import body
 from terminology.errors import TerminologyError
@@ -60,39 +63,54 @@ def accepts_gzip(header: str) -> bool:
     return anything is not None and anything > 0
 
 
-def _add_vary(response: Response, name: str) -> None:
-    vary = response.headers.get("Vary")
+def _add_vary(headers: Headers, name: str) -> None:
+    vary = headers.get("Vary")
     if vary is None:
-        response.headers["Vary"] = name
+        headers["Vary"] = name
     elif name.lower() not in vary.lower():
-        response.headers["Vary"] = f"{vary}, {name}"
+        headers["Vary"] = f"{vary}, {name}"
 
 
 def compress(response: Response) -> Response:
     """After every request: gzip the reply when it is large enough and the client takes it."""
-    minimum: int = current_app.config[_MIN_BYTES]
+    config = current_app.config
     if (
-        minimum <= 0
-        or response.status_code in _NO_BODY
+        response.status_code in _NO_BODY
         or response.direct_passthrough
         or response.is_streamed
         or "Content-Encoding" in response.headers
     ):
         return response
     data = response.get_data()
-    if len(data) < minimum:
-        return response
-    _add_vary(response, "Accept-Encoding")  # this reply's encoding depends on it
-    accept = request.environ.get("HTTP_ACCEPT_ENCODING")
+    packed = gzip_reply(request.environ, data, response.headers, config[_MIN_BYTES], config[_LEVEL])
+    if packed is not data:
+        response.set_data(packed)
+    return response
+
+
+def gzip_reply(
+    environ: Mapping[str, Any], data: bytes, headers: Headers, min_bytes: int, level: int
+) -> bytes:
+    """The body of a reply (with a body) to send: ``data`` gzipped, with ``Content-Encoding``
+    and ``Vary`` set in ``headers``, when it is large enough and the client takes gzip, else
+    ``data`` itself. Shared by ``compress`` and the direct lane (``api/lane.py``)."""
+    if min_bytes <= 0 or len(data) < min_bytes:
+        return data
+    _add_vary(headers, "Accept-Encoding")  # this reply's encoding depends on it
+    accept = environ.get("HTTP_ACCEPT_ENCODING")
     if not accept or not accepts_gzip(accept):
-        return response
-    packer = zlib.compressobj(current_app.config[_LEVEL], zlib.DEFLATED, 31)
+        return data
+    packer = zlib.compressobj(level, zlib.DEFLATED, 31)
     packed = packer.compress(data) + packer.flush()
     if len(packed) >= len(data):
-        return response
-    response.set_data(packed)
-    response.headers["Content-Encoding"] = "gzip"
-    return response
+        return data
+    headers["Content-Encoding"] = "gzip"
+    return packed
+
+
+def settings_of(app: Flask) -> tuple[int, int]:
+    """The app's (minimum size, level) of gzipped replies."""
+    return app.config[_MIN_BYTES], app.config[_LEVEL]
 
 
 def inflate_request_body() -> None:

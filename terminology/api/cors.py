@@ -17,9 +17,12 @@ same reply without CORS headers, and the browser stops there.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, Response, current_app, request
+from werkzeug.datastructures import Headers
 
 EXTENSION = "terminology.cors"
 
@@ -80,24 +83,29 @@ def register(app: Flask, policy: CorsPolicy) -> None:
         app.after_request(cors_headers)
 
 
-def _add_vary(response: Response, name: str) -> None:
-    vary = response.headers.get("Vary")
-    response.headers["Vary"] = f"{vary}, {name}" if vary else name
+def _add_vary(headers: Headers, name: str) -> None:
+    vary = headers.get("Vary")
+    headers["Vary"] = f"{vary}, {name}" if vary else name
 
 
 def cors_headers(response: Response) -> Response:
     """After every request (errors and 304s included, so pages can read them)."""
-    policy: CorsPolicy = current_app.extensions[EXTENSION]
-    environ = request.environ
+    add_cors_headers(current_app.extensions[EXTENSION], request.environ, response.headers)
+    return response
+
+
+def add_cors_headers(policy: CorsPolicy, environ: Mapping[str, Any], headers: Headers) -> None:
+    """The CORS headers of the reply to the request ``environ`` describes."""
+    if not policy.enabled:
+        return
     if not policy.any_origin:
-        _add_vary(response, "Origin")  # the reply differs by origin
+        _add_vary(headers, "Origin")  # the reply differs by origin
     origin = environ.get("HTTP_ORIGIN")
     if not origin:
-        return response
+        return
     allowed = policy.allowed_origin(origin)
     if allowed is None:
-        return response
-    headers = response.headers
+        return
     headers["Access-Control-Allow-Origin"] = allowed
     if policy.credentials:
         headers["Access-Control-Allow-Credentials"] = "true"
@@ -107,4 +115,3 @@ def cors_headers(response: Response) -> Response:
         headers["Access-Control-Max-Age"] = policy.max_age
     else:
         headers["Access-Control-Expose-Headers"] = EXPOSE_HEADERS
-    return response

@@ -9,7 +9,6 @@ then its content (400).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +16,15 @@ import orjson
 from flask import Response, current_app, request
 
 from terminology import budget
+from terminology.api.negotiation import (
+    ANY_FORMAT,
+    FHIR_JSON,
+    FHIR_XML,
+    XML_REPLIES,
+    fhir_version,
+    media_and_params,
+    negotiate,
+)
 from terminology.api.snapshot import snapshot
 from terminology.codec.fhir_xml import XML_MEDIA_TYPES, to_xml
 from terminology.codec.fhir_xml_read import parse_xml
@@ -33,27 +41,6 @@ from terminology.errors import TerminologyError
 from terminology.messages import msg
 from terminology.operations.context import Services
 
-FHIR_JSON = "application/fhir+json"
-FHIR_XML = "application/fhir+xml"
-#: What ``_format`` or ``Accept`` may name, and the media type of the reply it gets.
-_FORMAT_ALIASES = {
-    "json": FHIR_JSON,
-    "application/json": "application/json",
-    FHIR_JSON: FHIR_JSON,
-    "application/json+fhir": FHIR_JSON,
-    "text/json": "application/json",
-    "xml": FHIR_XML,
-    FHIR_XML: FHIR_XML,
-    "application/xml+fhir": FHIR_XML,
-    "application/xml": "application/xml",
-    "text/xml": "text/xml",
-}
-#: What ``negotiate`` says when the client left the format to us: FHIR JSON, or FHIR XML when
-#: the request's body is XML (as HAPI does), so an XML client need not also set ``Accept``.
-ANY_FORMAT = "*"
-#: Replies written as FHIR XML; every other reply is FHIR JSON.
-XML_REPLIES = frozenset({FHIR_XML, "application/xml", "text/xml"})
-_ANY = {"*/*", "application/*"}
 _DRAIN_LIMIT = 64 * 1024 * 1024
 #: Methods whose body is read: operations and creates (POST), updates (PUT).
 _BODY_METHODS = frozenset({"POST", "PUT"})
@@ -68,89 +55,11 @@ def services() -> Services:
     return snapshot().services
 
 
-def _media_and_params(value: str) -> tuple[str, dict[str, str]]:
-    media, *raw_params = value.split(";")
-    params = {}
-    for raw in raw_params:
-        key, _, val = raw.partition("=")
-        params[key.strip().lower()] = val.strip().strip('"')
-    return media.strip().lower(), params
-
-
-def _fhir_version(params: Mapping[str, str], status: int = 406) -> str | None:
-    """The FHIR version a media type's ``fhirVersion`` names (None when it names none); 406
-    (415 for a body) for one this server does not speak."""
-    asked = params.get("fhirversion")
-    if not asked:
-        return None
-    for version in (R4, R5):
-        if asked.startswith(version):
-            return version
-    raise TerminologyError(
-        msg("NOT_ACCEPTABLE_VERSION", asked=asked[:20]), status=status, code="not-supported"
-    )
-
-
 def on_r5_base(environ: Mapping[str, Any], prefix: str) -> bool:
     """Whether the request's path is under the R5 base ``prefix`` (``/fhir/r5``). One
     ``startswith`` for every other request."""
     path: str = environ["PATH_INFO"]
     return path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/")
-
-
-def negotiate(environ: Mapping[str, Any]) -> tuple[str, str | None]:
-    """The media type of the reply, ``ANY_FORMAT`` when the client named none (no ``Accept``,
-    or only a wildcard), and the FHIR version it asked for (None when it named none); 406 when
-    the client accepts nothing we produce."""
-    fmt = request.args.get("_format") if "_format" in environ.get("QUERY_STRING", "") else None
-    if fmt:
-        media, params = _media_and_params(fmt)
-        # '+' in a query string means a space, so '_format=application/fhir+json' sent without
-        # encoding the '+' arrives as 'application/fhir json'. A media type has no spaces.
-        media = "+".join(media.split())
-        if media not in _FORMAT_ALIASES:
-            raise TerminologyError(
-                msg("NOT_ACCEPTABLE", asked=fmt[:60]), status=406, code="not-supported"
-            )
-        return _FORMAT_ALIASES[media], _fhir_version(params)
-    accept = environ.get("HTTP_ACCEPT", "").strip()
-    if not accept:
-        return ANY_FORMAT, None
-    return _negotiate_accept(accept)
-
-
-# Memoised process-wide on purpose: the media type is a pure function of the Accept header (no
-# app, no content), so every app may share it, and clients send the same few headers over and
-# over. Bounded, since the header is the client's: the least recently used entry goes first.
-# A header that is refused (406) raises and is not memoised.
-@functools.lru_cache(maxsize=256)
-def _negotiate_accept(accept: str) -> tuple[str, str | None]:
-    """The best of what the client accepts: highest quality first; at equal quality a named
-    type before a wildcard, then the client's order. ``q=0`` means not acceptable."""
-    candidates = []
-    for index, item in enumerate(accept.split(",")):
-        media, params = _media_and_params(item)
-        quality = _quality(params.get("q"))
-        if quality <= 0:
-            continue
-        if media in _FORMAT_ALIASES or media in _ANY:
-            candidates.append((-quality, media in _ANY, index, media, params))
-    if candidates:
-        _, _, _, media, params = min(candidates)
-        return _FORMAT_ALIASES.get(media, ANY_FORMAT), _fhir_version(params)
-    raise TerminologyError(
-        msg("NOT_ACCEPTABLE", asked=accept[:60]), status=406, code="not-supported"
-    )
-
-
-def _quality(value: str | None) -> float:
-    if value is None:
-        return 1.0
-    try:
-        quality = float(value)
-    except ValueError:
-        return 1.0  # a malformed weight is read as none
-    return quality if 0 <= quality <= 1 else 1.0
 
 
 def reply_media() -> str:
@@ -166,13 +75,13 @@ def reply_media() -> str:
             media = FHIR_JSON
         if media == ANY_FORMAT:
             content_type = environ.get("CONTENT_TYPE") or ""
-            xml = _media_and_params(content_type)[0] in XML_MEDIA_TYPES
+            xml = media_and_params(content_type)[0] in XML_MEDIA_TYPES
             media = FHIR_XML if xml else FHIR_JSON
         environ["terminology.media"] = media
     return media
 
 
-def _check_head_size(environ: Mapping[str, Any], config: Mapping[str, Any]) -> None:
+def check_head_size(environ: Mapping[str, Any], config: Mapping[str, Any]) -> None:
     query_bytes = len(environ.get("QUERY_STRING", ""))
     if query_bytes > config["MAX_QUERY_BYTES"]:
         raise TerminologyError(
@@ -200,11 +109,20 @@ def check_request() -> None:
     budget.start(config["REQUEST_BUDGET"])
     req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
     environ = req.environ
-    _check_head_size(environ, config)
+    check_head_size(environ, config)
     if req.routing_exception is not None:
         return  # let routing report 404 / 405 first
     if environ["REQUEST_METHOD"] == "OPTIONS":
         return  # answered with the endpoint's methods and no body, in any format
+    check_routed_request(environ, config, req.content_length)
+
+
+def check_routed_request(
+    environ: dict[str, Any], config: Mapping[str, Any], length: int | None
+) -> None:
+    """The checks of ``check_request`` once routing found the view: the reply format and
+    FHIR version (noted in ``environ``), then the body's type and size (``length`` is the
+    declared one). Shared by the direct lane (``api/lane.py``), which has no request object."""
     asked, version = negotiate(environ)
     environ["terminology.media"] = FHIR_JSON if asked == ANY_FORMAT else asked
     if on_r5_base(environ, config["FHIR_R5_PATH"]):
@@ -217,7 +135,6 @@ def check_request() -> None:
         environ[FHIR_VERSION_KEY] = R5
     if environ["REQUEST_METHOD"] not in _BODY_METHODS:
         return
-    length = req.content_length
     content_type = environ.get("CONTENT_TYPE")
     if not content_type:
         if length:
@@ -225,7 +142,7 @@ def check_request() -> None:
                 msg("UNSUPPORTED_MEDIA_TYPE", media="(none)"), status=415, code="not-supported"
             )
         return
-    media, params = _media_and_params(content_type)
+    media, params = media_and_params(content_type)
     environ["terminology.body_media"] = media
     if asked == ANY_FORMAT and media in XML_MEDIA_TYPES:
         environ["terminology.media"] = FHIR_XML
@@ -236,7 +153,7 @@ def check_request() -> None:
     if media != FORM_MEDIA_TYPE and "fhirversion" in params:
         # A body in either version is read alike; one the client says is R5, sent to the R4
         # base without saying what the reply should be, is answered as R5 too.
-        if _fhir_version(params, status=415) == R5 and version is None:
+        if fhir_version(params, status=415) == R5 and version is None:
             environ[FHIR_VERSION_KEY] = R5
     limit = config["MAX_BODY_BYTES"]
     if length is not None and length > limit:
@@ -270,23 +187,27 @@ def discard_unread_body() -> None:
 
 def body() -> bytes | None:
     """The request body (read once; later calls get the same bytes)."""
-    environ = request.environ
+    return body_of(request.environ, current_app.config["MAX_BODY_BYTES"])
+
+
+def body_of(environ: dict[str, Any], limit: int) -> bytes | None:
+    """The body of the request ``environ`` describes, read once and kept in it."""
     if environ["REQUEST_METHOD"] not in _BODY_METHODS:
         return None
     if "terminology.body" in environ:
         read: bytes | None = environ["terminology.body"]
         return read
-    data = _read_body(environ)
+    data = _read_body(environ, limit)
     environ["terminology.body"] = data
     return data
 
 
-def _read_body(environ: dict[str, Any]) -> bytes | None:
-    limit = current_app.config["MAX_BODY_BYTES"]
+def _read_body(environ: dict[str, Any], limit: int) -> bytes | None:
     length = environ.get("CONTENT_LENGTH")
     if length and length.isdigit() and int(length) <= limit:
         # The common case: a declared length within the limit, read straight from the server.
         return environ["wsgi.input"].read(int(length)) or None
+    # No length, or a chunked body: only in a Flask request (the direct lane takes neither).
     data = request.stream.read(limit + 1)
     if len(data) > limit:
         _drain()
@@ -306,13 +227,17 @@ def body_resource() -> Any:
 
 def parameters() -> ParamBag:
     """The operation's parameters from the query string and any form or Parameters body."""
-    environ = request.environ
+    return parameters_of(request.environ, current_app.config["MAX_BODY_BYTES"])
+
+
+def parameters_of(environ: dict[str, Any], limit: int) -> ParamBag:
+    """``parameters`` of the request ``environ`` describes, its body within ``limit``."""
     media = environ.get("terminology.body_media")
     if media is None:
         content_type = environ.get("CONTENT_TYPE", "")
-        media = _media_and_params(content_type)[0] if content_type else None
+        media = media_and_params(content_type)[0] if content_type else None
     query = parse_query(environ.get("QUERY_STRING", ""))
-    return read_parameters(query, body(), media, FHIR_VERSION_KEY in environ)
+    return read_parameters(query, body_of(environ, limit), media, FHIR_VERSION_KEY in environ)
 
 
 _CONTENT_TYPES = {
@@ -340,14 +265,8 @@ def fhir_json(
 ) -> Response:
     """A FHIR resource (a JSON dict) as the reply, in FHIR JSON or, when negotiated, FHIR XML."""
     environ = request.environ
-    media = environ.get("terminology.media", FHIR_JSON)
-    if FHIR_VERSION_KEY in environ:
-        resource = to_r5(resource)
-    if media in XML_REPLIES:
-        encoded = to_xml(resource, FHIR_VERSION_KEY in environ)
-    else:
-        encoded = orjson.dumps(resource)
-    response = Response(encoded, status=status, content_type=_CONTENT_TYPES[media])
+    encoded = encode_for(environ, resource)
+    response = Response(encoded, status=status, content_type=content_type_of(environ))
     if headers:
         response.headers.update(headers)
     return response
@@ -356,7 +275,16 @@ def fhir_json(
 def encode(resource: Mapping[str, Any]) -> bytes:
     """``resource`` encoded in the reply's format and FHIR version (for bodies that are memoised
     encoded)."""
-    environ = request.environ
+    return encode_for(request.environ, resource)
+
+
+def content_type_of(environ: Mapping[str, Any]) -> str:
+    """The reply's ``Content-Type``: the negotiated media type, in UTF-8."""
+    return _CONTENT_TYPES[environ.get("terminology.media", FHIR_JSON)]
+
+
+def encode_for(environ: Mapping[str, Any], resource: Mapping[str, Any]) -> bytes:
+    """``encode`` for the request ``environ`` describes."""
     if FHIR_VERSION_KEY in environ:
         resource = to_r5(resource)
     if environ.get("terminology.media", FHIR_JSON) in XML_REPLIES:

@@ -13,7 +13,6 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 
 from terminology.api.http import (
-    FHIR_JSON,
     FHIR_VERSION_KEY,
     base_path,
     base_url,
@@ -21,6 +20,7 @@ from terminology.api.http import (
     fhir_bytes,
 )
 from terminology.api.memos import memos
+from terminology.api.negotiation import FHIR_JSON
 from terminology.api.snapshot import snapshot
 
 bp = Blueprint("metadata", __name__)

@@ -41,6 +41,17 @@ class ResponseCache:
     def get(self, key: tuple[object, ...]) -> Cached | None:
         return self._store.get(key)
 
+    def lookup(self, key: tuple[object, ...]) -> Cached | None:
+        """``get``, counted in the metrics as a hit or a miss."""
+        hit = self._store.get(key)
+        metrics.cache_lookup(hit is not None)
+        return hit
+
+    def keep(self, key: tuple[object, ...], data: bytes, content_type: str) -> None:
+        """Keep a successful answer, unless it is too large to be worth its memory."""
+        if len(data) <= MAX_VALUE_BODY:
+            self.put(key, Cached(data, content_type))
+
     def put(self, key: tuple[object, ...], value: Cached) -> None:
         with self._lock:
             if key in self._store:
@@ -51,13 +62,14 @@ class ResponseCache:
             self._store[key] = value
 
 
-def _key() -> tuple[object, ...] | None:
-    environ = request.environ
-    payload = body() if environ["REQUEST_METHOD"] == "POST" else None
+def key_of(
+    environ: dict[str, object], generation: int, payload: bytes | None
+) -> tuple[object, ...] | None:
+    """The cache key of a request: what its answer depends on (None: not to be cached)."""
     if payload is not None and len(payload) > MAX_KEY_BODY:
         return None
     return (
-        services().generation,  # an answer about replaced content is never sent again
+        generation,  # an answer about replaced content is never sent again
         environ.get("PATH_INFO"),
         environ.get("QUERY_STRING"),
         environ.get("terminology.media"),
@@ -68,19 +80,22 @@ def _key() -> tuple[object, ...] | None:
     )
 
 
+def _key() -> tuple[object, ...] | None:
+    environ = request.environ
+    payload = body() if environ["REQUEST_METHOD"] == "POST" else None
+    return key_of(environ, services().generation, payload)
+
+
 def cached(compute: Callable[[], Response]) -> Response:
     """The answer ``compute`` gives, or the one it gave to an identical earlier request."""
     cache: ResponseCache | None = current_app.extensions.get("terminology.responses")
     key = _key() if cache is not None else None
     if key is None or cache is None:
         return compute()
-    hit = cache.get(key)
-    metrics.cache_lookup(hit is not None)
+    hit = cache.lookup(key)
     if hit is not None:
         return Response(hit.body, status=200, content_type=hit.content_type)
     response = compute()
     if response.status_code == 200:
-        data = response.get_data()
-        if len(data) <= MAX_VALUE_BODY:
-            cache.put(key, Cached(data, response.content_type or ""))
+        cache.keep(key, response.get_data(), response.content_type or "")
     return response

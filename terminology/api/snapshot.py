@@ -15,6 +15,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 
 EXTENSION = "terminology.live"
 ENVIRON_KEY = "terminology.snapshot"
+#: The snapshot of a request answered by the direct lane (``api/lane.py``), which has no Flask
+#: request context to keep it in; set and reset by the lane around the answer.
+lane_snapshot: ContextVar[Snapshot | None] = ContextVar("terminology_lane_snapshot", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,5 +155,9 @@ def snapshot() -> Snapshot:
         pinned: Snapshot | None = request.environ.get(ENVIRON_KEY)
         if pinned is not None:
             return pinned
+    else:
+        laned = lane_snapshot.get()
+        if laned is not None:
+            return laned
     live: LiveContent = current_app.extensions[EXTENSION]
     return live.current

@@ -12,6 +12,8 @@ from werkzeug.exceptions import MethodNotAllowed
 from terminology import budget
 from terminology.api import request_id
 from terminology.api.http import fhir_json, parameters, services, stored_instance
+from terminology.api.memos import memos
+from terminology.api.question import Question
 from terminology.api.response_cache import cached
 from terminology.codec import inputs, outputs
 from terminology.codec.batch_inputs import BatchEntry, batch_entries
@@ -27,17 +29,23 @@ bp = Blueprint("valueset", __name__)
 @bp.route("/ValueSet/$validate-code", methods=["GET", "POST"])
 @bp.route("/ValueSet/<vs_id>/$validate-code", methods=["GET", "POST"])
 def validate_code_view(vs_id: str | None = None) -> Response:
-    def compute() -> Response:
-        svc = services()
-        req = inputs.validate_code_request(
-            parameters(),
-            value_set_mode=True,
-            instance=stored_instance("ValueSet", vs_id),
-            accept_language=request.environ.get("HTTP_ACCEPT_LANGUAGE"),
+    return cached(
+        lambda: fhir_json(
+            validate_code_answer(
+                Question(request.environ, parameters(), services(), memos()), vs_id
+            )
         )
-        return fhir_json(outputs.validate_code_parameters(validate_in_value_set(req, svc)))
+    )
 
-    return cached(compute)
+
+def validate_code_answer(q: Question, vs_id: str | None = None) -> dict[str, Any]:
+    req = inputs.validate_code_request(
+        q.params,
+        value_set_mode=True,
+        instance=stored_instance("ValueSet", vs_id),
+        accept_language=q.environ.get("HTTP_ACCEPT_LANGUAGE"),
+    )
+    return outputs.validate_code_parameters(validate_in_value_set(req, q.services))
 
 
 # GET is routed here too only to be refused as a method (405 naming POST), not read as the

@@ -7,7 +7,7 @@ import logging
 import pytest
 import requests
 
-from terminology.api.http import FHIR_JSON
+from terminology.api.negotiation import FHIR_JSON
 from terminology.app import create_app
 from terminology.codec.fhir_xml_read import parse_xml
 from terminology.config import Settings
