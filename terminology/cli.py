@@ -215,6 +215,7 @@ def _bench(args: argparse.Namespace) -> int:
             workers=args.workers,
             response_cache=not args.no_response_cache,
             rounds=max(1, args.rounds),
+            only=tuple(args.only or ()),
         )
     except BenchError as exc:
         print(f"terminology bench: {exc}", file=sys.stderr)
@@ -366,6 +367,13 @@ def main(argv: list[str] | None = None) -> int:
         "--no-response-cache",
         action="store_true",
         help="serve with the response cache off, so every request is computed afresh",
+    )
+    bench.add_argument(
+        "--only",
+        action="append",
+        metavar="TEXT",
+        help="measure only the rows whose name contains TEXT (repeatable); for a quick look "
+        "while working, not for the figures of record",
     )
     bench.set_defaults(run=_bench)
     serve.set_defaults(run=_serve)

@@ -174,10 +174,14 @@ def bench(
     threads: int = 2,
     response_cache: bool = True,
     rounds: int = 3,
+    only: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Run every row against the server and the ceiling; the figures as a plain dict."""
+    """Run every row (or those whose name contains one of ``only``) against the server and
+    the ceiling; the figures as a plain dict."""
     wrk = find_wrk()
     table = rows(Settings.from_env().content_dir)
+    if only:
+        table = [row for row in table if any(part in row.name for part in only)]
     server_port, ceiling_port = free_port(), free_port()
     server_cmd = [
         *terminology_command(),
