@@ -9,8 +9,9 @@ echoed.
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
-import uuid
 from typing import Any
 
 from flask import has_request_context, request
@@ -23,10 +24,26 @@ _SANE = re.compile(rf"[A-Za-z0-9._:/@+=~-]{{1,{MAX_LENGTH}}}")
 
 
 def accept_or_generate(sent: str | None) -> str:
-    """The client's id if it is sane, else a new uuid4 (32 hex digits)."""
+    """The client's id if it is sane, else a new one (32 hex digits)."""
     if sent and _SANE.fullmatch(sent):
         return sent
-    return uuid.uuid4().hex
+    return f"{_prefix}{next(_counter):016x}"
+
+
+def _reseed() -> None:
+    """A new random half for this process: a worker forked from a parent must not repeat the
+    parent's (or a sibling's) ids."""
+    global _prefix, _counter
+    _prefix = os.urandom(8).hex()
+    _counter = itertools.count()
+
+
+# A random 64-bit half per process and a counter: unique across workers and replicas like a
+# uuid4, without a system call and an object per request (a few microseconds of every answer).
+_prefix = ""
+_counter = itertools.count()
+_reseed()
+os.register_at_fork(after_in_child=_reseed)
 
 
 def of(environ: dict[str, Any]) -> str | None:

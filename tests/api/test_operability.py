@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -312,3 +313,21 @@ def test_a_get_with_a_body_leaves_the_kept_alive_connection_usable(
         r = session.get(f"{ops_server.base}/CodeSystem", data=body, timeout=10)
         assert r.status_code == 200 and len(r.content) > 100_000
         assert session.get(f"{ops_server.base}/metadata", timeout=10).status_code == 200
+
+
+def test_generated_ids_differ_in_a_forked_worker() -> None:
+    """granian forks its workers: a child must not repeat its parent's ids."""
+    parent = [request_id.accept_or_generate(None) for _ in range(3)]
+    assert len(set(parent)) == 3
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: send one id and leave at once
+        os.write(write, request_id.accept_or_generate(None).encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    child = os.read(read, 64).decode()
+    os.close(read)
+    assert HEX32.fullmatch(child)
+    assert child[:16] != parent[0][:16]
+    assert child not in parent
