@@ -138,7 +138,8 @@ def _apps(**settings: Any) -> tuple[Flask, Flask]:
 
 
 def _lane(app: Flask) -> DirectLane | None:
-    layer = app.wsgi_app
+    """The lane among the WSGI layers around the Flask app, if there is one."""
+    layer: object = app.wsgi_app
     while layer is not None and not isinstance(layer, DirectLane):
         layer = getattr(layer, "app", None)
     return layer
