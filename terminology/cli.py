@@ -1,4 +1,5 @@
-"""The ``terminology`` command: ``serve`` the content, ``check-content`` a content directory."""
+"""The ``terminology`` command: ``serve`` the content, ``check-content`` a content directory,
+``load`` vendor files, and the client commands (``lookup``, ``validate-code``, ...)."""
 
 from __future__ import annotations
 
@@ -368,6 +369,9 @@ def main(argv: list[str] | None = None) -> int:
         help="serve with the response cache off, so every request is computed afresh",
     )
     bench.set_defaults(run=_bench)
+    from terminology.client.commands import add_commands
+
+    add_commands(commands)
     serve.set_defaults(run=_serve)
     check.set_defaults(run=_check)
     args = parser.parse_args(argv)
