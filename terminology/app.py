@@ -19,6 +19,7 @@ from terminology.api import (
     compression,
     conceptmap,
     cors,
+    delegated,
     health,
     memos,
     metadata,
@@ -204,6 +205,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions[memos.EXTENSION] = memos.AppMemos.build(lambda: snapshot.snapshot().generation)
     if settings.response_cache_entries > 0:
         app.extensions["terminology.responses"] = ResponseCache(settings.response_cache_entries)
+    if settings.upstreams:
+        delegated.register(app, settings)
     app.before_request(snapshot.pin_snapshot)
     app.before_request(check_request)
     # Before the caching hooks, so a closed server answers no 304 to a request without a token.

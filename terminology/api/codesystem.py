@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from terminology.api.delegated import code_system_upstream, lookup_upstream
 from terminology.api.http import fhir_json, parameters, services, stored_instance
 from terminology.api.memos import memos
 from terminology.api.response_cache import cached
@@ -22,7 +23,11 @@ bp = Blueprint("codesystem", __name__)
 def lookup_view(cs_id: str | None = None) -> Response:
     def compute() -> Response:
         req = inputs.lookup_request(parameters(), stored_instance("CodeSystem", cs_id))
-        result = lookup(req, services())
+        svc = services()
+        upstream = lookup_upstream(req, svc)
+        if upstream is not None:
+            return upstream
+        result = lookup(req, svc)
         return fhir_json(outputs.lookup_parameters(result, memos().lookups))
 
     return cached(compute)
@@ -38,7 +43,11 @@ def validate_code_view(cs_id: str | None = None) -> Response:
             instance=stored_instance("CodeSystem", cs_id),
             accept_language=request.environ.get("HTTP_ACCEPT_LANGUAGE"),
         )
-        result = validate_in_code_system(req, services())
+        svc = services()
+        upstream = code_system_upstream(req, svc)
+        if upstream is not None:
+            return upstream
+        result = validate_in_code_system(req, svc)
         return fhir_json(outputs.validate_code_parameters(result))
 
     return cached(compute)

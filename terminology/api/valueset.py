@@ -11,6 +11,8 @@ from werkzeug.exceptions import MethodNotAllowed
 
 from terminology import budget
 from terminology.api import request_id
+from terminology.api.delegated import expand_upstream
+from terminology.api.delegated_value_sets import value_set_per_coding
 from terminology.api.http import fhir_json, parameters, services, stored_instance
 from terminology.api.response_cache import cached
 from terminology.codec import inputs, outputs
@@ -35,7 +37,11 @@ def validate_code_view(vs_id: str | None = None) -> Response:
             instance=stored_instance("ValueSet", vs_id),
             accept_language=request.environ.get("HTTP_ACCEPT_LANGUAGE"),
         )
-        return fhir_json(outputs.validate_code_parameters(validate_in_value_set(req, svc)))
+        result = validate_in_value_set(req, svc)
+        upstream = value_set_per_coding(req, result, svc)
+        if upstream is not None:
+            return upstream
+        return fhir_json(outputs.validate_code_parameters(result))
 
     return cached(compute)
 
@@ -90,4 +96,7 @@ def expand_view(vs_id: str | None = None) -> Response:
         accept_language=request.environ.get("HTTP_ACCEPT_LANGUAGE"),
         threshold=request.headers.get("X-TOO-COSTLY-THRESHOLD"),
     )
+    upstream = expand_upstream(req, svc)
+    if upstream is not None:
+        return upstream
     return fhir_json(outputs.expansion_value_set(expand(req, svc)))
