@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -30,7 +31,7 @@ def _app(tmp_path: Path, **settings) -> FlaskClient:
     content.mkdir()
     shutil.copy(CONTENT_DIR / "CodeSystem-cpt-2026.json", content)
     shutil.copy(CONTENT_DIR / "ValueSet-chest-ct-procedures.json", content)
-    options = dict(
+    options: dict[str, Any] = dict(
         content_dir=content,
         upstreams=f"{RXNORM}={UP}",
         upstream_timeout=1.0,
