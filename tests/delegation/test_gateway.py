@@ -24,12 +24,14 @@ def test_routes_first_match_wins_and_globs():
         f" {RXNORM}=https://rx.example.org/r4/ ; http://snomed.info/sct*=https://a.test/fhir,"
         "https://b.test/fhir;*=https://any.test/fhir"
     )
-    assert route_for(routes, RXNORM).upstreams == ("https://rx.example.org/r4",)
-    assert route_for(routes, "http://snomed.info/sct").upstreams == (
-        "https://a.test/fhir",
-        "https://b.test/fhir",
-    )
-    assert route_for(routes, "http://loinc.org").upstreams == ("https://any.test/fhir",)
+
+    def upstreams(system: str) -> tuple[str, ...] | None:
+        route = route_for(routes, system)
+        return None if route is None else route.upstreams
+
+    assert upstreams(RXNORM) == ("https://rx.example.org/r4",)
+    assert upstreams("http://snomed.info/sct") == ("https://a.test/fhir", "https://b.test/fhir")
+    assert upstreams("http://loinc.org") == ("https://any.test/fhir",)
     assert route_for(parse_routes(f"{RXNORM}={UP}"), "http://loinc.org") is None
     assert parse_routes("") == () and parse_routes(None) == ()
     # A pattern may hold '=': the entry splits where the upstream URL starts.
