@@ -272,6 +272,40 @@ class TerminologyClient:
         )
         return self._operation("ConceptMap/$translate", args, reading.translate_result)[0]
 
+    def batch_validate_code(
+        self,
+        validations: list[dict[str, Any]],
+        *,
+        url: str | None = None,
+        valueSet: dict[str, Any] | None = None,
+        date: DateArg = None,
+    ) -> list[ValidateCodeResult | ValidationOutcome]:
+        """``$batch-validate-code``: each validation a dict of ``validate_code``'s keyword
+        arguments; ``url``, ``valueSet`` and ``date`` are shared by all. Against value sets
+        when any names one (ValueSet/$batch-validate-code), else against code systems (each
+        validation's ``system``). Answers come in order: a ``ValidateCodeResult``, or the
+        ``ValidationOutcome`` of a validation the server could not evaluate."""
+        value_sets = url is not None or valueSet is not None
+        value_sets = value_sets or any("url" in v or "valueSet" in v for v in validations)
+        entries = []
+        for validation in validations:
+            own = present(validation)
+            if not value_sets and "system" in own:
+                own["url"] = own.pop("system")
+            entries.append({"name": "validation", "resource": parameters_resource(own)})
+        shared = parameters_resource(present(dict(url=url, valueSet=valueSet, date=date)))
+        shared["parameter"] += entries
+        kind = "ValueSet" if value_sets else "CodeSystem"
+        path = f"{kind}/$batch-validate-code"
+        reply = self.transport.json("POST", path, body=shared, idempotent=True)
+        return _read(reply, reading.batch_results, path)
+
+    def batch(self, bundle: dict[str, Any]) -> dict[str, Any]:
+        """A ``batch`` Bundle of operation requests (POST to the base); the batch-response
+        Bundle as the server sent it. Retried: a batch holds operations and reads only."""
+        reply = self.transport.json("POST", "", body=bundle, idempotent=True)
+        return _read(reply, lambda r: _of_type(r, "Bundle"), "batch")
+
     def validate_resource(self, resource: dict[str, Any]) -> ValidationOutcome:
         """``$validate`` of a ServiceRequest, Claim or Bundle of them (FHIR JSON)."""
         kind = resource.get("resourceType")

@@ -252,3 +252,16 @@ def capabilities(answer: Any) -> Capabilities:
         code_systems=systems,
         raw=answer,
     )
+
+
+def batch_results(answer: Any) -> list[ValidateCodeResult | ValidationOutcome]:
+    results: list[ValidateCodeResult | ValidationOutcome] = []
+    for part in _parts(_resource(answer, "Parameters")):
+        if part.get("name") != "validation":
+            continue
+        entry = part.get("resource")
+        if isinstance(entry, dict) and entry.get("resourceType") == "OperationOutcome":
+            results.append(validation_outcome(entry))
+        else:
+            results.append(validate_code_result(entry))
+    return results

@@ -77,7 +77,7 @@ class Transport:
     ) -> requests.Response:
         """The reply to one call (2xx), after retries; a 4xx/5xx or no reply raises
         ``TerminologyClientError``."""
-        url = f"{self.base_url}/{path.lstrip('/')}"
+        url = f"{self.base_url}/{path.lstrip('/')}" if path else self.base_url
         attempts = 1 + (self.retries if idempotent else 0)
         for attempt in range(attempts):
             last = attempt == attempts - 1

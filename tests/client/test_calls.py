@@ -377,3 +377,89 @@ def test_an_answer_of_the_wrong_kind_is_an_error_not_an_empty_result(client):
     responses.get(f"{BASE}/CodeSystem/$lookup", body="<html>proxy</html>", content_type="text/html")
     with pytest.raises(TerminologyClientError):
         client.lookup(system=ICD, code="x")
+
+
+@responses.activate
+def test_batch_validate_code_against_value_sets_and_code_systems(client):
+    ok = _validate_answer(True)
+    failed = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": "invalid"}],
+    }
+    responses.post(
+        f"{BASE}/ValueSet/$batch-validate-code",
+        match=[
+            matchers.json_params_matcher(
+                {
+                    "resourceType": "Parameters",
+                    "parameter": [
+                        {"name": "url", "valueUri": "http://vs"},
+                        {
+                            "name": "validation",
+                            "resource": {
+                                "resourceType": "Parameters",
+                                "parameter": [
+                                    {"name": "system", "valueUri": CPT},
+                                    {"name": "code", "valueCode": "71250"},
+                                ],
+                            },
+                        },
+                        {
+                            "name": "validation",
+                            "resource": {
+                                "resourceType": "Parameters",
+                                "parameter": [{"name": "code", "valueCode": "x"}],
+                            },
+                        },
+                    ],
+                }
+            )
+        ],
+        json={
+            "resourceType": "Parameters",
+            "parameter": [
+                {"name": "validation", "resource": ok},
+                {"name": "validation", "resource": failed},
+            ],
+        },
+    )
+    first, second = client.batch_validate_code(
+        [{"system": CPT, "code": "71250"}, {"code": "x"}], url="http://vs"
+    )
+    assert first.result is True and not second.valid
+    responses.post(
+        f"{BASE}/CodeSystem/$batch-validate-code",
+        match=[
+            matchers.json_params_matcher(
+                {
+                    "resourceType": "Parameters",
+                    "parameter": [
+                        {
+                            "name": "validation",
+                            "resource": {
+                                "resourceType": "Parameters",
+                                "parameter": [
+                                    {"name": "code", "valueCode": "I50.9"},
+                                    {"name": "url", "valueUri": ICD},
+                                ],
+                            },
+                        },
+                    ],
+                }
+            )
+        ],
+        json={"resourceType": "Parameters", "parameter": [{"name": "validation", "resource": ok}]},
+    )
+    (only,) = client.batch_validate_code([{"system": ICD, "code": "I50.9"}])
+    assert only.result is True
+
+
+@responses.activate
+def test_batch_bundle_posts_to_the_base(client):
+    bundle = {"resourceType": "Bundle", "type": "batch", "entry": []}
+    responses.post(
+        BASE,
+        match=[matchers.json_params_matcher(bundle)],
+        json={"resourceType": "Bundle", "type": "batch-response"},
+    )
+    assert client.batch(bundle)["type"] == "batch-response"

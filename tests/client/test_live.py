@@ -47,6 +47,20 @@ def test_every_operation_against_the_real_server(tx: TerminologyClient) -> None:
     translated = tx.translate(code="71020", system=CPT, date="2024-05-01")
     assert translated.result is True and translated.matches
 
+    batch = tx.batch_validate_code(
+        [{"system": ICD10CM, "code": "I50.9"}, {"system": ICD10CM, "code": "Q99.99.9"}]
+    )
+    assert [getattr(answer, "result", None) for answer in batch] == [True, False]
+    reply = tx.batch(
+        {
+            "resourceType": "Bundle",
+            "type": "batch",
+            "entry": [
+                {"request": {"method": "GET", "url": f"CodeSystem/$lookup?system={CPT}&code=71250"}}
+            ],
+        }
+    )
+    assert reply["entry"][0]["response"]["status"].startswith("200")
     assert tx.validate_resource(order()).valid
     assert tx.validate_resource(claim()).valid
     caps = tx.capabilities(terminology=True)
