@@ -19,6 +19,7 @@ from terminology.api import (
     compression,
     conceptmap,
     cors,
+    delegated,
     health,
     memos,
     metadata,
@@ -205,6 +206,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions[memos.EXTENSION] = memos.AppMemos.build(lambda: snapshot.snapshot().generation)
     if settings.response_cache_entries > 0:
         app.extensions["terminology.responses"] = ResponseCache(settings.response_cache_entries)
+    if settings.upstreams:
+        delegated.register(app, settings)
     app.before_request(snapshot.pin_snapshot)
     app.before_request(check_request)
     # Before the caching hooks, so a closed server answers no 304 to a request without a token.
@@ -240,8 +243,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     if auth.tokens_of(app).writes_enabled:
         writes.register(app, settings.base_path)
     register_error_handlers(app)
-    if settings.direct_lane and not settings.read_token:
-        # Closed reads need a token check per request, which only the Flask path makes.
+    if settings.direct_lane and not settings.read_token and not settings.upstreams:
+        # Closed reads need a token check per request, and delegation a look at each
+        # request's systems, which only the Flask path makes.
         app.wsgi_app = DirectLane(app, app.wsgi_app)  # type: ignore[method-assign]
     operability.install(
         app, access_logging=settings.access_log, readiness=health.readiness(live, store)

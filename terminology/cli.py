@@ -1,4 +1,5 @@
-"""The ``terminology`` command: ``serve`` the content, ``check-content`` a content directory."""
+"""The ``terminology`` command: ``serve`` the content, ``check-content`` a content directory,
+``load`` vendor files, and the client commands (``lookup``, ``validate-code``, ...)."""
 
 from __future__ import annotations
 
@@ -376,6 +377,9 @@ def main(argv: list[str] | None = None) -> int:
         "while working, not for the figures of record",
     )
     bench.set_defaults(run=_bench)
+    from terminology.client.commands import add_commands
+
+    add_commands(commands)
     serve.set_defaults(run=_serve)
     check.set_defaults(run=_check)
     args = parser.parse_args(argv)

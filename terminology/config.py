@@ -107,6 +107,21 @@ class Settings:
     #: A bearer token every request needs, except ``metadata`` and CORS preflights (a write
     #: token also reads); None leaves reads open.
     read_token: str | None = field(default=None, repr=False)
+    #: ``pattern=URL[,URL]`` entries separated by ``;``: the upstream terminology servers that
+    #: answer for code systems we do not hold (``terminology.delegation.routes``); None: none.
+    upstreams: str | None = None
+    #: Seconds an upstream may take to connect, and then to send each part of its answer.
+    upstream_timeout: float = 5.0
+    #: Upstream calls in flight at once in one worker; a request finding all of them busy for
+    #: ``upstream_timeout`` seconds is answered "unavailable".
+    upstream_max_concurrent: int = 8
+    #: Seconds an upstream's answer is reused for the same question; 0 asks every time.
+    upstream_cache_seconds: float = 60.0
+    upstream_cache_entries: int = 1024
+    #: Failed calls in a row that open an upstream's circuit breaker, and the seconds it stays
+    #: open (answering "unavailable" at once) before one trial call is let through.
+    upstream_breaker_failures: int = 5
+    upstream_breaker_reset: float = 30.0
 
     def __post_init__(self) -> None:
         if self.cors_credentials and "*" in {o.strip() for o in self.cors_origins.split(",")}:
@@ -114,6 +129,10 @@ class Settings:
                 "TERMINOLOGY_CORS_CREDENTIALS needs TERMINOLOGY_CORS_ORIGINS to list the origins "
                 "allowed; with '*' any web site could make requests with the user's credentials"
             )
+        if self.upstreams:
+            from terminology.delegation.routes import parse_routes
+
+            parse_routes(self.upstreams)
         if not 1 <= self.gzip_level <= 9:
             raise ValueError(f"TERMINOLOGY_GZIP_LEVEL={self.gzip_level}: must be 1 to 9")
 
@@ -144,6 +163,13 @@ class Settings:
             "write_token": str,
             "write_tokens_file": Path,
             "read_token": str,
+            "upstreams": str,
+            "upstream_timeout": float,
+            "upstream_max_concurrent": int,
+            "upstream_cache_seconds": float,
+            "upstream_cache_entries": int,
+            "upstream_breaker_failures": int,
+            "upstream_breaker_reset": float,
         }
         for name, kind in readers.items():
             raw = env.get(f"TERMINOLOGY_{name.upper()}")

@@ -77,6 +77,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "BATCH_ENTRY_FAILED": (ours("BATCH_ENTRY_FAILED"), "Alone, this validation is answered HTTP {status} (message id {message_id})"),
     "VALIDATE_NOT_A_RESOURCE": (ours("VALIDATE_NOT_A_RESOURCE"), "The body is not a {type} resource (nor a Parameters with one as its resource parameter)"),
     "VALIDATE_MODE": (ours("VALIDATE_MODE"), "The $validate mode '{mode}' is not one of create, update, delete, profile"),
+    # Delegation to upstream terminology servers (TERMINOLOGY_UPSTREAMS)
+    "UPSTREAM_ANSWERED": (ours("UPSTREAM_ANSWERED"), "Answered by the terminology server {upstream}: this server does not hold CodeSystem '{system}' and delegates it there"),
+    "UPSTREAM_UNAVAILABLE": (ours("UPSTREAM_UNAVAILABLE"), "CodeSystem '{system}' is not held here and the terminology server {upstream} that answers for it is unavailable ({reason}); try again in {seconds} s"),
+    "UPSTREAM_NOT_VALIDATED": (ours("UPSTREAM_NOT_VALIDATED"), "CodeSystem '{system}' is not held here and the terminology server {upstream} that answers for it is unavailable ({reason}), so the code '{code}' could not be validated; try again in {seconds} s"),
     "VALIDATE_PROFILE": (ours("VALIDATE_PROFILE"), "This server does not validate against the profile '{profile}'; it validates against {known}"),
     "ICD10CM_FORM": (ours("ICD10CM_FORM"), "an ICD-10-CM code is a capital letter and two capital letters or digits (a digit second, except in categories such as QA0 that FY2026 added), then optionally a dot and one to four capital letters or digits, as in J18.9, S22.31XA or QA0.0; a chapter or block is two such codes joined by a hyphen, as in J09-J18"),
     "CODE_NOT_IN_COMPLETE_RANGE": (ours("CODE_NOT_IN_COMPLETE_RANGE"), "Code '{code}' does not exist in version {version} of {system}: this version holds every code of the {range} ({start} to {end}), and '{code}' is not one of them"),

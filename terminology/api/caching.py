@@ -247,7 +247,13 @@ def cache_headers(response: Response) -> Response:
     headers = response.headers
     # No view sets these headers, so they are added (cheaper than replacing: this runs on
     # every request).
-    if environ["REQUEST_METHOD"] not in ("GET", "HEAD") or status >= 500 or status == 431:
+    if (
+        environ["REQUEST_METHOD"] not in ("GET", "HEAD")
+        or status >= 500
+        or status == 431
+        # Answered by an upstream server (api/delegated.py): not ours to promise for max-age.
+        or "terminology.upstream" in environ
+    ):
         if environ["REQUEST_METHOD"] != "OPTIONS":
             headers.add("Cache-Control", NO_STORE)
         return response

@@ -96,6 +96,7 @@ def cached(compute: Callable[[], Response]) -> Response:
     if hit is not None:
         return Response(hit.body, status=200, content_type=hit.content_type)
     response = compute()
-    if response.status_code == 200:
+    # An upstream's answer can change without our content changing: never kept here.
+    if response.status_code == 200 and "terminology.upstream" not in request.environ:
         cache.keep(key, response.get_data(), response.content_type or "")
     return response

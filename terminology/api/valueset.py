@@ -11,6 +11,8 @@ from werkzeug.exceptions import MethodNotAllowed
 
 from terminology import budget
 from terminology.api import request_id
+from terminology.api.delegated import expand_upstream
+from terminology.api.delegated_value_sets import value_set_per_coding
 from terminology.api.http import fhir_json, parameters, services, stored_instance
 from terminology.api.memos import memos
 from terminology.api.question import Question
@@ -22,6 +24,7 @@ from terminology.errors import TerminologyError
 from terminology.operations.context import Services
 from terminology.operations.expand import expand
 from terminology.operations.validate_code import validate_in_code_system, validate_in_value_set
+from terminology.operations.validate_code_model import ValidateCodeRequest
 
 bp = Blueprint("valueset", __name__)
 
@@ -29,23 +32,31 @@ bp = Blueprint("valueset", __name__)
 @bp.route("/ValueSet/$validate-code", methods=["GET", "POST"])
 @bp.route("/ValueSet/<vs_id>/$validate-code", methods=["GET", "POST"])
 def validate_code_view(vs_id: str | None = None) -> Response:
-    return cached(
-        lambda: fhir_json(
-            validate_code_answer(
-                Question(request.environ, parameters(), services(), memos()), vs_id
-            )
-        )
-    )
+    def compute() -> Response:
+        q = Question(request.environ, parameters(), services(), memos())
+        req = _validate_code_request(q, vs_id)
+        result = validate_in_value_set(req, q.services)
+        upstream = value_set_per_coding(req, result, q.services)
+        if upstream is not None:
+            return upstream
+        return fhir_json(outputs.validate_code_parameters(result))
+
+    return cached(compute)
 
 
 def validate_code_answer(q: Question, vs_id: str | None = None) -> dict[str, Any]:
-    req = inputs.validate_code_request(
+    """The answer the direct lane sends (which is off when upstreams are configured)."""
+    req = _validate_code_request(q, vs_id)
+    return outputs.validate_code_parameters(validate_in_value_set(req, q.services))
+
+
+def _validate_code_request(q: Question, vs_id: str | None) -> ValidateCodeRequest:
+    return inputs.validate_code_request(
         q.params,
         value_set_mode=True,
         instance=stored_instance("ValueSet", vs_id),
         accept_language=q.environ.get("HTTP_ACCEPT_LANGUAGE"),
     )
-    return outputs.validate_code_parameters(validate_in_value_set(req, q.services))
 
 
 # GET is routed here too only to be refused as a method (405 naming POST), not read as the
@@ -98,4 +109,7 @@ def expand_view(vs_id: str | None = None) -> Response:
         accept_language=request.environ.get("HTTP_ACCEPT_LANGUAGE"),
         threshold=request.headers.get("X-TOO-COSTLY-THRESHOLD"),
     )
+    upstream = expand_upstream(req, svc)
+    if upstream is not None:
+        return upstream
     return fhir_json(outputs.expansion_value_set(expand(req, svc)))

@@ -217,3 +217,11 @@ def test_closed_reads_have_no_lane() -> None:
     assert _lane(app) is None
     path = REQUESTS[0][1]
     assert app.test_client().get(path).status_code == 401
+
+
+def test_delegating_servers_have_no_lane() -> None:
+    """Delegation decides per request in the Flask views; the lane would skip it."""
+    app = create_app(
+        Settings(content_dir=CONTENT_DIR, upstreams="http://example.org/rxnorm=http://127.0.0.1:9")
+    )
+    assert _lane(app) is None
