@@ -45,7 +45,7 @@ def test_a_release_reads_its_five_files_and_its_year_from_the_folder() -> None:
         "modifiers": "MODUL.txt",
         "deleted": "history/Deleted_DTK_tab.txt",
     }
-    assert len(release.long) == 20 and "71901" not in release.long
+    assert len(release.long) == 21 and "71901" not in release.long
     assert release.long["71250"] == make_fixture.CHANGED_2026["71250"]
     assert release.medium["71250"] == "Fixture medium descriptor 71250"
     assert release.short["71250"] == "FIXTURE SHORT 71250"
