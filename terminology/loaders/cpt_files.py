@@ -195,27 +195,25 @@ def _descriptors(
 ) -> Iterator[tuple[str, str]]:
     seen: set[str] = set()
     for number, (code, text, _d, _i) in _rows(folder, name, layout, pattern):
-        where = f"{folder / name}, line {number}"
         if code in seen:
-            raise TerminologyError(f"{where}: code {code} appears twice")
+            raise TerminologyError(f"{folder / name}, line {number}: code {code} appears twice")
         if not text:
-            raise TerminologyError(f"{where}: code {code} has no descriptor")
+            raise TerminologyError(f"{folder / name}, line {number}: code {code} has no descriptor")
         seen.add(code)
         yield code, text
 
 
 def _deletions(folder: Path, name: str, layout: FileLayout, known: set[str]) -> Iterator[Deletion]:
     for number, (code, text, deleted, instruction) in _rows(folder, name, layout, CODE):
-        where = f"{folder / name}, line {number}"
         yield Deletion(
             code=code,
-            deleted=_deleted_on(deleted, where),
+            deleted=_deleted_on(deleted, folder / name, number),
             text=text or None,
-            replacements=replacements(instruction, known - {code}),
+            replacements=tuple(c for c in replacements(instruction, known) if c != code),
         )
 
 
-def _deleted_on(value: str, where: str) -> str | None:
+def _deleted_on(value: str, file: Path, number: int) -> str | None:
     if value.lower().startswith("pre-"):
         return None
     try:
@@ -224,7 +222,7 @@ def _deleted_on(value: str, where: str) -> str | None:
         return date(int(value[:4]), int(value[4:6]), int(value[6:])).isoformat()
     except ValueError:
         raise TerminologyError(
-            f"{where}: deletion date {value!r} is not YYYYMMDD (nor Pre-YYYY)"
+            f"{file}, line {number}: deletion date {value!r} is not YYYYMMDD (nor Pre-YYYY)"
         ) from None
 
 
