@@ -16,6 +16,8 @@ import pytest
 import requests
 
 from terminology.uris import CPT, PROJECT_BASE
+from tests.api.test_validate_resources import order, reasons
+from tests.api.test_validate_resources import validate as validate_resource
 from tests.conftest import (
     CONTENT_DIR,
     RunningServer,
@@ -250,3 +252,20 @@ def test_a_bad_release_is_refused_and_the_previous_content_keeps_serving(
     time.sleep(1.5)  # a reload interval: nothing changed, so nothing was picked up
     assert server.get("/metadata").headers["ETag"] == generation
     assert param(lookup(server, "71250").json(), "display") == NEW_71250
+
+
+def test_an_order_with_a_wrong_cpt_display_now_gets_a_warning(server: RunningServer) -> None:
+    resource = order(code={"coding": [{"system": CPT, "code": "71250", "display": "Chest"}]})
+    assert reasons(validate_resource(server, resource)) == [
+        ("warning", "display-mismatch", "ServiceRequest.code.coding[0].display")
+    ]
+    # An order dated in a year of our fragments (2024) keeps the information of a display that
+    # only differs from our own words.
+    older = order(
+        code={"coding": [{"system": CPT, "code": "71250", "display": "Chest"}]},
+        occurrenceDateTime="2024-11-04",
+        authoredOn="2024-11-01",
+    )
+    assert reasons(validate_resource(server, older)) == [
+        ("information", "display-mismatch", "ServiceRequest.code.coding[0].display")
+    ]
