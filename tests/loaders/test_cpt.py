@@ -251,3 +251,32 @@ def test_the_fixture_files_are_what_the_script_writes(tmp_path: Path) -> None:
     assert written == committed
     for name in written:
         assert (tmp_path / name).read_bytes() == (FIXTURES / name).read_bytes(), name
+
+
+def test_a_history_row_with_a_date_that_is_not_one_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "CPT_2026"
+    shutil.copytree(R2026, folder)
+    history = folder / "history" / "Deleted_DTK_tab.txt"
+    lines = history.read_text(encoding="utf-8").splitlines()
+    history.write_text("\r\n".join([*lines, "1099903\t71903\t2026-01-01\tL\tText\t"]))
+    with pytest.raises(
+        TerminologyError, match=r"Deleted_DTK_tab\.txt, line 5: deletion date '2026-01-01'"
+    ):
+        read(folder)
+
+
+def test_the_benchmark_release_reads_as_a_release(tmp_path: Path) -> None:
+    from terminology.bench.cpt_release import generate
+
+    counts = generate(tmp_path / "CPT_2027_DATA", 400)
+    release = read(tmp_path / "CPT_2027_DATA")
+    assert (len(release.long), len(release.modifiers), len(release.deletions)) == (
+        counts["codes"],
+        counts["modifiers"],
+        counts["deleted"],
+    )
+    assert len(release.long) == 400 and {"71045", "71250", "71555"} <= set(release.long)
+    assert set(release.long) == set(release.medium) == set(release.short)
+    assert not {d.code for d in release.deletions} & set(release.long)
+    _h, _records, lacking = cpt.code_system(release, cpt.our_fragments(CONTENT_DIR), Provenance())
+    assert lacking == []  # no fragment of 2027: nothing is required
