@@ -88,11 +88,11 @@ def read_release(path: Path, layouts: dict[str, FileLayout], year: str | None = 
 
 
 def _year_in_name(path: Path) -> str:
-    for part in reversed(path.resolve().parts):
-        years = _YEAR.findall(part)
-        if years:
-            return str(years[-1])
-    raise TerminologyError(f"{path}: no year in the folder's name; give --version YEAR")
+    # The folder's own name only: a year in a parent ("/data/2019-backups/cpt") says nothing.
+    years = _YEAR.findall(path.resolve().name)
+    if not years:
+        raise TerminologyError(f"{path}: no year in the folder's name; give --version YEAR")
+    return str(years[-1])
 
 
 def _find_files(path: Path, layouts: dict[str, FileLayout]) -> dict[str, str]:

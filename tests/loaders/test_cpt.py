@@ -235,7 +235,7 @@ def test_the_column_mapping_reads_another_layout(tmp_path: Path) -> None:
 
 
 def test_the_year_comes_from_the_folder_name_or_the_caller(tmp_path: Path) -> None:
-    folder = tmp_path / "ama-data-files"
+    folder = tmp_path / "CPT 2025" / "ama-data-files"  # a year above it says nothing
     shutil.copytree(R2026, folder)
     with pytest.raises(TerminologyError, match=r"no year in the folder's name; give --version"):
         read(folder)
