@@ -117,6 +117,8 @@ def _load(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.kind == "ncci":
         return _load_ncci(args, settings)
+    if args.kind == "cpt":
+        return _load_cpt(args, settings)
     if len(args.path) > 1:
         sys.exit(f"terminology load {args.kind}: give one file or folder")
     path: Path = args.path[0]
@@ -176,6 +178,50 @@ def _load_ncci(args: argparse.Namespace, settings: Settings) -> int:
         print(
             f"loaded the {which} {table.kind.upper()} table ({table.source}): {table.size:,} "
             f"edits involving a chest-imaging code, of {table.rows_read:,} rows read"
+        )
+    print(
+        f"store {store.location} is at generation {store.generation()}; running servers "
+        f"serve it within {settings.reload_interval:g} s"
+    )
+    return 0
+
+
+def _load_cpt(args: argparse.Namespace, settings: Settings) -> int:
+    from terminology.app import open_store
+    from terminology.loaders import cpt, cpt_files, cpt_layout
+    from terminology.loaders.load import Progress, load_code_system
+    from terminology.loaders.sources import Provenance
+
+    if len(args.path) > 1:
+        sys.exit("terminology load cpt: give one folder (the AMA CPT data files, unzipped)")
+    path: Path = args.path[0]
+    # Read (and refuse) the files before the store is touched.
+    release = cpt_files.read_release(path, cpt_layout.read_layouts(args.columns), args.version)
+    provenance = Provenance(
+        release=args.release, release_date=args.release_date, obtained_from=str(path)
+    )
+    fragments = cpt.our_fragments(settings.content_dir)
+    header, records, lacking = cpt.code_system(release, fragments, provenance)
+    store = open_store(settings)
+    updates = cpt.deletion_updates(store, release)
+    summary = load_code_system(
+        store, header, records, progress=Progress("storing concepts"), companions=updates
+    )
+    print(summary.render())
+    print(
+        f"  {len(release.modifiers):,} modifiers; {len(release.deletions):,} deleted codes in "
+        "the history"
+        if release.deletions
+        else f"  {len(release.modifiers):,} modifiers; no "
+        "deleted-codes history file (Deleted_DTK_tab.txt) in the release"
+    )
+    for version_header, _records in updates:
+        print(f"  recorded this release's deletions in CPT {version_header['version']}")
+    if lacking:
+        print(
+            f"  warning: {len(lacking)} of our chest-imaging codes of {release.year} are not in "
+            f"this release: {', '.join(lacking)}",
+            file=sys.stderr,
         )
     print(
         f"store {store.location} is at generation {store.generation()}; running servers "
@@ -276,14 +322,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     load.add_argument(
         "kind",
-        choices=["icd10cm-tabular", "icd10cm-order", "hcpcs", "snomed", "fhir", "ncci"],
+        choices=["icd10cm-tabular", "icd10cm-order", "hcpcs", "snomed", "fhir", "ncci", "cpt"],
         help="icd10cm-tabular: the CDC/CMS ICD-10-CM tabular XML (.xml or .xml.gz); "
         "icd10cm-order: the CMS order file (icd10cm_order_YYYY.txt), flat, no chapters; "
         "hcpcs: the CMS HCPCS Level II annual fixed-width file (HCPC2026_JAN_ANWEB...txt); "
         "snomed: a SNOMED CT RF2 release (its folder or zip; the Snapshot files are read); "
         "fhir: a FHIR NPM package (.tgz) or a folder of FHIR JSON (its CodeSystems, "
         "ValueSets and ConceptMaps); ncci: CMS's NCCI PTP files (ccipra, ccioph; .txt or "
-        "the quarterly .zip, all four parts at once) and MUE files (MCR_MUE_...csv)",
+        "the quarterly .zip, all four parts at once) and MUE files (MCR_MUE_...csv); "
+        "cpt: the folder of the AMA CPT data files (LONGULT, MEDU, SHORTU, MODUL, and the CPT "
+        "Link history Deleted_DTK_tab.txt when present; the year from the folder name or "
+        "--version)",
     )
     load.add_argument(
         "path", type=Path, nargs="+", help="the file or folder to load (ncci: one or more)"
@@ -313,6 +362,13 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="snomed: the language refset whose preferred terms are the displays (default: "
         "US English 900000000000509007, GB English 900000000000508004 for UK editions)",
+    )
+    load.add_argument(
+        "--columns",
+        type=Path,
+        default=None,
+        help="cpt: a TOML file saying where the fields of each AMA file are, for a release "
+        "whose layout differs from the default (README, 'Loading vendor files')",
     )
     load.add_argument("--release", default=None, help='e.g. "FY2027, April 1, 2027 update"')
     load.add_argument("--release-date", default=None, help="ISO date of the release")

@@ -102,21 +102,28 @@ def stop_server(server: RunningServer) -> None:
 #: the session's server before it starts: tests/api/test_snomed_chest.py runs the chest-imaging
 #: tests that use SNOMED CT that way, against a loaded release holding our codes.
 SNOMED_RELEASES_ENV = "TERMINOLOGY_TEST_SNOMED_RELEASES"
+#: AMA CPT release folders to load likewise (``terminology load cpt``): tests/api/test_cpt_chest.py.
+CPT_RELEASES_ENV = "TERMINOLOGY_TEST_CPT_RELEASES"
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     tmp = tmp_path_factory.mktemp("server")
     args: list[str] = []
-    releases = [r for r in os.environ.get(SNOMED_RELEASES_ENV, "").split(os.pathsep) if r]
+    releases = [
+        (kind, r)
+        for kind, env in (("snomed", SNOMED_RELEASES_ENV), ("cpt", CPT_RELEASES_ENV))
+        for r in os.environ.get(env, "").split(os.pathsep)
+        if r
+    ]
     if releases:
         store = tmp / "store.sqlite"
-        for release in releases:
+        for kind, release in releases:
             subprocess.run(
                 [
                     *terminology_command(),
                     "load",
-                    "snomed",
+                    kind,
                     release,
                     "--content-dir",
                     str(CONTENT_DIR),

@@ -20,7 +20,6 @@ from terminology.messages import ours
 from terminology.model import Coding, Severity
 from terminology.operations.context import Services
 from terminology.operations.value_sets import Membership, ValueSets
-from terminology.uris import CPT
 
 #: Message ids of a coding's own failure, and the reason each is reported with.
 _CODE_REASONS = {
@@ -36,6 +35,7 @@ _DISPLAY_IDS = {
     "INACTIVE_DISPLAY_FOUND",
     ours("DISPLAY_NOT_OFFICIAL"),
 }
+_NOT_OFFICIAL = ours("DISPLAY_NOT_OFFICIAL")
 #: The code system is held, but not the version in force on the date of service.
 _NO_VERSION_ON_DATE = ours("NO_VERSION_ON_DATE")
 _UNMET: dict[str, tuple[Severity, str]] = {
@@ -169,9 +169,11 @@ def _display_problems(answer: Membership, coding: Coding, where: str) -> list[Fi
     out = []
     for issue in answer.issues:
         if issue.message_id in _DISPLAY_IDS:
-            # A wrong display is a warning here (the code is right); information for CPT,
-            # whose official descriptors we do not ship.
-            severity: Severity = "information" if coding.system == CPT else "warning"
+            # A wrong display is a warning here (the code is right); information where the
+            # version's displays are not official (our CPT fragments: the AMA's descriptors are
+            # only served once an operator loads them).
+            official = issue.message_id != _NOT_OFFICIAL
+            severity: Severity = "warning" if official else "information"
             out.append(
                 Finding(
                     severity, "code-invalid", "display-mismatch", issue.text, f"{where}.display"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -92,12 +92,18 @@ def load_code_system(
     *,
     origin: str = LOADED,
     progress: Progress | None = None,
+    companions: Sequence[tuple[Mapping[str, Any], list[ConceptRecord]]] = (),
 ) -> LoadSummary:
+    """Store the version, and ``companions`` (other versions the load rewrites, such as the
+    earlier CPT releases a deletion history updates) in the same transaction; the summary
+    compares the version only."""
     started = time.monotonic()
     url, version = header["url"], header.get("version")
     before, compared_with = _baseline(store, url, version)
     with store.writer() as writer:
         writer.put_code_system(header, records, origin, total=len(records), progress=progress)
+        for other, other_records in companions:
+            writer.put_code_system(other, other_records, origin, total=len(other_records))
     after = {r.code: _fingerprint(r.display, r.extra) for r in records}
     # A code still listed but made inactive (SNOMED CT never deletes a concept) is retired.
     inactivated = {

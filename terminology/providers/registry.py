@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from terminology.providers.base import CodeSystemProvider, CodeSystemVersion
-from terminology.providers.cpt import CptVersion
+from terminology.providers.cpt import CptVersion, StoredCptVersion
 from terminology.providers.resource_backed import ResourceBackedProvider, ResourceBackedVersion
 from terminology.providers.stored import StoredVersion
 from terminology.providers.syntax import SYNTAX_RULES
@@ -16,6 +16,8 @@ from terminology.uris import CPT, HCPCS, HCPCS_HTTPS
 
 #: Terminologies whose versions need more than the generic behaviour.
 VERSION_CLASSES: dict[str, type[ResourceBackedVersion]] = {CPT: CptVersion}
+#: The same, for versions whose concepts are in the store (a loaded AMA CPT release).
+STORED_VERSION_CLASSES: dict[str, type[StoredVersion]] = {CPT: StoredCptVersion}
 
 #: Other spellings of a system that real content uses (CARIN BB writes HCPCS with https).
 ALIASES: dict[str, tuple[str, ...]] = {HCPCS: (HCPCS_HTTPS,)}
@@ -67,7 +69,7 @@ def build_providers(
         key = keys.get(resource.get("id", ""))
         version: CodeSystemVersion
         if store is not None and key is not None:
-            version = StoredVersion(
+            version = STORED_VERSION_CLASSES.get(resource["url"], StoredVersion)(
                 store,
                 key,
                 resource,
