@@ -303,8 +303,14 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument(
         "kind",
         choices=[
-            "icd10cm-tabular", "icd10cm-order", "hcpcs", "snomed", "fhir", "ncci",
-            "loinc", "radlex",
+            "icd10cm-tabular",
+            "icd10cm-order",
+            "hcpcs",
+            "snomed",
+            "fhir",
+            "ncci",
+            "loinc",
+            "radlex",
         ],
         help="icd10cm-tabular: the CDC/CMS ICD-10-CM tabular XML (.xml or .xml.gz); "
         "icd10cm-order: the CMS order file (icd10cm_order_YYYY.txt), flat, no chapters; "

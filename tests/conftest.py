@@ -96,13 +96,26 @@ def stop_server(server: RunningServer) -> None:
 #: the session's server before it starts: tests/api/test_snomed_chest.py runs the chest-imaging
 #: tests that use SNOMED CT that way, against a loaded release holding our codes.
 SNOMED_RELEASES_ENV = "TERMINOLOGY_TEST_SNOMED_RELEASES"
+#: The same for LOINC (``terminology load loinc``): ``FOLDER@RELEASE-DATE`` entries, in order
+#: (tests/api/test_loinc_chest.py).
+LOINC_RELEASES_ENV = "TERMINOLOGY_TEST_LOINC_RELEASES"
+
+
+def _releases_to_load() -> list[list[str]]:
+    """The ``terminology load`` arguments the two variables above ask for, in order."""
+    loads = [["snomed", r] for r in os.environ.get(SNOMED_RELEASES_ENV, "").split(os.pathsep) if r]
+    for entry in os.environ.get(LOINC_RELEASES_ENV, "").split(os.pathsep):
+        if entry:
+            folder, _, day = entry.rpartition("@")
+            loads.append(["loinc", folder, "--release-date", day])
+    return loads
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     tmp = tmp_path_factory.mktemp("server")
     args: list[str] = []
-    releases = [r for r in os.environ.get(SNOMED_RELEASES_ENV, "").split(os.pathsep) if r]
+    releases = _releases_to_load()
     if releases:
         store = tmp / "store.sqlite"
         for release in releases:
@@ -110,8 +123,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
                 [
                     *terminology_command(),
                     "load",
-                    "snomed",
-                    release,
+                    *release,
                     "--content-dir",
                     str(CONTENT_DIR),
                     "--store",

@@ -31,13 +31,18 @@ from terminology.loaders.playbook_parts import (
 from terminology.loaders.sources import Provenance
 from terminology.providers.syntax import loinc_syntax
 from terminology.storage.records import ConceptRecord
-from terminology.uris import EXT_EFFECTIVE_PERIOD, EXT_VERSION_ALGORITHM, LOINC
+from terminology.uris import (
+    EXT_EFFECTIVE_PERIOD,
+    EXT_VERSION_ALGORITHM,
+    LOINC,
+    PROJECT_CONCEPT_PROPERTY,
+)
 
 LOINC_FILE = "Loinc.csv"
 PLAYBOOK_FILE = "LoincRsnaRadiologyPlaybook.csv"
 _LOINC_PROPERTY = "http://loinc.org/property/"
 _CONCEPT_PROPERTY = "http://hl7.org/fhir/concept-properties#"
-_OURS = "https://chest-imaging-terminology.org/fhir/concept-property/"
+_OURS = PROJECT_CONCEPT_PROPERTY + "/"
 
 #: Loinc.csv columns kept as properties, with HL7's LOINC CodeSystem code (the column name).
 AXES = ("COMPONENT", "PROPERTY", "TIME_ASPCT", "SYSTEM", "SCALE_TYP", "METHOD_TYP", "CLASS")
@@ -258,15 +263,24 @@ def _declarations(used: set[str]) -> list[dict[str, Any]]:
 
     for axis in (*AXES, "STATUS"):
         declare(axis, _LOINC_PROPERTY + axis, "string", f"Loinc.csv {axis} (the part's name)")
-    declare("status", _CONCEPT_PROPERTY + "status", "code", "active, experimental (LOINC "
-            "TRIAL), deprecated (DISCOURAGED) or retired (DEPRECATED)")
+    declare(
+        "status",
+        _CONCEPT_PROPERTY + "status",
+        "code",
+        "active, experimental (LOINC TRIAL), deprecated (DISCOURAGED) or retired (DEPRECATED)",
+    )
     declare("inactive", _CONCEPT_PROPERTY + "inactive", "boolean", "LOINC STATUS is DEPRECATED")
     for part_type, (hl7, short) in sorted(PART_TYPES.items()):
         label = part_type.title().replace("Rad.", "Playbook ")
         declare(hl7, _LOINC_PROPERTY + hl7, "Coding", f"{label}: the LOINC part (LP number)")
         if short == "modality":
-            declare(short, _OURS + "modality", "code", f"{label}: the part's name (CT, MR, XR, "
-                    "RF, US, NM...; CT and MR for angiography too)")
+            declare(
+                short,
+                _OURS + "modality",
+                "code",
+                f"{label}: the part's name (CT, MR, XR, "
+                "RF, US, NM...; CT and MR for angiography too)",
+            )
         else:
             declare(short, _LOINC_PROPERTY + hl7, "string", f"{label}: the part's name")
     declare(
@@ -295,9 +309,7 @@ def code_system(
     if start:
         # In force from its release date: a date of service picks the newest release on or
         # before it, so a term deprecated later stays active for earlier dates.
-        extensions.append(
-            {"url": EXT_EFFECTIVE_PERIOD, "valuePeriod": {"start": start}}
-        )
+        extensions.append({"url": EXT_EFFECTIVE_PERIOD, "valuePeriod": {"start": start}})
     counts = release.counts
     header: dict[str, Any] = {
         "resourceType": "CodeSystem",

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from datetime import date
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from terminology.errors import TerminologyError
 
@@ -70,7 +71,7 @@ def find_file(path: Path, name: str, stack: ExitStack) -> tuple[str, io.TextIOBa
     return None
 
 
-def _open(raw: io.BufferedIOBase | zipfile.ZipExtFile | io.BufferedReader, stack: ExitStack) -> io.TextIOBase:
+def _open(raw: IO[bytes], stack: ExitStack) -> io.TextIOBase:
     # utf-8-sig: some LOINC releases' CSVs start with a byte-order mark.
     return stack.enter_context(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
 

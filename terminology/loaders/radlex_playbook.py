@@ -30,7 +30,12 @@ from terminology.loaders.playbook_parts import (
 )
 from terminology.loaders.sources import Provenance
 from terminology.storage.records import ConceptRecord
-from terminology.uris import EXT_EFFECTIVE_PERIOD, EXT_VERSION_ALGORITHM, RADLEX
+from terminology.uris import (
+    EXT_EFFECTIVE_PERIOD,
+    EXT_VERSION_ALGORITHM,
+    PROJECT_CONCEPT_PROPERTY,
+    RADLEX,
+)
 
 #: Role -> the header of its column in RSNA's file.
 DEFAULT_COLUMNS: dict[str, str] = {
@@ -44,7 +49,7 @@ DEFAULT_COLUMNS: dict[str, str] = {
 _NOT_ATTRIBUTES = frozenset({"RIDS"})
 _RPID = re.compile(r"RPID[1-9][0-9]*")
 _NUMBERED = re.compile(r"(.+?)_[0-9]+")
-_OURS = "https://chest-imaging-terminology.org/fhir/concept-property/"
+_OURS = PROJECT_CONCEPT_PROPERTY + "/"
 
 
 @dataclass(slots=True)
@@ -140,7 +145,9 @@ def read_playbook(
     return PlaybookRelease(version, Path(name).name, procedures, kinds)
 
 
-def _extra(long_name: str, short: str, letters: str, values: list[tuple[str, str]]) -> dict[str, Any]:
+def _extra(
+    long_name: str, short: str, letters: str, values: list[tuple[str, str]]
+) -> dict[str, Any]:
     # modality is a code, as in our fragment and our other code systems.
     props: list[dict[str, Any]] = [
         {"code": k, "valueCode" if k == "modality" else "valueString": v} for k, v in values
@@ -151,7 +158,10 @@ def _extra(long_name: str, short: str, letters: str, values: list[tuple[str, str
     extra: dict[str, Any] = {"property": props}
     designations = [
         {"language": "en", "use": {"system": RADLEX, "code": code, "display": label}, "value": v}
-        for code, label, v in (("SHORT_NAME", "Short name", short), ("LETTER_CODE", "Letter code", letters))
+        for code, label, v in (
+            ("SHORT_NAME", "Short name", short),
+            ("LETTER_CODE", "Letter code", letters),
+        )
         if v
     ]
     if designations:
@@ -200,9 +210,7 @@ def code_system(
     ]
     start = release_start(provenance.release_date)
     if start:
-        extensions.append(
-            {"url": EXT_EFFECTIVE_PERIOD, "valuePeriod": {"start": start}}
-        )
+        extensions.append({"url": EXT_EFFECTIVE_PERIOD, "valuePeriod": {"start": start}})
     header: dict[str, Any] = {
         "resourceType": "CodeSystem",
         "id": f"radlex-playbook-{release.version}",
