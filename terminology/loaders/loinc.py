@@ -84,6 +84,21 @@ PART_TYPES: dict[str, tuple[str, str]] = {
     "rad.view.aggregation": ("rad-view-aggregation", "view-aggregation"),
     "rad.view.view type": ("rad-view-view-type", "view-type"),
 }
+#: The properties the store keeps a value index of (``CodeSystem.filter`` offers them with
+#: ``=``): a value set's ``modality = CT`` then reads those terms, not all ~100,000.
+_INDEXED = (
+    "modality",
+    "modality-subtype",
+    "region-imaged",
+    "imaging-focus",
+    "laterality",
+    "timing",
+    "pharmaceutical-route",
+    "view-aggregation",
+    "contrast",
+    "CLASS",
+    "STATUS",
+)
 _ALIASES = {"rad-view-view-aggregation": "rad-view-aggregation"}
 
 
@@ -339,7 +354,7 @@ def code_system(
                 "operator": ["=", "in", "not-in", "exists", "regex"],
                 "value": "A part name (or for rad-* properties, an LP part number)",
             }
-            for code in ("modality", "region-imaged", "CLASS", "SYSTEM", "STATUS")
+            for code in _INDEXED
             if code in used
         ],
         "property": _declarations(used),

@@ -231,6 +231,17 @@ def code_system(
         "copyright": RADLEX_COPYRIGHT,
         "caseSensitive": True,
         "content": "complete",
+        # Offered with = so the store indexes them (a value set's modality = CT).
+        "filter": [
+            {
+                "code": kind,
+                "description": f"RPIDs whose {kind} is the value",
+                "operator": ["=", "in", "not-in", "exists", "regex"],
+                "value": "A Playbook value as the file spells it (CT, CHEST)",
+            }
+            for kind in ("modality", "body-region")
+            if kind in used
+        ],
         "property": properties,
     }
     if start:

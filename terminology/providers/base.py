@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from terminology.model import CodeSystemInfo, Concept
 
@@ -101,6 +101,17 @@ class CodeSystemVersion(Protocol):
         ...
 
     def display_of(self, code: str) -> str | None: ...
+
+
+@runtime_checkable
+class PropertyIndexed(Protocol):
+    """A version that can list the concepts with a property value without visiting every
+    concept (a stored version whose code system offers ``=`` filters on the property)."""
+
+    def with_property(self, code: str, value: str) -> Iterator[Concept] | None:
+        """The concepts whose property ``code`` has ``value`` (a superset is allowed: the
+        filter still runs on each), in order; None when the property has no index."""
+        ...
 
 
 def subsumption_by_ancestors(

@@ -71,6 +71,8 @@ class StoredVersion:
         self._syntax = syntax
         self._memo: dict[str, Concept | None] = {}
         self._ancestors: dict[str, frozenset[str]] = {}
+        #: Properties with a value index in the store (read when a filter first asks).
+        self._indexed: frozenset[str] | None = None
 
     def _get(self, code: str) -> Concept | None:
         try:
@@ -111,6 +113,14 @@ class StoredVersion:
 
     def search(self, text: str) -> Iterator[Concept]:
         return (concept_of(row, self._poly) for row in self._store.search(self._key, text))
+
+    def with_property(self, code: str, value: str) -> Iterator[Concept] | None:
+        if self._indexed is None:
+            self._indexed = self._store.indexed_properties(self._key)
+        if code not in self._indexed:
+            return None
+        rows = self._store.with_property(self._key, code, value)
+        return (concept_of(row, self._poly) for row in rows)
 
     def subtree(self, code: str) -> Iterator[Concept]:
         return (concept_of(row, self._poly) for row in self._store.subtree(self._key, code))

@@ -66,7 +66,16 @@ CONNECT_TIMEOUT = 10
 #: First key of the advisory locks this store takes; the second is the schema's CRC-32.
 _LOCK_SPACE = 0x7465726D  # "term"
 
-_TABLES = ("meta", "resources", "code_systems", "concepts", "is_a", "ancestry")
+_TABLES = (
+    "meta",
+    "resources",
+    "code_systems",
+    "concepts",
+    "is_a",
+    "ancestry",
+    "property_indexes",
+    "concept_properties",
+)
 
 _SCHEMA: list[LiteralString] = [
     'CREATE TABLE IF NOT EXISTS meta (key TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL)',
@@ -113,6 +122,18 @@ _SCHEMA: list[LiteralString] = [
         code TEXT COLLATE "C" NOT NULL,
         ancestors TEXT NOT NULL,
         PRIMARY KEY (cs, code)
+    )""",
+    """CREATE TABLE IF NOT EXISTS property_indexes (
+        cs BIGINT NOT NULL,
+        prop TEXT COLLATE "C" NOT NULL,
+        PRIMARY KEY (cs, prop)
+    )""",
+    """CREATE TABLE IF NOT EXISTS concept_properties (
+        cs BIGINT NOT NULL,
+        prop TEXT COLLATE "C" NOT NULL,
+        value TEXT COLLATE "C" NOT NULL,
+        code TEXT COLLATE "C" NOT NULL,
+        PRIMARY KEY (cs, prop, value, code)
     )""",
     "CREATE INDEX IF NOT EXISTS code_systems_by_resource ON code_systems (resource_id)",
     "CREATE UNIQUE INDEX IF NOT EXISTS concepts_by_ord ON concepts (cs, ord)",
@@ -368,6 +389,22 @@ class PostgresStore:
             return frozenset()
         rows = self._rows("SELECT ancestors FROM ancestry WHERE cs = %s AND code = %s", (key, code))
         return frozenset(str(rows[0][0]).split(" ")) if rows else frozenset()
+
+    def indexed_properties(self, key: int) -> frozenset[str]:
+        rows = self._rows("SELECT prop FROM property_indexes WHERE cs = %s", (key,))
+        return frozenset(str(prop) for (prop,) in rows)
+
+    def with_property(self, key: int, prop: str, value: str) -> Iterator[ConceptRow]:
+        """The concepts whose indexed ``prop`` has ``value``, in order."""
+        if "\0" in prop or "\0" in value:
+            return iter(())
+        rows = self._rows(
+            "SELECT c.code, c.display, c.parent, c.children, c.extra FROM concept_properties p "
+            "JOIN concepts c ON c.cs = p.cs AND c.code = p.code "
+            "WHERE p.cs = %s AND p.prop = %s AND p.value = %s ORDER BY c.ord",
+            (key, prop, value),
+        )
+        return iter(cast(list[ConceptRow], rows))
 
     def search(self, key: int, text: str) -> Iterator[ConceptRow]:
         """Concepts with a display or designation word starting with each word of ``text``,

@@ -118,6 +118,16 @@ class ContentStore(Protocol):
         a tree, whose ``parent`` links a caller walks instead (ICD-10-CM: 4 steps)."""
         ...
 
+    def indexed_properties(self, key: int) -> frozenset[str]:
+        """The properties of one stored version with a value index (``with_property``): those
+        its ``CodeSystem.filter`` offered with ``=`` when it was loaded."""
+        ...
+
+    def with_property(self, key: int, prop: str, value: str) -> Iterator[ConceptRow]:
+        """The concepts whose indexed property ``prop`` has ``value`` (a Coding's code,
+        ``true``/``false`` for a boolean), in order."""
+        ...
+
     def search(self, key: int, text: str) -> Iterator[ConceptRow]:
         """Concepts with a display or designation word starting with each word of ``text``,
         or whose code starts with ``text`` (as given, upper or lower case), in order. May
