@@ -202,13 +202,16 @@ class ExpansionEngine:
             if spec.property == "concept" and spec.op in _WITHIN_SUBTREE:
                 return cs.subtree(spec.value)
         if isinstance(cs, PropertyIndexed):
-            # A property = value filter the store indexes (LOINC's modality, region imaged):
-            # only the concepts with that value, not all ~100,000.
-            for spec in filters:
-                if spec.op == "=" and spec.property not in ("concept", "code"):
-                    found = cs.with_property(spec.property, spec.value)
-                    if found is not None:
-                        return found
+            # Property = value filters the store indexes (LOINC's modality, region imaged):
+            # only the concepts with every such value, not all ~100,000.
+            pairs = [
+                (spec.property, spec.value)
+                for spec in filters
+                if spec.op == "=" and spec.property not in ("concept", "code")
+            ]
+            found = cs.with_properties(pairs) if pairs else None
+            if found is not None:
+                return found
         return cs.concepts()
 
     def _cap(self, cs: CodeSystemVersion, found: list[Entry]) -> list[Entry]:

@@ -8,7 +8,7 @@ operations use only these two protocols, never a system URL, so a terminology's 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal, Protocol, runtime_checkable
@@ -108,9 +108,10 @@ class PropertyIndexed(Protocol):
     """A version that can list the concepts with a property value without visiting every
     concept (a stored version whose code system offers ``=`` filters on the property)."""
 
-    def with_property(self, code: str, value: str) -> Iterator[Concept] | None:
-        """The concepts whose property ``code`` has ``value`` (a superset is allowed: the
-        filter still runs on each), in order; None when the property has no index."""
+    def with_properties(self, pairs: Sequence[tuple[str, str]]) -> Iterator[Concept] | None:
+        """The concepts whose properties have every (code, value) of ``pairs`` that has an
+        index (a superset is allowed: every filter still runs on each), in order; None when
+        none of them has one."""
         ...
 
 

@@ -8,7 +8,7 @@ from the store's memory-mapped file, shared with the other workers.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
@@ -114,12 +114,13 @@ class StoredVersion:
     def search(self, text: str) -> Iterator[Concept]:
         return (concept_of(row, self._poly) for row in self._store.search(self._key, text))
 
-    def with_property(self, code: str, value: str) -> Iterator[Concept] | None:
+    def with_properties(self, pairs: Sequence[tuple[str, str]]) -> Iterator[Concept] | None:
         if self._indexed is None:
             self._indexed = self._store.indexed_properties(self._key)
-        if code not in self._indexed:
+        usable = [(code, value) for code, value in pairs if code in self._indexed]
+        if not usable:
             return None
-        rows = self._store.with_property(self._key, code, value)
+        rows = self._store.with_properties(self._key, usable)
         return (concept_of(row, self._poly) for row in rows)
 
     def subtree(self, code: str) -> Iterator[Concept]:

@@ -394,15 +394,20 @@ class PostgresStore:
         rows = self._rows("SELECT prop FROM property_indexes WHERE cs = %s", (key,))
         return frozenset(str(prop) for (prop,) in rows)
 
-    def with_property(self, key: int, prop: str, value: str) -> Iterator[ConceptRow]:
-        """The concepts whose indexed ``prop`` has ``value``, in order."""
-        if "\0" in prop or "\0" in value:
+    def with_properties(self, key: int, pairs: Sequence[tuple[str, str]]) -> Iterator[ConceptRow]:
+        """The concepts whose indexed properties have every (property, value), in order."""
+        if not pairs or any("\0" in prop or "\0" in value for prop, value in pairs):
             return iter(())
+        each: LiteralString = (
+            "SELECT code FROM concept_properties WHERE cs = %s AND prop = %s AND value = %s"
+        )
         rows = self._rows(
-            "SELECT c.code, c.display, c.parent, c.children, c.extra FROM concept_properties p "
-            "JOIN concepts c ON c.cs = p.cs AND c.code = p.code "
-            "WHERE p.cs = %s AND p.prop = %s AND p.value = %s ORDER BY c.ord",
-            (key, prop, value),
+            "SELECT "
+            + _COLUMNS
+            + " FROM concepts WHERE cs = %s AND code IN ("
+            + " INTERSECT ".join([each] * len(pairs))
+            + ") ORDER BY ord",
+            [key, *(x for prop, value in pairs for x in (key, prop, value))],
         )
         return iter(cast(list[ConceptRow], rows))
 

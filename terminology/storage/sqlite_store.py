@@ -35,7 +35,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -271,13 +271,15 @@ class SqliteStore:
         rows = self._db.execute("SELECT prop FROM property_indexes WHERE cs = ?", (key,))
         return frozenset(prop for (prop,) in rows)
 
-    def with_property(self, key: int, prop: str, value: str) -> Iterator[ConceptRow]:
-        """The concepts whose indexed ``prop`` has ``value``, in order."""
+    def with_properties(self, key: int, pairs: Sequence[tuple[str, str]]) -> Iterator[ConceptRow]:
+        """The concepts whose indexed properties have every (property, value), in order."""
+        if not pairs:
+            return
+        each = "SELECT code FROM concept_properties WHERE cs = ? AND prop = ? AND value = ?"
         cursor = self._db.execute(
-            "SELECT c.code, c.display, c.parent, c.children, c.extra FROM concept_properties p "
-            "JOIN concepts c ON c.cs = p.cs AND c.code = p.code "
-            "WHERE p.cs = ? AND p.prop = ? AND p.value = ? ORDER BY c.ord",
-            (key, prop, value),
+            "SELECT code, display, parent, children, extra FROM concepts WHERE cs = ? AND code "
+            "IN (" + " INTERSECT ".join([each] * len(pairs)) + ") ORDER BY ord",
+            [key, *(x for prop, value in pairs for x in (key, prop, value))],
         )
         yield from cursor
 

@@ -8,7 +8,7 @@ commits, and each commit that changes content bumps the store's generation.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -123,9 +123,9 @@ class ContentStore(Protocol):
         its ``CodeSystem.filter`` offered with ``=`` when it was loaded."""
         ...
 
-    def with_property(self, key: int, prop: str, value: str) -> Iterator[ConceptRow]:
-        """The concepts whose indexed property ``prop`` has ``value`` (a Coding's code,
-        ``true``/``false`` for a boolean), in order."""
+    def with_properties(self, key: int, pairs: Sequence[tuple[str, str]]) -> Iterator[ConceptRow]:
+        """The concepts whose indexed properties have every (property, value) of ``pairs`` (a
+        Coding's value is its code, a boolean's ``true``/``false``), in order."""
         ...
 
     def search(self, key: int, text: str) -> Iterator[ConceptRow]:
