@@ -49,6 +49,8 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from terminology.errors import TerminologyError
+from terminology.storage.postgres_schema import SCHEMA as _SCHEMA
+from terminology.storage.postgres_schema import TABLES as _TABLES
 from terminology.storage.postgres_words import prefix_query
 from terminology.storage.postgres_writer import Connection, PostgresWriter
 from terminology.storage.records import (
@@ -65,80 +67,6 @@ CONNECT_TIMEOUT = 10
 
 #: First key of the advisory locks this store takes; the second is the schema's CRC-32.
 _LOCK_SPACE = 0x7465726D  # "term"
-
-_TABLES = (
-    "meta",
-    "resources",
-    "code_systems",
-    "concepts",
-    "is_a",
-    "ancestry",
-    "property_indexes",
-    "concept_properties",
-)
-
-_SCHEMA: list[LiteralString] = [
-    'CREATE TABLE IF NOT EXISTS meta (key TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL)',
-    """CREATE TABLE IF NOT EXISTS resources (
-        resource_type TEXT COLLATE "C" NOT NULL,
-        id TEXT COLLATE "C" NOT NULL,
-        url TEXT COLLATE "C" NOT NULL,
-        version TEXT COLLATE "C",
-        origin TEXT COLLATE "C" NOT NULL,
-        body TEXT NOT NULL,
-        PRIMARY KEY (resource_type, id)
-    )""",
-    """CREATE TABLE IF NOT EXISTS code_systems (
-        cs BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        url TEXT COLLATE "C" NOT NULL,
-        version TEXT COLLATE "C" NOT NULL,
-        resource_id TEXT COLLATE "C" NOT NULL,
-        concept_count INTEGER NOT NULL,
-        -- When a newer load replaced it (unix time); NULL while it is served.
-        retired_at DOUBLE PRECISION,
-        -- Concepts may have several parents (is_a and ancestry hold its hierarchy).
-        polyhierarchy BOOLEAN NOT NULL DEFAULT false
-    )""",
-    """CREATE TABLE IF NOT EXISTS concepts (
-        cs BIGINT NOT NULL,
-        code TEXT COLLATE "C" NOT NULL,
-        ord INTEGER NOT NULL,
-        last INTEGER NOT NULL,
-        display TEXT,
-        parent TEXT COLLATE "C",
-        children TEXT NOT NULL,
-        extra TEXT,
-        words TEXT[] NOT NULL,
-        PRIMARY KEY (cs, code)
-    )""",
-    """CREATE TABLE IF NOT EXISTS is_a (
-        cs BIGINT NOT NULL,
-        parent TEXT COLLATE "C" NOT NULL,
-        code TEXT COLLATE "C" NOT NULL,
-        PRIMARY KEY (cs, parent, code)
-    )""",
-    """CREATE TABLE IF NOT EXISTS ancestry (
-        cs BIGINT NOT NULL,
-        code TEXT COLLATE "C" NOT NULL,
-        ancestors TEXT NOT NULL,
-        PRIMARY KEY (cs, code)
-    )""",
-    """CREATE TABLE IF NOT EXISTS property_indexes (
-        cs BIGINT NOT NULL,
-        prop TEXT COLLATE "C" NOT NULL,
-        PRIMARY KEY (cs, prop)
-    )""",
-    """CREATE TABLE IF NOT EXISTS concept_properties (
-        cs BIGINT NOT NULL,
-        prop TEXT COLLATE "C" NOT NULL,
-        value TEXT COLLATE "C" NOT NULL,
-        code TEXT COLLATE "C" NOT NULL,
-        PRIMARY KEY (cs, prop, value, code)
-    )""",
-    "CREATE INDEX IF NOT EXISTS code_systems_by_resource ON code_systems (resource_id)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS concepts_by_ord ON concepts (cs, ord)",
-    "CREATE INDEX IF NOT EXISTS concepts_by_words ON concepts USING gin (array_to_tsvector(words))",
-]
 
 
 _COLUMNS: LiteralString = "code, display, parent, children, extra"
