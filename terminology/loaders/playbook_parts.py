@@ -9,6 +9,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from datetime import date
@@ -61,7 +62,10 @@ def find_file(path: Path, name: str, stack: ExitStack) -> tuple[str, io.TextIOBa
             return str(found[0]), _open(found[0].open("rb"), stack)
         return None
     if path.is_file() and zipfile.is_zipfile(path):
-        archive = stack.enter_context(zipfile.ZipFile(path))
+        try:
+            archive = stack.enter_context(zipfile.ZipFile(path))
+        except (OSError, zipfile.BadZipFile) as exc:
+            raise TerminologyError(f"{path}: not a readable zip ({exc})") from exc
         names = sorted(n for n in archive.namelist() if PurePosixPath(n).name.casefold() == wanted)
         if names:
             return f"{path.name}:{names[0]}", _open(archive.open(names[0]), stack)
@@ -104,5 +108,8 @@ def csv_rows(
             yield reader.line_num, dict(zip(header, fields, strict=True))
     except UnicodeDecodeError as exc:
         raise TerminologyError(f"{name}: not UTF-8 text ({exc.reason})") from exc
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        # A truncated or damaged zip member, or a file gone while it was read.
+        raise TerminologyError(f"{name}: cannot be read ({exc})") from exc
     except csv.Error as exc:
         raise TerminologyError(f"{name}, line {reader.line_num}: not valid CSV ({exc})") from exc

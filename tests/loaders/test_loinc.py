@@ -124,6 +124,18 @@ def test_a_zip_reads_as_the_folder(tmp_path: Path) -> None:
     assert zipped == loinc.records(loinc.read_release(FIRST))
 
 
+def test_a_damaged_zip_is_a_clear_error(tmp_path: Path) -> None:
+    archive = tmp_path / "Loinc_2.84.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.write(FIRST / "LoincTable" / "Loinc.csv", "LoincTable/Loinc.csv")
+    raw = bytearray(archive.read_bytes())
+    start = raw.index(b"PK\x03\x04") + 30 + len("LoincTable/Loinc.csv")
+    raw[start + 100 : start + 400] = b"\xff" * 300  # the compressed data, damaged
+    archive.write_bytes(bytes(raw))
+    with pytest.raises(TerminologyError, match="cannot be read|not UTF-8|not valid CSV"):
+        loinc.read_release(archive)
+
+
 def test_the_playbook_may_be_named_or_missing(tmp_path: Path) -> None:
     table = tmp_path / "Loinc.csv"
     shutil.copy(FIRST / "LoincTable" / "Loinc.csv", table)
