@@ -9,9 +9,14 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from terminology.config import Settings
 from terminology.errors import TerminologyError
+
+if TYPE_CHECKING:
+    from terminology.loaders.sources import Provenance
+    from terminology.storage.records import ConceptRecord
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -147,6 +152,8 @@ def _load(args: argparse.Namespace) -> int:
                 progress=lambda text: print(text, file=sys.stderr, flush=True),
             )
             header, records = snomed_rf2.code_system(rf2, provenance)
+        elif args.kind in ("loinc", "radlex"):
+            header, records = _read_playbook_kind(args, path, provenance)
         else:
             header, records = hcpcs.code_system(hcpcs.read_hcpcs(path, args.version), provenance)
         store = open_store(settings)
@@ -157,6 +164,27 @@ def _load(args: argparse.Namespace) -> int:
         f"serve it within {settings.reload_interval:g} s"
     )
     return 0
+
+
+def _read_playbook_kind(
+    args: argparse.Namespace, path: Path, provenance: Provenance
+) -> tuple[dict[str, Any], list[ConceptRecord]]:
+    """LOINC (with its Radiology Playbook) or the RadLex Playbook: header and records."""
+    from terminology.loaders import loinc, radlex_playbook
+
+    if args.kind == "loinc":
+        release = loinc.read_release(
+            path,
+            version=args.version,
+            playbook=args.playbook,
+            progress=lambda text: print(text, file=sys.stderr, flush=True),
+        )
+        for note in release.notes:
+            print(f"note: {note}", file=sys.stderr)
+        return loinc.code_system(release, provenance)
+    columns = radlex_playbook.column_overrides(args.column)
+    playbook = radlex_playbook.read_playbook(path, version=args.version, columns=columns)
+    return radlex_playbook.code_system(playbook, provenance)
 
 
 def _load_ncci(args: argparse.Namespace, settings: Settings) -> int:
@@ -322,7 +350,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     load.add_argument(
         "kind",
-        choices=["icd10cm-tabular", "icd10cm-order", "hcpcs", "snomed", "fhir", "ncci", "cpt"],
+        choices=[
+            "icd10cm-tabular",
+            "icd10cm-order",
+            "hcpcs",
+            "snomed",
+            "fhir",
+            "ncci",
+            "loinc",
+            "radlex",
+            "cpt",
+        ],
         help="icd10cm-tabular: the CDC/CMS ICD-10-CM tabular XML (.xml or .xml.gz); "
         "icd10cm-order: the CMS order file (icd10cm_order_YYYY.txt), flat, no chapters; "
         "hcpcs: the CMS HCPCS Level II annual fixed-width file (HCPC2026_JAN_ANWEB...txt); "
@@ -330,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
         "fhir: a FHIR NPM package (.tgz) or a folder of FHIR JSON (its CodeSystems, "
         "ValueSets and ConceptMaps); ncci: CMS's NCCI PTP files (ccipra, ccioph; .txt or "
         "the quarterly .zip, all four parts at once) and MUE files (MCR_MUE_...csv); "
+        "loinc: a LOINC release (folder or zip: LoincTable/Loinc.csv and the LOINC/RSNA "
+        "Radiology Playbook); radlex: the RSNA RadLex Playbook CSV (needs --version); "
         "cpt: the folder of the AMA CPT data files (LONGULT, MEDU, SHORTU, MODUL, and the CPT "
         "Link history Deleted_DTK_tab.txt when present; the year from the folder name or "
         "--version)",
@@ -349,7 +389,9 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="the fiscal year of an ICD-10-CM order file; the year of an HCPCS file whose "
         "name does not say it; the date (YYYYMMDD) of a SNOMED CT release whose file names "
-        "do not say it",
+        "do not say it; the LOINC version (default: the newest VersionLastChanged); the "
+        "RadLex Playbook release (required); the year of a CPT release whose folder name does "
+        "not say it",
     )
     load.add_argument(
         "--edition-module",
@@ -369,6 +411,20 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="cpt: a TOML file saying where the fields of each AMA file are, for a release "
         "whose layout differs from the default (README, 'Loading vendor files')",
+    )
+    load.add_argument(
+        "--playbook",
+        type=Path,
+        default=None,
+        help="loinc: the LoincRsnaRadiologyPlaybook.csv to read (default: the release's own)",
+    )
+    load.add_argument(
+        "--column",
+        action="append",
+        default=None,
+        metavar="ROLE=HEADER",
+        help="radlex: the header of a column whose name differs from RSNA's (roles: rpid, "
+        "long_name, short_name, letter_code); repeatable",
     )
     load.add_argument("--release", default=None, help='e.g. "FY2027, April 1, 2027 update"')
     load.add_argument("--release-date", default=None, help="ISO date of the release")

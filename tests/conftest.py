@@ -62,6 +62,10 @@ def terminology_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "terminology.cli"]
 
 
+#: Seconds a test server may take to answer its first request.
+START_TIMEOUT = 90
+
+
 def start_server(tmp: Path, *args: str, env: dict[str, str] | None = None) -> RunningServer:
     port = free_port()
     log_path = tmp / f"server-{port}.log"
@@ -74,6 +78,8 @@ def start_server(tmp: Path, *args: str, env: dict[str, str] | None = None) -> Ru
             start_new_session=True,
         )
     server = RunningServer(f"http://127.0.0.1:{port}/fhir", process, log_path)
+    # Start-up validates every content file and may build the store (~5 s alone); on the
+    # shared 2-core machine, with other suites running, that has taken over 30 s.
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -81,7 +87,7 @@ def start_server(tmp: Path, *args: str, env: dict[str, str] | None = None) -> Ru
         try:
             if requests.get(f"{server.base}/metadata", timeout=1).status_code == 200:
                 return server
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or too busy to answer in 1 s
             pass
         time.sleep(0.1)
     stop_server(server)
@@ -104,27 +110,39 @@ def stop_server(server: RunningServer) -> None:
 SNOMED_RELEASES_ENV = "TERMINOLOGY_TEST_SNOMED_RELEASES"
 #: AMA CPT release folders to load likewise (``terminology load cpt``): tests/api/test_cpt_chest.py.
 CPT_RELEASES_ENV = "TERMINOLOGY_TEST_CPT_RELEASES"
+#: The same for LOINC (``terminology load loinc``): ``FOLDER@RELEASE-DATE`` entries, in order
+#: (tests/api/test_loinc_chest.py).
+LOINC_RELEASES_ENV = "TERMINOLOGY_TEST_LOINC_RELEASES"
+
+
+def _releases_to_load() -> list[list[str]]:
+    """The ``terminology load`` arguments the variables above ask for, in order."""
+    loads = [
+        [kind, r]
+        for kind, env in (("snomed", SNOMED_RELEASES_ENV), ("cpt", CPT_RELEASES_ENV))
+        for r in os.environ.get(env, "").split(os.pathsep)
+        if r
+    ]
+    for entry in os.environ.get(LOINC_RELEASES_ENV, "").split(os.pathsep):
+        if entry:
+            folder, _, day = entry.rpartition("@")
+            loads.append(["loinc", folder, "--release-date", day])
+    return loads
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     tmp = tmp_path_factory.mktemp("server")
     args: list[str] = []
-    releases = [
-        (kind, r)
-        for kind, env in (("snomed", SNOMED_RELEASES_ENV), ("cpt", CPT_RELEASES_ENV))
-        for r in os.environ.get(env, "").split(os.pathsep)
-        if r
-    ]
+    releases = _releases_to_load()
     if releases:
         store = tmp / "store.sqlite"
-        for kind, release in releases:
+        for release in releases:
             subprocess.run(
                 [
                     *terminology_command(),
                     "load",
-                    kind,
-                    release,
+                    *release,
                     "--content-dir",
                     str(CONTENT_DIR),
                     "--store",

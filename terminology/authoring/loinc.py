@@ -16,7 +16,10 @@ from terminology.uris import LOINC
 # description says the version is unverified.
 VERSION = "2.83"
 
-#: (code, long common name, modality, contrast or None when the name does not say)
+#: (code, long common name, modality, contrast or None when the name does not say). The modality
+#: is the Playbook's Modality Type, as ``terminology load loinc`` reads it: CT and MR for the
+#: angiography terms too (LOINC's method for them is CT.angio / MR.angio), so a value set's
+#: ``modality = CT`` selects the same terms here as in a loaded release.
 TERMS: tuple[tuple[str, str, str, str | None], ...] = (
     ("36554-4", "XR Chest Single view", "XR", None),
     ("36572-6", "XR Chest AP", "XR", None),
@@ -37,14 +40,14 @@ TERMS: tuple[tuple[str, str, str, str | None], ...] = (
     ("29252-4", "CT Chest WO contrast", "CT", "none"),
     ("24628-0", "CT Chest W contrast IV", "CT", "with"),
     ("30598-7", "CT Chest WO and W contrast IV", "CT", "without-then-with"),
-    ("36266-5", "CTA Chest vessels W contrast IV", "CTA", "with"),
-    ("36147-7", "CTA Pulmonary arteries W contrast IV", "CTA", "with"),
+    ("36266-5", "CTA Chest vessels W contrast IV", "CT", "with"),
+    ("36147-7", "CTA Pulmonary arteries W contrast IV", "CT", "with"),
     ("24629-8", "MR Chest", "MR", None),
     ("36442-2", "MR Chest WO contrast", "MR", "none"),
     ("36156-8", "MR Chest W contrast IV", "MR", "with"),
     ("36283-0", "MR Chest WO and W contrast IV", "MR", "without-then-with"),
-    ("36547-8", "MRA Chest vessels WO contrast", "MRA", "none"),
-    ("24659-5", "MRA Chest vessels W contrast IV", "MRA", "with"),
+    ("36547-8", "MRA Chest vessels WO contrast", "MR", "none"),
+    ("24659-5", "MRA Chest vessels W contrast IV", "MR", "with"),
 )
 
 DISPLAYS: dict[str, str] = {code: name for code, name, _, _ in TERMS}

@@ -16,7 +16,9 @@ from terminology.uris import RADLEX
 # which Playbook release the JP Core copy (dated 2024-12-27) was taken from is not stated.
 VERSION = "2.5"
 
-#: (RPID, Core Playbook long name, modality, contrast or None)
+#: (RPID, Core Playbook long name, modality, contrast or None). The modality is the Playbook's
+#: MODALITY column (CT for RPID6 "CT Chest Angio", as S48 gives it; angiography is a modality
+#: modifier there), as ``terminology load radlex`` reads it.
 PLAYBOOK: tuple[tuple[str, str, str, str | None], ...] = (
     ("RPID2502", "XR Chest 1 View", "XR", None),
     ("RPID6035", "XR Chest 1 View Posteroanterior", "XR", None),
@@ -33,13 +35,13 @@ PLAYBOOK: tuple[tuple[str, str, str, str | None], ...] = (
     ("RPID18", "CT Chest w IV Contrast", "CT", "with"),
     ("RPID17", "CT Chest w and wo IV Contrast", "CT", "without-then-with"),
     ("RPID6002", "CT Chest wo IV Contrast Screening", "CT", "none"),
-    ("RPID6", "CT Chest Angio w and wo IV Contrast", "CTA", "without-then-with"),
+    ("RPID6", "CT Chest Angio w and wo IV Contrast", "CT", "without-then-with"),
     ("RPID147", "CT Chest w IV Contrast Pulmonary Embolus", "CT", "with"),
     ("RPID489", "MR Chest wo IV Contrast", "MR", "none"),
     ("RPID491", "MR Chest w IV Contrast", "MR", "with"),
     ("RPID490", "MR Chest w and wo IV Contrast", "MR", "without-then-with"),
-    ("RPID557", "MR Chest Angio wo IV Contrast", "MRA", "none"),
-    ("RPID459", "MR Chest Angio w and wo IV Contrast", "MRA", "without-then-with"),
+    ("RPID557", "MR Chest Angio wo IV Contrast", "MR", "none"),
+    ("RPID459", "MR Chest Angio w and wo IV Contrast", "MR", "without-then-with"),
 )
 
 DISPLAYS: dict[str, str] = {rpid: name for rpid, name, _, _ in PLAYBOOK}

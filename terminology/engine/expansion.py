@@ -28,7 +28,7 @@ from terminology.engine.filters import FilterSpec, passes
 from terminology.errors import TerminologyError
 from terminology.messages import msg
 from terminology.model import Concept
-from terminology.providers.base import CodeSystemVersion
+from terminology.providers.base import CodeSystemVersion, PropertyIndexed
 
 #: Hierarchy filters whose matches all lie in the subtree of the filter's value.
 _WITHIN_SUBTREE = frozenset({"is-a", "descendent-of", "child-of", "descendent-leaf"})
@@ -201,6 +201,17 @@ class ExpansionEngine:
         for spec in filters:
             if spec.property == "concept" and spec.op in _WITHIN_SUBTREE:
                 return cs.subtree(spec.value)
+        if isinstance(cs, PropertyIndexed):
+            # Property = value filters the store indexes (LOINC's modality, region imaged):
+            # only the concepts with every such value, not all ~100,000.
+            pairs = [
+                (spec.property, spec.value)
+                for spec in filters
+                if spec.op == "=" and spec.property not in ("concept", "code")
+            ]
+            found = cs.with_properties(pairs) if pairs else None
+            if found is not None:
+                return found
         return cs.concepts()
 
     def _cap(self, cs: CodeSystemVersion, found: list[Entry]) -> list[Entry]:

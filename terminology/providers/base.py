@@ -8,10 +8,10 @@ operations use only these two protocols, never a system URL, so a terminology's 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from terminology.model import CodeSystemInfo, Concept
 
@@ -101,6 +101,18 @@ class CodeSystemVersion(Protocol):
         ...
 
     def display_of(self, code: str) -> str | None: ...
+
+
+@runtime_checkable
+class PropertyIndexed(Protocol):
+    """A version that can list the concepts with a property value without visiting every
+    concept (a stored version whose code system offers ``=`` filters on the property)."""
+
+    def with_properties(self, pairs: Sequence[tuple[str, str]]) -> Iterator[Concept] | None:
+        """The concepts whose properties have every (code, value) of ``pairs`` that has an
+        index (a superset is allowed: every filter still runs on each), in order; None when
+        none of them has one."""
+        ...
 
 
 def subsumption_by_ancestors(

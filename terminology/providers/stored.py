@@ -8,7 +8,7 @@ from the store's memory-mapped file, shared with the other workers.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
@@ -71,6 +71,8 @@ class StoredVersion:
         self._syntax = syntax
         self._memo: dict[str, Concept | None] = {}
         self._ancestors: dict[str, frozenset[str]] = {}
+        #: Properties with a value index in the store (read when a filter first asks).
+        self._indexed: frozenset[str] | None = None
 
     def _get(self, code: str) -> Concept | None:
         try:
@@ -111,6 +113,15 @@ class StoredVersion:
 
     def search(self, text: str) -> Iterator[Concept]:
         return (concept_of(row, self._poly) for row in self._store.search(self._key, text))
+
+    def with_properties(self, pairs: Sequence[tuple[str, str]]) -> Iterator[Concept] | None:
+        if self._indexed is None:
+            self._indexed = self._store.indexed_properties(self._key)
+        usable = [(code, value) for code, value in pairs if code in self._indexed]
+        if not usable:
+            return None
+        rows = self._store.with_properties(self._key, usable)
+        return (concept_of(row, self._poly) for row in rows)
 
     def subtree(self, code: str) -> Iterator[Concept]:
         return (concept_of(row, self._poly) for row in self._store.subtree(self._key, code))

@@ -49,6 +49,8 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from terminology.errors import TerminologyError
+from terminology.storage.postgres_schema import SCHEMA as _SCHEMA
+from terminology.storage.postgres_schema import TABLES as _TABLES
 from terminology.storage.postgres_words import prefix_query
 from terminology.storage.postgres_writer import Connection, PostgresWriter
 from terminology.storage.records import (
@@ -65,59 +67,6 @@ CONNECT_TIMEOUT = 10
 
 #: First key of the advisory locks this store takes; the second is the schema's CRC-32.
 _LOCK_SPACE = 0x7465726D  # "term"
-
-_TABLES = ("meta", "resources", "code_systems", "concepts", "is_a", "ancestry")
-
-_SCHEMA: list[LiteralString] = [
-    'CREATE TABLE IF NOT EXISTS meta (key TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL)',
-    """CREATE TABLE IF NOT EXISTS resources (
-        resource_type TEXT COLLATE "C" NOT NULL,
-        id TEXT COLLATE "C" NOT NULL,
-        url TEXT COLLATE "C" NOT NULL,
-        version TEXT COLLATE "C",
-        origin TEXT COLLATE "C" NOT NULL,
-        body TEXT NOT NULL,
-        PRIMARY KEY (resource_type, id)
-    )""",
-    """CREATE TABLE IF NOT EXISTS code_systems (
-        cs BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        url TEXT COLLATE "C" NOT NULL,
-        version TEXT COLLATE "C" NOT NULL,
-        resource_id TEXT COLLATE "C" NOT NULL,
-        concept_count INTEGER NOT NULL,
-        -- When a newer load replaced it (unix time); NULL while it is served.
-        retired_at DOUBLE PRECISION,
-        -- Concepts may have several parents (is_a and ancestry hold its hierarchy).
-        polyhierarchy BOOLEAN NOT NULL DEFAULT false
-    )""",
-    """CREATE TABLE IF NOT EXISTS concepts (
-        cs BIGINT NOT NULL,
-        code TEXT COLLATE "C" NOT NULL,
-        ord INTEGER NOT NULL,
-        last INTEGER NOT NULL,
-        display TEXT,
-        parent TEXT COLLATE "C",
-        children TEXT NOT NULL,
-        extra TEXT,
-        words TEXT[] NOT NULL,
-        PRIMARY KEY (cs, code)
-    )""",
-    """CREATE TABLE IF NOT EXISTS is_a (
-        cs BIGINT NOT NULL,
-        parent TEXT COLLATE "C" NOT NULL,
-        code TEXT COLLATE "C" NOT NULL,
-        PRIMARY KEY (cs, parent, code)
-    )""",
-    """CREATE TABLE IF NOT EXISTS ancestry (
-        cs BIGINT NOT NULL,
-        code TEXT COLLATE "C" NOT NULL,
-        ancestors TEXT NOT NULL,
-        PRIMARY KEY (cs, code)
-    )""",
-    "CREATE INDEX IF NOT EXISTS code_systems_by_resource ON code_systems (resource_id)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS concepts_by_ord ON concepts (cs, ord)",
-    "CREATE INDEX IF NOT EXISTS concepts_by_words ON concepts USING gin (array_to_tsvector(words))",
-]
 
 
 _COLUMNS: LiteralString = "code, display, parent, children, extra"
@@ -368,6 +317,27 @@ class PostgresStore:
             return frozenset()
         rows = self._rows("SELECT ancestors FROM ancestry WHERE cs = %s AND code = %s", (key, code))
         return frozenset(str(rows[0][0]).split(" ")) if rows else frozenset()
+
+    def indexed_properties(self, key: int) -> frozenset[str]:
+        rows = self._rows("SELECT prop FROM property_indexes WHERE cs = %s", (key,))
+        return frozenset(str(prop) for (prop,) in rows)
+
+    def with_properties(self, key: int, pairs: Sequence[tuple[str, str]]) -> Iterator[ConceptRow]:
+        """The concepts whose indexed properties have every (property, value), in order."""
+        if not pairs or any("\0" in prop or "\0" in value for prop, value in pairs):
+            return iter(())
+        each: LiteralString = (
+            "SELECT code FROM concept_properties WHERE cs = %s AND prop = %s AND value = %s"
+        )
+        rows = self._rows(
+            "SELECT "
+            + _COLUMNS
+            + " FROM concepts WHERE cs = %s AND code IN ("
+            + " INTERSECT ".join([each] * len(pairs))
+            + ") ORDER BY ord",
+            [key, *(x for prop, value in pairs for x in (key, prop, value))],
+        )
+        return iter(cast(list[ConceptRow], rows))
 
     def search(self, key: int, text: str) -> Iterator[ConceptRow]:
         """Concepts with a display or designation word starting with each word of ``text``,

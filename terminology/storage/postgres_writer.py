@@ -15,7 +15,9 @@ from terminology.storage.records import (
     ConceptRecord,
     Progress,
     StoredResource,
+    indexed_properties,
     number_subtrees,
+    property_rows,
     stored_header,
 )
 
@@ -136,6 +138,8 @@ class PostgresWriter:
             self._conn.execute("DELETE FROM concepts WHERE cs = %s", (key,))
             self._conn.execute("DELETE FROM is_a WHERE cs = %s", (key,))
             self._conn.execute("DELETE FROM ancestry WHERE cs = %s", (key,))
+            self._conn.execute("DELETE FROM concept_properties WHERE cs = %s", (key,))
+            self._conn.execute("DELETE FROM property_indexes WHERE cs = %s", (key,))
             self._conn.execute("DELETE FROM code_systems WHERE cs = %s", (key,))
 
     def put_code_system(
@@ -169,6 +173,18 @@ class PostgresWriter:
                 with cursor.copy("COPY ancestry (cs, code, ancestors) FROM STDIN") as copy:
                     for closure in numbered.ancestors():
                         copy.write_row((key, *closure))
+        indexed = indexed_properties(header)
+        if indexed:
+            with self._conn.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO property_indexes VALUES (%s, %s)",
+                    [(key, prop) for prop in sorted(indexed)],
+                )
+                with cursor.copy(
+                    "COPY concept_properties (cs, prop, value, code) FROM STDIN"
+                ) as copy:
+                    for entry in property_rows(rows, indexed):
+                        copy.write_row((key, *entry))
         # COPY streams every row in one statement, rather than a round trip per INSERT.
         with (
             self._conn.cursor() as cursor,
@@ -191,4 +207,6 @@ class PostgresWriter:
         self._conn.execute("ANALYZE concepts")
         if numbered.polyhierarchy:
             self._conn.execute("ANALYZE is_a")
+        if indexed:
+            self._conn.execute("ANALYZE concept_properties")
         return total

@@ -206,6 +206,46 @@ def number_subtrees(
     )
 
 
+def indexed_properties(header: Mapping[str, Any]) -> frozenset[str]:
+    """The properties a stored version keeps an index of (value -> codes): those its
+    ``CodeSystem.filter`` offers with the ``=`` operator, so a value set's ``modality = CT``
+    reads the matching codes instead of every concept (LOINC: ~100,000)."""
+    return frozenset(
+        str(f["code"])
+        for f in header.get("filter", ())
+        if "=" in f.get("operator", ()) and f.get("code") not in ("concept", "code")
+    )
+
+
+def property_rows(
+    rows: Iterable[NumberedConcept], properties: frozenset[str]
+) -> Iterator[tuple[str, str, str]]:
+    """(property, value as filters compare it, code) for each indexed property value; a
+    Coding's value is its code, a boolean's ``true``/``false``."""
+    if not properties:
+        return
+    for row in rows:
+        if not row.extra:
+            continue
+        seen: set[tuple[str, str]] = set()
+        for prop in json.loads(row.extra).get("property", ()):
+            if prop.get("code") not in properties:
+                continue
+            for key, value in prop.items():
+                if not key.startswith("value"):
+                    continue
+                if isinstance(value, bool):
+                    text = "true" if value else "false"
+                elif isinstance(value, dict):
+                    text = str(value.get("code") or "")
+                else:
+                    text = str(value)
+                pair = (prop["code"], text)
+                if pair not in seen:
+                    seen.add(pair)
+                    yield prop["code"], text, row.code
+
+
 def stored_header(header: Mapping[str, Any], total: int) -> dict[str, Any]:
     """The resource a stored code-system version is served as: its header, saying the
     ``total`` concepts are not in it (they are in the store's concept table)."""

@@ -20,6 +20,10 @@ Layout:
   parents, so no one numbering makes every subtree a range): every is-a link, indexed by
   parent (descendants are a recursive query over it), and each concept's ancestors, the
   transitive closure computed at load, one row per concept (membership is one read).
+- ``property_indexes`` and ``concept_properties``: for the properties a version's
+  ``CodeSystem.filter`` offers with ``=`` (LOINC's Playbook attributes), each (property,
+  value, code), so ``modality = CT`` reads its codes, not every concept. A store written before
+  they existed has none, and filters then read every concept, as they always did.
 - ``meta``: the content generation (bumped by every change) and the built-in seed's fingerprint.
 """
 
@@ -31,7 +35,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -97,6 +101,18 @@ CREATE TABLE IF NOT EXISTS ancestry (
     code TEXT NOT NULL,
     ancestors TEXT NOT NULL,
     PRIMARY KEY (cs, code)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS property_indexes (
+    cs INTEGER NOT NULL,
+    prop TEXT NOT NULL,
+    PRIMARY KEY (cs, prop)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS concept_properties (
+    cs INTEGER NOT NULL,
+    prop TEXT NOT NULL,
+    value TEXT NOT NULL,
+    code TEXT NOT NULL,
+    PRIMARY KEY (cs, prop, value, code)
 ) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS concept_words USING fts5 (
     display, cs UNINDEXED, code UNINDEXED, tokenize = 'unicode61 remove_diacritics 2'
@@ -250,6 +266,22 @@ class SqliteStore:
             "SELECT ancestors FROM ancestry WHERE cs = ? AND code = ?", (key, code)
         ).fetchone()
         return frozenset(row[0].split(" ")) if row else frozenset()
+
+    def indexed_properties(self, key: int) -> frozenset[str]:
+        rows = self._db.execute("SELECT prop FROM property_indexes WHERE cs = ?", (key,))
+        return frozenset(prop for (prop,) in rows)
+
+    def with_properties(self, key: int, pairs: Sequence[tuple[str, str]]) -> Iterator[ConceptRow]:
+        """The concepts whose indexed properties have every (property, value), in order."""
+        if not pairs:
+            return
+        each = "SELECT code FROM concept_properties WHERE cs = ? AND prop = ? AND value = ?"
+        cursor = self._db.execute(
+            "SELECT code, display, parent, children, extra FROM concepts WHERE cs = ? AND code "
+            "IN (" + " INTERSECT ".join([each] * len(pairs)) + ") ORDER BY ord",
+            [key, *(x for prop, value in pairs for x in (key, prop, value))],
+        )
+        yield from cursor
 
     def search(self, key: int, text: str) -> Iterator[ConceptRow]:
         """Concepts with a display or designation word starting with each word of ``text``,

@@ -14,7 +14,9 @@ from terminology.storage.records import (
     ConceptRecord,
     Progress,
     StoredResource,
+    indexed_properties,
     number_subtrees,
+    property_rows,
     stored_header,
     words_of,
 )
@@ -122,6 +124,8 @@ class StoreWriter:
             self._db.execute("DELETE FROM concept_words WHERE cs = ?", (key,))
             self._db.execute("DELETE FROM is_a WHERE cs = ?", (key,))
             self._db.execute("DELETE FROM ancestry WHERE cs = ?", (key,))
+            self._db.execute("DELETE FROM concept_properties WHERE cs = ?", (key,))
+            self._db.execute("DELETE FROM property_indexes WHERE cs = ?", (key,))
             self._db.execute("DELETE FROM code_systems WHERE cs = ?", (key,))
 
     def put_code_system(
@@ -156,6 +160,14 @@ class StoreWriter:
                 "INSERT INTO ancestry VALUES (?, ?, ?)",
                 ((key, *row) for row in numbered.ancestors()),
             )
+        indexed = indexed_properties(header)
+        self._db.executemany(
+            "INSERT INTO property_indexes VALUES (?, ?)", ((key, prop) for prop in indexed)
+        )
+        self._db.executemany(
+            "INSERT INTO concept_properties VALUES (?, ?, ?, ?)",
+            ((key, *found) for found in property_rows(rows, indexed)),
+        )
         for start in range(0, len(rows), _BATCH):
             batch = rows[start : start + _BATCH]
             self._db.executemany(

@@ -8,7 +8,7 @@ commits, and each commit that changes content bumps the store's generation.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -116,6 +116,16 @@ class ContentStore(Protocol):
         (``StoredCodeSystem.polyhierarchy``): its closure, computed at load and read in one
         look-up, not walked. Empty for a root or an unknown code, and for a version stored as
         a tree, whose ``parent`` links a caller walks instead (ICD-10-CM: 4 steps)."""
+        ...
+
+    def indexed_properties(self, key: int) -> frozenset[str]:
+        """The properties of one stored version with a value index (``with_property``): those
+        its ``CodeSystem.filter`` offered with ``=`` when it was loaded."""
+        ...
+
+    def with_properties(self, key: int, pairs: Sequence[tuple[str, str]]) -> Iterator[ConceptRow]:
+        """The concepts whose indexed properties have every (property, value) of ``pairs`` (a
+        Coding's value is its code, a boolean's ``true``/``false``), in order."""
         ...
 
     def search(self, key: int, text: str) -> Iterator[ConceptRow]:

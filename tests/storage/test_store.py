@@ -315,3 +315,55 @@ def test_deleting_a_code_system_resource_retires_its_concepts(store: ContentStor
         assert writer.delete_resource("CodeSystem", resource_id) is True
     assert store.code_systems() == []
     assert not [r for r in store.resources() if r.body["id"] == resource_id]
+
+
+def test_properties_offered_with_equals_are_indexed(store: ContentStore) -> None:
+    def prop(code: str, key: str, value: object) -> dict[str, object]:
+        return {"code": code, key: value}
+
+    header = {
+        **HEADER,
+        "id": "demo-indexed",
+        "version": "2",
+        "filter": [
+            {"code": "modality", "operator": ["=", "in"], "value": "a modality"},
+            {"code": "part", "operator": ["="], "value": "a part number"},
+            {"code": "concept", "operator": ["is-a", "="], "value": "a code"},
+            {"code": "kind", "operator": ["exists"], "value": "whether it has one"},
+        ],
+    }
+    coding = {"system": "http://example.org/parts", "code": "P1", "display": "Part one"}
+    records = [
+        ConceptRecord("T1", "CT head", None, {"property": [prop("modality", "valueCode", "CT")]}),
+        ConceptRecord("T2", "MR chest", None, {"property": [prop("modality", "valueCode", "MR")]}),
+        ConceptRecord(
+            "T3",
+            "CT chest",
+            None,
+            {
+                "property": [
+                    prop("modality", "valueCode", "CT"),
+                    prop("part", "valueCoding", coding),
+                    prop("kind", "valueString", "study"),
+                ]
+            },
+        ),
+    ]
+    key = load(store, header, records)
+    assert store.indexed_properties(key) == frozenset({"modality", "part"})
+    assert codes(store.with_properties(key, [("modality", "CT")])) == ["T1", "T3"]
+    assert codes(store.with_properties(key, [("part", "P1")])) == ["T3"]  # a Coding's code
+    assert codes(store.with_properties(key, [("modality", "CT"), ("part", "P1")])) == ["T3"]
+    assert codes(store.with_properties(key, [("modality", "MR"), ("part", "P1")])) == []
+    assert codes(store.with_properties(key, [("modality", "XR")])) == []
+    version = StoredVersion(store, key, header)
+    found = version.with_properties([("modality", "MR"), ("kind", "study")])
+    assert [c.code for c in found or ()] == ["T2"]  # kind has no index: the filter decides
+    assert version.with_properties([("kind", "study")]) is None  # not offered with =
+    unindexed = load(store)
+    assert store.indexed_properties(unindexed) == frozenset()
+    load(store, header, records[:1])  # replaces version 2: its rows go with its concepts
+    with store.writer() as writer:
+        writer.purge_retired(older_than=-1)
+    assert codes(store.with_properties(key, [("modality", "CT")])) == []
+    assert store.indexed_properties(key) == frozenset()
