@@ -38,6 +38,9 @@ TERMS: tuple[tuple[str, str, str, str | None], ...] = (
     ("24628-0", "CT Chest W contrast IV", "CT", "with"),
     ("30598-7", "CT Chest WO and W contrast IV", "CT", "without-then-with"),
     ("36266-5", "CTA Chest vessels W contrast IV", "CTA", "with"),
+    # A public LOINC table reproducing the long common names (found by its text, repository
+    # not named by the index) lists 30804-9 with this name, between 30803-1 and 30805-6.
+    ("30804-9", "CTA Chest vessels WO and W contrast IV", "CTA", "without-then-with"),
     ("36147-7", "CTA Pulmonary arteries W contrast IV", "CTA", "with"),
     ("24629-8", "MR Chest", "MR", None),
     ("36442-2", "MR Chest WO contrast", "MR", "none"),

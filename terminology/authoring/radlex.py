@@ -16,7 +16,7 @@ from terminology.uris import RADLEX
 # which Playbook release the JP Core copy (dated 2024-12-27) was taken from is not stated.
 VERSION = "2.5"
 
-#: (RPID, Core Playbook long name, modality, contrast or None)
+#: (RPID, Core Playbook long name, modality ("XR+RF" = both), contrast or None)
 PLAYBOOK: tuple[tuple[str, str, str, str | None], ...] = (
     ("RPID2502", "XR Chest 1 View", "XR", None),
     ("RPID6035", "XR Chest 1 View Posteroanterior", "XR", None),
@@ -26,6 +26,12 @@ PLAYBOOK: tuple[tuple[str, str, str, str | None], ...] = (
     # Chest fluoroscopy: listed for completeness, in no value set (see loinc.py).
     ("RPID6168", "FL Chest", "RF", None),
     ("RPID2560", "XR Ribs 2 Views Unilateral", "XR", None),
+    # RPID6049, RPID6059, RPID6075, RPID6076: the same JP Core copy (S48), rows read for
+    # issue 16 (ribs with a chest view; chest views with fluoroscopy, modality XR&RF).
+    ("RPID6049", "XR Ribs 2 Views Unilateral with Chest Anteroposterior", "XR", None),
+    ("RPID6059", "XR Ribs 3+ Views Bilateral with Chest Posteroanterior", "XR", None),
+    ("RPID6075", "FL/XR Chest 2 Views With Fluoro", "XR+RF", None),
+    ("RPID6076", "FL/XR Chest 4+ Views With Fluoro", "XR+RF", None),
     ("RPID2712", "XR Ribs 3 Views Bilateral", "XR", None),
     ("RPID6039", "XR Sternum 2+ Views", "XR", None),
     ("RPID6057", "XR Sternoclavicular Joints 3+ Views", "XR", None),
@@ -47,7 +53,7 @@ FLUOROSCOPY = "RPID6168"
 
 
 def _concept(rpid: str, name: str, modality: str, contrast: str | None) -> Resource:
-    props = [prop("modality", modality)]
+    props = [prop("modality", m) for m in modality.split("+")]
     if contrast:
         props.append(prop("contrast", contrast))
     return concept(rpid, name, props)
