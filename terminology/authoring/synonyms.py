@@ -32,7 +32,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "71034": _chest_xr("complete, with fluoroscopy"),
     "71035": _chest_xr("special views"),
     # Ribs, sternum, sternoclavicular joints.
-    "71100": ("Rib X-ray, one side", "Ribs xray, unilateral", "Rib film, one side"),
+    "71100": ("Rib X-ray, one side", "Ribs xray, unilateral"),
     "71101": ("Rib X-ray, one side, with chest view", "Ribs xray and CXR, unilateral"),
     "71110": ("Rib X-ray, both sides", "Ribs xray, bilateral", "Rib film, both sides"),
     "71111": ("Rib X-ray, both sides, with chest view", "Ribs xray and CXR, bilateral"),
