@@ -51,7 +51,10 @@ CPT_TO_LOINC: tuple[Row, ...] = (
     ("71101", "24899-7", "inexact", _RIBS_WITH_CHEST),
     ("71110", "36313-5", "equivalent", None),
     ("71110", "24899-7", "wider", "The LOINC term states neither side nor number of views."),
+    ("71110", "26151-1", "wider", "The LOINC term does not state the number of views."),
     ("71111", "24899-7", "inexact", _RIBS_WITH_CHEST),
+    ("71111", "26151-1", "inexact", "The CPT study includes a PA chest view, which the LOINC "
+                                    "term (both sides' ribs) does not."),
     ("71120", "24994-6", "wider", "The LOINC term does not state the number of views."),
     # Issue 16: the non-contrast LOINC term and SNOMED CT concept also cover the screening
     # low-dose CT (71271); 71250 is the diagnostic study only, so the targets are wider.
@@ -87,6 +90,18 @@ CPT_TO_SNOMED: tuple[Row, ...] = (
     ("71046", "399208008", "wider", "The SNOMED CT concept does not state the number of views."),
     ("71047", "399208008", "wider", "The SNOMED CT concept does not state the number of views."),
     ("71048", "399208008", "wider", "The SNOMED CT concept does not state the number of views."),
+    ("71100", "1251531008", "wider", "The SNOMED CT concept states neither side nor number of "
+                                     "views."),
+    ("71101", "1251531008", "inexact", "The CPT study includes a PA chest view, which the "
+                                       "SNOMED CT concept (ribs) does not."),
+    ("71110", "1251531008", "wider", "The SNOMED CT concept states neither side nor number of "
+                                     "views."),
+    ("71111", "1251531008", "inexact", "The CPT study includes a PA chest view, which the "
+                                       "SNOMED CT concept (ribs) does not."),
+    ("71120", "1295209004", "wider", "The SNOMED CT concept does not state the number of "
+                                     "views."),
+    ("71130", "1290587001", "wider", "The SNOMED CT concept does not state the number of "
+                                     "views."),
     ("71250", "395081000119108", "wider", _ALSO_SCREENING),
     ("71250", "16335031000119103", "narrower", "High-resolution technique only."),
     ("71250", "169069000", "wider", "The SNOMED CT concept does not state contrast."),

@@ -32,6 +32,7 @@ TERMS: tuple[tuple[str, str, str, str | None], ...] = (
     ("30631-6", "RF Chest Views", "RF", None),
     ("24899-7", "XR Ribs Views", "XR", None),
     ("36313-5", "XR Ribs - bilateral 3 Views", "XR", None),
+    ("26151-1", "XR Ribs - bilateral Views", "XR", None),  # same appendix (S46), issue 16
     ("24994-6", "XR Sternum Views", "XR", None),
     ("24627-2", "CT Chest", "CT", None),
     ("29252-4", "CT Chest WO contrast", "CT", "none"),

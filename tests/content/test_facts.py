@@ -299,13 +299,24 @@ def test_audited_equivalences() -> None:
     assert _targets(radlex, "71275")["RPID6"] == "narrower"
     assert _targets(radlex, "71555")["RPID459"] == "narrower"
     # Rib series with a chest view only overlap "XR Ribs Views".
-    for code in ("71101", "71111"):
-        assert _targets(loinc, code) == {"24899-7": "inexact"}
+    assert _targets(loinc, "71101") == {"24899-7": "inexact"}
+    assert _targets(loinc, "71111") == {"24899-7": "inexact", "26151-1": "inexact"}
     assert _targets(loinc, "71271") == {"29252-4": "wider"}
     assert _targets(snomed, "71271") == {
         "16334891000119106": "wider",
         "395081000119108": "wider",
     }
+
+
+def test_ribs_sternum_and_sc_joints_map_to_snomed_ct() -> None:
+    snomed = "cpt-to-snomed-chest-imaging"
+    assert _targets(snomed, "71100") == {"1251531008": "wider"}
+    assert _targets(snomed, "71101") == {"1251531008": "inexact"}
+    assert _targets(snomed, "71110") == {"1251531008": "wider"}
+    assert _targets(snomed, "71111") == {"1251531008": "inexact"}
+    assert _targets(snomed, "71120") == {"1295209004": "wider"}
+    assert _targets(snomed, "71130") == {"1290587001": "wider"}
+    assert _targets("cpt-to-loinc-chest-imaging", "71130") == {}  # no LOINC term found
 
 
 def test_every_current_code_has_a_radlex_entry() -> None:
@@ -433,7 +444,7 @@ def test_value_set_memberships() -> None:
         "71120",
         "71130",
     }
-    assert xr[SNOMED] == {"399208008"}
+    assert xr[SNOMED] == {"399208008", "1251531008", "1295209004", "1290587001"}
     everything = members("chest-imaging-procedures")
     assert everything[CPT] == set(CURRENT + DELETED_2018)
     assert everything[HCPCS] == {"G0297", "G0296"}
