@@ -57,10 +57,17 @@ _BY_VIEW_COUNT = (
     "No published crosswalk states this replacement; it is derived from the 2018 view-count "
     "rule and the deleted code's meaning."
 )
+# 76000 (fluoroscopy, separate procedure) excluded chest fluoroscopy while 71023/71034 existed:
+# its descriptor read "other than 71023 or 71034" (CPT Assistant June 2008 as quoted by AAPC,
+# https://aapc.com/codes/coding-newsletters/my-radiology-coding-alert/reader-question-76000-has-
+# a-role-in-foreign-body-removal-124070-article ); today's descriptor (e.g.
+# https://www.carepatron.com/procedure-code/cpt-code-76000 ) no longer names them. That
+# suggests, but no source states, that 76000 reports chest fluoroscopy from 2018, so 76000 is
+# not published and the replacement stays flagged.
 _PLUS_FLUORO = (
     "No published crosswalk states this replacement; it is derived from the 2018 view-count "
-    "rule. The fluoroscopy part is reported with a separate fluoroscopy code (e.g. 76000, "
-    "itself not confirmed for chest)."
+    "rule. The fluoroscopy part is reported with a separate code; 76000 is likely (until 2017 "
+    "its descriptor excluded only 71023 and 71034) but no source confirms it for the chest."
 )
 
 # Codes in force now. The reference flagged the view counts of 71110, 71111 and 71130; our

@@ -119,7 +119,8 @@ def test_expand_filters_on_the_body_region(server: RunningServer) -> None:
     }
     chest = set(codes(post(server, inline(compose))))
     assert CHEST_XR | RIBS_STERNUM | DIAGNOSTIC_CT | MRI | {"71271", "71275", "71555"} == chest
-    compose["include"][0]["filter"][0]["value"] = "818981001"  # abdomen: no chest code
+    # 113345001 Abdominal structure (DICOM and FHIR examples): no chest code images it.
+    compose["include"][0]["filter"][0]["value"] = "113345001"
     assert codes(post(server, inline(compose))) == []
 
 
