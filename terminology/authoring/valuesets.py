@@ -124,16 +124,15 @@ def build() -> list[Resource]:
         _vs(
             "chest-imaging-procedures", "ChestImagingProcedures", "Chest imaging procedures",
             "Every chest-imaging procedure code we publish: CPT chest radiograph, CT, CTA, MR "
-            "and MRA codes, HCPCS G0297 and G0296 (the counselling and shared decision-making "
-            "visit Medicare requires before a first screening low-dose CT, billed on the same "
-            "claims), and the LOINC, SNOMED CT and RadLex Playbook codes for the same exams, so "
-            "that an order coded in any of them is recognised. The radiograph codes deleted on "
+            "and MRA codes, HCPCS G0297, and the LOINC, SNOMED CT and RadLex Playbook codes for "
+            "the same exams, so that an order coded in any of them is recognised. The "
+            "radiograph codes deleted on "
             "2018-01-01 are members too: they validate for a date of service in 2017 (the "
             "oldest CPT version held), not without a date or for a later date. Chest "
             "fluoroscopy (LOINC 30631-6, RPID6168) is left out: its CPT counterpart is not "
             "chest-specific.",
             _procedures(
-                CPT_RADIOGRAPH + CPT_CT + CPT_MR, SCREENING_SERVICES_HCPCS,
+                CPT_RADIOGRAPH + CPT_CT + CPT_MR, ("G0297",),
                 LOINC_RADIOGRAPH + LOINC_CT + LOINC_MR,
                 SNOMED_RADIOGRAPH + SNOMED_CT + SNOMED_MR,
                 RADLEX_RADIOGRAPH + RADLEX_CT + RADLEX_MR,
@@ -197,6 +196,16 @@ def build() -> list[Resource]:
             "other nicotine-induced disorders) and F17.219 (with unspecified nicotine-induced "
             "disorders).",
             members(ICD10CM, LDCT_QUALIFYING),
+        ),
+        _vs(
+            "chest-imaging-claim-services", "ChestImagingClaimServices",
+            "Services billed on chest-imaging claim lines",
+            "What a chest-imaging claim line bills (the binding of our Claim profile's "
+            "item.productOrService): the CPT and HCPCS codes of chest-imaging-procedures, the "
+            "lung-cancer screening counselling visit HCPCS G0296 (NCD 210.14) and low-osmolar "
+            "contrast HCPCS Q9965-Q9967.",
+            members(CPT, CPT_RADIOGRAPH + CPT_CT + CPT_MR)
+            + members(HCPCS, SCREENING_SERVICES_HCPCS + LOW_OSMOLAR_CONTRAST),
         ),
         _vs(
             "chest-imaging-contrast-supplies", "ChestImagingContrastSupplies",

@@ -161,10 +161,28 @@ def test_the_ldct_screening_value_set_rejects_a_diagnostic_low_dose_ct(
     assert result["valueBoolean"] is False
 
 
-def test_a_g0296_line_is_inside_the_procedures_binding(server: RunningServer) -> None:
+def test_g0296_and_contrast_lines_are_inside_the_claim_binding(server: RunningServer) -> None:
     bundle = screening_bundle(day="2025-11-03")
-    bundle["entry"][0]["resource"]["item"].append(line(2, "G0296", system=HCPCS, day="2025-10-20"))
+    items = bundle["entry"][0]["resource"]["item"]
+    items.append(line(2, "G0296", system=HCPCS, day="2025-10-20"))
     assert reasons(validate(server, bundle)) == []
+    items.append(line(3, "Q9967", system=HCPCS, day="2025-11-03"))
+    assert reasons(validate(server, bundle)) == []
+    items.append(line(4, "A0021", system=HCPCS, day="2025-11-03"))  # not a chest service
+    assert ("warning", "outside-extensible-valueset") in {
+        (severity, code) for severity, code, _ in reasons(validate(server, bundle))
+    }
+
+
+def test_an_order_for_the_counselling_visit_is_not_an_imaging_order(
+    server: RunningServer,
+) -> None:
+    r = server.get(
+        "/ValueSet/$validate-code",
+        params={"url": PROCEDURES, "system": HCPCS, "code": "G0296"},
+    )
+    result = next(p for p in r.json()["parameter"] if p["name"] == "result")
+    assert result["valueBoolean"] is False
 
 
 def test_the_ct_modifier_is_allowed_on_a_chest_ct_line(server: RunningServer) -> None:

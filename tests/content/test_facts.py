@@ -447,13 +447,17 @@ def test_value_set_memberships() -> None:
     assert xr[SNOMED] == {"399208008", "1251531008", "1295209004", "1290587001"}
     everything = members("chest-imaging-procedures")
     assert everything[CPT] == set(CURRENT + DELETED_2018)
-    assert everything[HCPCS] == {"G0297", "G0296"}
+    assert everything[HCPCS] == {"G0297"}  # imaging only: orders are bound to it
+    claim_services = members("chest-imaging-claim-services")
+    for system, codes in members("lung-cancer-screening-services").items():
+        assert codes <= claim_services[system], system
+    assert claim_services[CPT] == everything[CPT]
+    assert claim_services[HCPCS] == {"G0297", "G0296", "Q9965", "Q9966", "Q9967"}
     for vs_id in (
         "chest-radiograph-procedures",
         "chest-ct-procedures",
         "chest-mr-procedures",
         "lung-cancer-screening-ldct",
-        "lung-cancer-screening-services",
     ):
         for system, codes in members(vs_id).items():
             assert codes <= everything[system], (vs_id, system)
