@@ -107,21 +107,23 @@ def test_lookup_shows_the_synonyms(server: RunningServer) -> None:
     assert {"Chest X-ray, 2 views", "CXR, 2 views", "Chest film, 2 views"} <= values
 
 
-def test_expand_filters_on_the_body_region(server: RunningServer) -> None:
-    compose = {
+def region_filter(body_structure: str) -> dict[str, Any]:
+    return {
         "include": [
             {
                 "system": CPT,
                 "version": "2026",
-                "filter": [{"property": "bodyRegion", "op": "=", "value": "51185008"}],
+                "filter": [{"property": "bodyRegion", "op": "=", "value": body_structure}],
             }
         ]
     }
-    chest = set(codes(post(server, inline(compose))))
+
+
+def test_expand_filters_on_the_body_region(server: RunningServer) -> None:
+    chest = set(codes(post(server, inline(region_filter("51185008")))))
     assert CHEST_XR | RIBS_STERNUM | DIAGNOSTIC_CT | MRI | {"71271", "71275", "71555"} == chest
     # 113345001 Abdominal structure (DICOM and FHIR examples): no chest code images it.
-    compose["include"][0]["filter"][0]["value"] = "113345001"
-    assert codes(post(server, inline(compose))) == []
+    assert codes(post(server, inline(region_filter("113345001")))) == []
 
 
 def translate(server: RunningServer, code: str, target: str) -> dict[str, str]:
