@@ -20,6 +20,15 @@ PROCEDURES_VS = url_for("ValueSet", "chest-imaging-procedures")
 # (CPT code, target code, equivalence, comment or None)
 Row = tuple[str, str, str, str | None]
 
+_RIBS_WITH_CHEST = (
+    "The CPT study includes a PA chest view, which the LOINC term (ribs only) does not; the "
+    "LOINC term states neither side nor number of views."
+)
+_ALSO_SCREENING = (
+    "The target also covers the non-contrast screening low-dose CT (CPT 71271); CPT 71250 is "
+    "the diagnostic study only."
+)
+
 CPT_TO_LOINC: tuple[Row, ...] = (
     ("71045", "36554-4", "equivalent", None),
     ("71045", "36572-6", "narrower", "The LOINC term names the projection (AP)."),
@@ -37,18 +46,32 @@ CPT_TO_LOINC: tuple[Row, ...] = (
     ("71048", "30746-2", "inexact", "Portable study with any number of views."),
     ("71048", "30745-4", "wider", "The LOINC term does not state the number of views."),
     ("71100", "24899-7", "wider", "The LOINC term states neither side nor number of views."),
-    ("71101", "24899-7", "wider", "The LOINC term states neither side nor number of views."),
+    # Issue 16: the CPT study includes a PA chest view the LOINC term (ribs only) does not, so
+    # the two only overlap.
+    ("71101", "24899-7", "inexact", _RIBS_WITH_CHEST),
     ("71110", "36313-5", "equivalent", None),
     ("71110", "24899-7", "wider", "The LOINC term states neither side nor number of views."),
-    ("71111", "24899-7", "wider", "The LOINC term states neither side nor number of views."),
+    ("71110", "26151-1", "wider", "The LOINC term does not state the number of views."),
+    ("71111", "24899-7", "inexact", _RIBS_WITH_CHEST),
+    ("71111", "26151-1", "inexact", "The CPT study includes a PA chest view, which the LOINC "
+                                    "term (both sides' ribs) does not."),
     ("71120", "24994-6", "wider", "The LOINC term does not state the number of views."),
-    ("71250", "29252-4", "equivalent", None),
+    # Issue 16: the non-contrast LOINC term and SNOMED CT concept also cover the screening
+    # low-dose CT (71271); 71250 is the diagnostic study only, so the targets are wider.
+    ("71250", "29252-4", "wider", _ALSO_SCREENING),
     ("71250", "24627-2", "wider", "The LOINC term does not state contrast."),
     ("71260", "24628-0", "equivalent", None),
     ("71260", "24627-2", "wider", "The LOINC term does not state contrast."),
     ("71270", "30598-7", "equivalent", None),
     ("71270", "24627-2", "wider", "The LOINC term does not state contrast."),
-    ("71275", "36266-5", "equivalent", None),
+    ("71271", "29252-4", "wider", "No LOINC term for screening low-dose CT was found; this "
+                                  "one covers any non-contrast chest CT."),
+    # Issue 16: 71275 is with contrast, non-contrast images included when performed, so it
+    # covers both the contrast-only (36266-5) and the without-and-with (30804-9) studies.
+    ("71275", "36266-5", "narrower", "The LOINC term is the contrast-only study; CPT 71275 "
+                                     "also covers studies with non-contrast images."),
+    ("71275", "30804-9", "narrower", "The LOINC term is the study with non-contrast images; "
+                                     "CPT 71275 also covers the contrast-only study."),
     ("71275", "36147-7", "narrower", "Pulmonary arteries only (e.g. a pulmonary embolism "
                                       "study)."),
     ("71550", "36442-2", "equivalent", None),
@@ -67,7 +90,19 @@ CPT_TO_SNOMED: tuple[Row, ...] = (
     ("71046", "399208008", "wider", "The SNOMED CT concept does not state the number of views."),
     ("71047", "399208008", "wider", "The SNOMED CT concept does not state the number of views."),
     ("71048", "399208008", "wider", "The SNOMED CT concept does not state the number of views."),
-    ("71250", "395081000119108", "equivalent", None),
+    ("71100", "1251531008", "wider", "The SNOMED CT concept states neither side nor number of "
+                                     "views."),
+    ("71101", "1251531008", "inexact", "The CPT study includes a PA chest view, which the "
+                                       "SNOMED CT concept (ribs) does not."),
+    ("71110", "1251531008", "wider", "The SNOMED CT concept states neither side nor number of "
+                                     "views."),
+    ("71111", "1251531008", "inexact", "The CPT study includes a PA chest view, which the "
+                                       "SNOMED CT concept (ribs) does not."),
+    ("71120", "1295209004", "wider", "The SNOMED CT concept does not state the number of "
+                                     "views."),
+    ("71130", "1290587001", "wider", "The SNOMED CT concept does not state the number of "
+                                     "views."),
+    ("71250", "395081000119108", "wider", _ALSO_SCREENING),
     ("71250", "16335031000119103", "narrower", "High-resolution technique only."),
     ("71250", "169069000", "wider", "The SNOMED CT concept does not state contrast."),
     ("71260", "75385009", "equivalent", None),
@@ -76,6 +111,8 @@ CPT_TO_SNOMED: tuple[Row, ...] = (
                                     "found."),
     ("71271", "16334891000119106", "wider", "The SNOMED CT concept is low-dose chest CT, not "
                                             "limited to lung-cancer screening."),
+    ("71271", "395081000119108", "wider", "No SNOMED CT concept for screening low-dose CT was "
+                                          "found; this one covers any non-contrast chest CT."),
     ("71275", "411251000119104", "equivalent", None),
     ("71275", "16332841000119106", "narrower", "Pulmonary arteries only."),
     ("71275", "444970007", "narrower", "Thoracic aorta only."),
@@ -97,14 +134,21 @@ CPT_TO_RADLEX: tuple[Row, ...] = (
                                       "lordotic)."),
     ("71048", "RPID2504", "equivalent", None),
     ("71100", "RPID2560", "equivalent", None),
+    ("71101", "RPID6049", "inexact", "The Playbook item names an AP chest view with two rib "
+                                     "views; CPT 71101 includes a PA chest view and at least "
+                                     "three views in all."),
     ("71110", "RPID2712", "equivalent", None),
+    ("71111", "RPID6059", "equivalent", None),
     ("71120", "RPID6039", "equivalent", None),
     ("71130", "RPID6057", "equivalent", None),
     ("71250", "RPID16", "equivalent", None),
     ("71260", "RPID18", "equivalent", None),
     ("71270", "RPID17", "equivalent", None),
     ("71271", "RPID6002", "equivalent", None),
-    ("71275", "RPID6", "equivalent", None),
+    # Issue 16: RPID6 is the without-and-with study; 71275 also covers contrast-only studies
+    # (as 71555 -> RPID459 below).
+    ("71275", "RPID6", "narrower", "The Playbook item is the study with and without contrast; "
+                                   "CPT 71275 also covers the contrast-only study."),
     ("71275", "RPID147", "inexact", "RPID147 is a contrast chest CT for pulmonary embolism, "
                                     "not a CT angiogram; without 3D angiographic "
                                     "post-processing such a study is CPT 71260."),
@@ -113,6 +157,9 @@ CPT_TO_RADLEX: tuple[Row, ...] = (
     ("71552", "RPID490", "equivalent", None),
     ("71555", "RPID557", "narrower", "CPT 71555 covers MRA with or without contrast."),
     ("71555", "RPID459", "narrower", "CPT 71555 covers MRA with or without contrast."),
+    # Deleted 2018-01-01: the Playbook keeps chest views with fluoroscopy as items.
+    ("71023", "RPID6075", "equivalent", None),
+    ("71034", "RPID6076", "equivalent", None),
 )
 
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from terminology.authoring.common import CPT_OWN_WORDS, cpt_copyright
 from terminology.authoring.fhir import Resource, code_system, concept, prop
-from terminology.uris import CPT
+from terminology.authoring.synonyms import SYNONYMS
+from terminology.uris import CPT, SNOMED
 
 YEARS = range(2017, 2027)
 
@@ -36,16 +37,37 @@ class CptCode:
     replaced_by: tuple[Replacement, ...] = ()
 
 
+#: The body region of every chest code (issue 16: "71250 covers the abdomen" must be refutable
+#: from the data). 51185008 |Thoracic structure| as FHIR examples and IGs code the chest (e.g.
+#: HL7 Swiss ServiceRequest and Indonesian Observation examples, DICOM-derived code lists).
+THORAX_REGION = {"system": SNOMED, "code": "51185008", "display": "Thoracic structure"}
+
+#: PC/TC indicator 1 (26 and TC may each be billed) is confirmed for 71045 only, by a secondary
+#: source (https://webhooks.codingahead.com/cpt/codes/71045 , reference S17); the CMS RVU file
+#: (PCTC_IND column) was not available to us, so every other code carries this flag.
+PCTC_CONFIRMED = frozenset({"71045"})
+PCTC_INFERRED = (
+    "PC/TC indicator 1 is inferred from the pattern of diagnostic radiology codes; it was not "
+    "checked against the PCTC_IND column of the CMS physician fee schedule RVU file."
+)
+
 # The reference (§1b) marks these unverified, and our verification found no source that states
 # them code by code (only the view-count rule, RCCB above), so they stay flagged.
 _BY_VIEW_COUNT = (
     "No published crosswalk states this replacement; it is derived from the 2018 view-count "
     "rule and the deleted code's meaning."
 )
+# 76000 (fluoroscopy, separate procedure) excluded chest fluoroscopy while 71023/71034 existed:
+# its descriptor read "other than 71023 or 71034" (CPT Assistant June 2008 as quoted by AAPC,
+# https://aapc.com/codes/coding-newsletters/my-radiology-coding-alert/reader-question-76000-has-
+# a-role-in-foreign-body-removal-124070-article ); today's descriptor (e.g.
+# https://www.carepatron.com/procedure-code/cpt-code-76000 ) no longer names them. That
+# suggests, but no source states, that 76000 reports chest fluoroscopy from 2018, so 76000 is
+# not published and the replacement stays flagged.
 _PLUS_FLUORO = (
     "No published crosswalk states this replacement; it is derived from the 2018 view-count "
-    "rule. The fluoroscopy part is reported with a separate fluoroscopy code (e.g. 76000, "
-    "itself not confirmed for chest)."
+    "rule. The fluoroscopy part is reported with a separate code; 76000 is likely (until 2017 "
+    "its descriptor excluded only 71023 and 71034) but no source confirms it for the chest."
 )
 
 # Codes in force now. The reference flagged the view counts of 71110, 71111 and 71130; our
@@ -63,7 +85,7 @@ CURRENT: tuple[CptCode, ...] = (
             effective="2018-01-01"),
     CptCode("71048", "Chest radiograph, four or more views", ("XR",), "none", "4+",
             effective="2018-01-01"),
-    CptCode("71100", "Rib radiographs, one side, two views (no chest film)", ("XR",), "none",
+    CptCode("71100", "Rib radiographs, one side, two views (no chest view)", ("XR",), "none",
             "2"),
     CptCode("71101", "Rib radiographs, one side, including a PA chest view, ≥3 views total",
             ("XR",), "none", "3+"),
@@ -124,9 +146,7 @@ DELETED: tuple[CptCode, ...] = (
 
 PROCEDURES: tuple[CptCode, ...] = tuple(sorted(CURRENT + DELETED, key=lambda c: c.code))
 
-# Modifiers (reference §1c, our one-line meanings). kind = "general": THO lists "general" as
-# "a general modifier"; whether AMA also files some of these as cat-1 (ASC/hospital outpatient)
-# is not in our sources, so no cat-1 kind is asserted.
+# Modifiers (reference §1c, our one-line meanings); their kind is flagged (KIND_UNCONFIRMED).
 MODIFIERS: tuple[tuple[str, str], ...] = (
     ("26", "Professional component only: the physician's interpretation and report"),
     ("52", "Reduced service: done, but less than the code describes, at the physician's "
@@ -153,6 +173,10 @@ def _procedure_concept(c: CptCode) -> Resource:
     if c.views:
         props.append(prop("views", c.views))
     props.append(prop("purpose", c.purpose))
+    props.append(prop("bodyRegion", dict(THORAX_REGION)))
+    props.append(
+        prop("pctcIndicator", "1", None if c.code in PCTC_CONFIRMED else PCTC_INFERRED)
+    )
     if c.effective:
         props.append(prop("effectiveDate", c.effective))
     if c.end:
@@ -161,7 +185,17 @@ def _procedure_concept(c: CptCode) -> Resource:
     props.append(prop("status", "active"))
     props += [prop("replacedBy", r.code, r.note) for r in c.replaced_by]
     props += [prop("modifier", False), prop("modified", False), prop("kind", "code")]
-    return concept(c.code, c.display, props)
+    return concept(c.code, c.display, props, synonyms=SYNONYMS.get(c.code, ()))
+
+
+#: HL7's CPT page (https://build.fhir.org/ig/HL7/UTG/CPT.html , HL7/UTG
+#: input/pagecontent/CPT.xml) defines kind ``general`` ("a general modifier") and notes that
+#: some general modifiers are also cat-1; which kind(s) the AMA files give each modifier is in
+#: the licensed CPT data, which we have not seen.
+KIND_UNCONFIRMED = (
+    "kind = general is our reading of HL7's CPT kinds; the kind(s) the AMA CPT files assign to "
+    "this modifier (general and/or cat-1) were not seen in any source."
+)
 
 
 def _modifier_concept(code: str, display: str) -> Resource:
@@ -169,7 +203,7 @@ def _modifier_concept(code: str, display: str) -> Resource:
         prop("status", "active"),
         prop("modifier", True),
         prop("modified", False),
-        prop("kind", "general"),
+        prop("kind", "general", KIND_UNCONFIRMED),
     ]
     return concept(code, display, props)
 
@@ -205,8 +239,9 @@ def build_year(year: int) -> Resource:
         description=(
             f"The chest-imaging CPT codes in force for dates of service in {year} "
             f"({year}-01-01 to {year}-12-31), with the CPT modifiers used on chest-imaging "
-            "claim lines. A fragment: only these codes, with our own short descriptions and "
-            "properties (modality, contrast, views, purpose, dates, replacements)."
+            "claim lines. A fragment: only these codes, with our own short descriptions, "
+            "synonyms and properties (modality, contrast, views, purpose, body region, PC/TC "
+            "indicator, dates, replacements)."
         ),
         copyright_text=f"{cpt_copyright(str(year))} {CPT_OWN_WORDS}",
         concepts=concepts,

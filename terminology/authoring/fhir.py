@@ -57,6 +57,17 @@ PROPERTY_DEFS: tuple[PropertyDef, ...] = (
     ),
     PropertyDef("purpose", "code", f"{_OURS}/purpose", "diagnostic or screening."),
     PropertyDef(
+        "bodyRegion", "Coding", f"{_OURS}/bodyRegion",
+        "The body region the procedure images, as a SNOMED CT body structure (every chest "
+        "code: 51185008 Thoracic structure). A code images this region only.",
+    ),
+    PropertyDef(
+        "pctcIndicator", "code", f"{_OURS}/pctcIndicator",
+        "Medicare physician fee schedule PC/TC indicator (RVU file column PCTC_IND): 1 = a "
+        "diagnostic test with a professional (modifier 26) and a technical (modifier TC) "
+        "component, either of which may be billed alone.",
+    ),
+    PropertyDef(
         "effectiveDate", "dateTime", f"{_HL7}#effectiveDate",
         "First date of service on which the code is in force. Absent when the code predates "
         "every version we publish and its start date is not known exactly.",
@@ -105,6 +116,16 @@ _VALUE_KEY = {
     "string": "valueString",
     "boolean": "valueBoolean",
     "dateTime": "valueDateTime",
+    "Coding": "valueCoding",
+}
+
+#: The designation use of our synonyms and abbreviations: SNOMED CT's "Synonym" description
+#: type, one of the two codes of FHIR's designation-use value set
+#: (http://hl7.org/fhir/ValueSet/designation-use).
+SYNONYM_USE = {
+    "system": "http://snomed.info/sct",
+    "code": "900000000000013009",
+    "display": "Synonym",
 }
 
 
@@ -146,12 +167,19 @@ def concept(
     properties: Iterable[dict[str, Any]] = (),
     children: Sequence[dict[str, Any]] = (),
     note: str | None = None,
+    synonyms: Sequence[str] = (),
 ) -> dict[str, Any]:
+    """``synonyms`` are words users search with (our own), published as English designations
+    whose use is SNOMED CT's Synonym, so that ``$expand``'s text filter finds them."""
     out: dict[str, Any] = {}
     if note:
         out["extension"] = [unverified(note)]
     out["code"] = code
     out["display"] = display
+    if synonyms:
+        out["designation"] = [
+            {"language": "en", "use": dict(SYNONYM_USE), "value": s} for s in synonyms
+        ]
     props = list(properties)
     if props:
         out["property"] = props

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from terminology.authoring.common import HCPCS_COPYRIGHT, HCPCS_OWN_WORDS
+from terminology.authoring.cpt import THORAX_REGION
 from terminology.authoring.fhir import Resource, code_system, concept, prop
+from terminology.authoring.synonyms import SYNONYMS
 from terminology.uris import CPT, HCPCS
 
 YEARS = range(2017, 2027)
@@ -27,7 +29,21 @@ class HcpcsCode:
     contrast: str | None = None
     purpose: str | None = None
     replaced_by_cpt: str | None = None
+    chest: bool = False  # an imaging procedure of the chest: carries the body region
+    note: str | None = None  # unverified flag on the concept
 
+
+# Q9965-Q9967: descriptor wording "Low osmolar contrast material, 200-299 [300-399] mg/ml
+# iodine concentration, per ml" from https://pabau.com/?p=136792 (Q9966, naming Q9965 and Q9967
+# as its family) and https://webhooks.codingahead.com/hcpcs/codes/Q9967 (secondary sources).
+_LOCM_UNCONFIRMED = (
+    "Seen only in secondary sources; the HCPCS add date and the years the code is in force "
+    "were not checked, so its presence in every version from 2017 to 2026 is assumed."
+)
+_LOCM_BAND_INFERRED = (
+    _LOCM_UNCONFIRMED + " The 100-199 mg/mL band is inferred from the pattern of Q9966 and "
+    "Q9967; no source showing Q9965's own descriptor was found."
+)
 
 CODES: tuple[HcpcsCode, ...] = (
     # No HCPCS add date was found for G0296 (only the NCD 210.14 coverage date, 2015-02-05), so
@@ -40,7 +56,20 @@ CODES: tuple[HcpcsCode, ...] = (
     # https://med.noridianmedicare.com/es/web/jfa/topics/preventive-services/lung-cancer-screening
     HcpcsCode("G0297", "Low-dose CT for lung-cancer screening (Medicare code 2015–2020)",
               modifier=False, effective="2015-02-05", end="2020-12-31", modality="CT",
-              contrast="none", purpose="screening", replaced_by_cpt="71271"),
+              contrast="none", purpose="screening", replaced_by_cpt="71271", chest=True),
+    HcpcsCode("Q9965", "Low-osmolar iodinated contrast, 100-199 mg iodine per mL, per mL",
+              modifier=False, note=_LOCM_BAND_INFERRED),
+    HcpcsCode("Q9966", "Low-osmolar iodinated contrast, 200-299 mg iodine per mL, per mL",
+              modifier=False, note=_LOCM_UNCONFIRMED),
+    HcpcsCode("Q9967", "Low-osmolar iodinated contrast, 300-399 mg iodine per mL, per mL",
+              modifier=False, note=_LOCM_UNCONFIRMED),
+    # CT: on CT lines (CPT 71250-71275 among them) done on equipment that does not meet NEMA
+    # XR-29-2013; claims from 2016-01-01 (CMS MLN Matters, as reported by
+    # https://www.pgmbilling.com/blog/do-you-understand-the-new-modifier-ct-reporting-guidelines/
+    # and http://amshealth.com/modifier-ct-new-reporting-guidelines/ ).
+    HcpcsCode("CT",
+              "CT done on equipment that does not meet the NEMA XR-29-2013 dose standard "
+              "(reduced technical-component payment)", modifier=True, effective="2016-01-01"),
     # TC added 1984-01-01: https://www.emedcodes.com/HCPCS/TC.html ,
     # http://healthprovidersdata.com/hipaa/codes/HCPCS_TC.aspx
     HcpcsCode("TC",
@@ -68,6 +97,7 @@ CODES: tuple[HcpcsCode, ...] = (
 )
 
 DISPLAYS: dict[str, str] = {c.code: c.display for c in CODES}
+NOTES: dict[str, str] = {c.code: c.note for c in CODES if c.note}
 
 
 def in_force(code: HcpcsCode, year: int) -> bool:
@@ -93,8 +123,10 @@ def _concept(c: HcpcsCode) -> Resource:
         # The replacement is a CPT (HCPCS Level I) code: replacedBySystem names its system.
         props.append(prop("replacedBy", c.replaced_by_cpt))
         props.append(prop("replacedBySystem", CPT))
+    if c.chest:
+        props.append(prop("bodyRegion", dict(THORAX_REGION)))
     props.append(prop("modifier", c.modifier))
-    return concept(c.code, c.display, props)
+    return concept(c.code, c.display, props, note=c.note, synonyms=SYNONYMS.get(c.code, ()))
 
 
 def build_year(year: int) -> Resource:

@@ -35,12 +35,16 @@ TERMS: tuple[tuple[str, str, str, str | None], ...] = (
     ("30631-6", "RF Chest Views", "RF", None),
     ("24899-7", "XR Ribs Views", "XR", None),
     ("36313-5", "XR Ribs - bilateral 3 Views", "XR", None),
+    ("26151-1", "XR Ribs - bilateral Views", "XR", None),  # same appendix (S46), issue 16
     ("24994-6", "XR Sternum Views", "XR", None),
     ("24627-2", "CT Chest", "CT", None),
     ("29252-4", "CT Chest WO contrast", "CT", "none"),
     ("24628-0", "CT Chest W contrast IV", "CT", "with"),
     ("30598-7", "CT Chest WO and W contrast IV", "CT", "without-then-with"),
     ("36266-5", "CTA Chest vessels W contrast IV", "CT", "with"),
+    # A public LOINC table reproducing the long common names (found by its text, repository
+    # not named by the index) lists 30804-9 with this name, between 30803-1 and 30805-6.
+    ("30804-9", "CTA Chest vessels WO and W contrast IV", "CT", "without-then-with"),
     ("36147-7", "CTA Pulmonary arteries W contrast IV", "CT", "with"),
     ("24629-8", "MR Chest", "MR", None),
     ("36442-2", "MR Chest WO contrast", "MR", "none"),

@@ -16,9 +16,9 @@ from terminology.uris import RADLEX
 # which Playbook release the JP Core copy (dated 2024-12-27) was taken from is not stated.
 VERSION = "2.5"
 
-#: (RPID, Core Playbook long name, modality, contrast or None). The modality is the Playbook's
-#: MODALITY column (CT for RPID6 "CT Chest Angio", as S48 gives it; angiography is a modality
-#: modifier there), as ``terminology load radlex`` reads it.
+#: (RPID, Core Playbook long name, modality ("XR+RF" = both), contrast or None). The modality
+#: is the Playbook's MODALITY column (CT for RPID6 "CT Chest Angio", as S48 gives it;
+#: angiography is a modality modifier there), as ``terminology load radlex`` reads it.
 PLAYBOOK: tuple[tuple[str, str, str, str | None], ...] = (
     ("RPID2502", "XR Chest 1 View", "XR", None),
     ("RPID6035", "XR Chest 1 View Posteroanterior", "XR", None),
@@ -28,6 +28,12 @@ PLAYBOOK: tuple[tuple[str, str, str, str | None], ...] = (
     # Chest fluoroscopy: listed for completeness, in no value set (see loinc.py).
     ("RPID6168", "FL Chest", "RF", None),
     ("RPID2560", "XR Ribs 2 Views Unilateral", "XR", None),
+    # RPID6049, RPID6059, RPID6075, RPID6076: the same JP Core copy (S48), rows read for
+    # issue 16 (ribs with a chest view; chest views with fluoroscopy, modality XR&RF).
+    ("RPID6049", "XR Ribs 2 Views Unilateral with Chest Anteroposterior", "XR", None),
+    ("RPID6059", "XR Ribs 3+ Views Bilateral with Chest Posteroanterior", "XR", None),
+    ("RPID6075", "FL/XR Chest 2 Views With Fluoro", "XR+RF", None),
+    ("RPID6076", "FL/XR Chest 4+ Views With Fluoro", "XR+RF", None),
     ("RPID2712", "XR Ribs 3 Views Bilateral", "XR", None),
     ("RPID6039", "XR Sternum 2+ Views", "XR", None),
     ("RPID6057", "XR Sternoclavicular Joints 3+ Views", "XR", None),
@@ -49,7 +55,7 @@ FLUOROSCOPY = "RPID6168"
 
 
 def _concept(rpid: str, name: str, modality: str, contrast: str | None) -> Resource:
-    props = [prop("modality", modality)]
+    props = [prop("modality", m) for m in modality.split("+")]
     if contrast:
         props.append(prop("contrast", contrast))
     return concept(rpid, name, props)

@@ -30,6 +30,13 @@ MRI_WO_RECONSTRUCTED = (
 #: (sctid, our description, modality, contrast or None, unverified note or None)
 CONCEPTS: tuple[tuple[str, str, str, str | None, str | None], ...] = (
     ("399208008", "Plain X-ray of chest", "XR", None, None),
+    # Issue 16: rib, sternum and sternoclavicular joint radiographs, from the Belgian eHealth
+    # value set be-vs-diagnostic-imaging-procedure (FSNs "Plain X-ray of bone structure of rib",
+    # "... of sternum", "... of sternoclavicular joint"); these 10-digit ids are not affected by
+    # its truncation of 17-digit ids, and each passes the partition and Verhoeff checks.
+    ("1251531008", "Plain X-ray of ribs", "XR", None, None),
+    ("1295209004", "Plain X-ray of sternum", "XR", None, None),
+    ("1290587001", "Plain X-ray of sternoclavicular joint", "XR", None, None),
     ("169069000", "CT of chest", "CT", None, None),
     ("395081000119108", "CT of chest without contrast", "CT", "none", None),
     ("75385009", "CT of thorax with contrast", "CT", "with", None),

@@ -132,14 +132,18 @@ class _Versions:
 
 def _text_matcher(text: str | None) -> Callable[[Concept], bool] | None:
     """Our text filter: every word of the filter starts a word of the display or of a
-    designation, or the whole filter starts the code (case-insensitive)."""
+    designation, or the whole filter starts the code (case-insensitive). The filter is split
+    into words by the rule that splits the texts (and that the stores' word indexes use), so
+    "x-ray" asks for a word starting "x" and one starting "ray", as "X-ray" holds them."""
     if not text or not text.strip():
         return None
-    terms = text.casefold().split()
+    terms = _WORD.findall(text.casefold())
 
     def matches(concept: Concept) -> bool:
         if concept.code.casefold().startswith(text.casefold().strip()):
             return True
+        if not terms:
+            return False  # punctuation only: no word to look for
         texts = [concept.display or "", *(d.value for d in concept.designations)]
         words = [w for t in texts for w in _WORD.findall(t.casefold())]
         return all(any(w.startswith(term) for w in words) for term in terms)

@@ -27,10 +27,17 @@ def coded(system: str, code: str) -> dict[str, Any]:
 
 
 def test_an_order_in_loinc_names_the_cpt_code_that_bills_it(server: RunningServer) -> None:
-    (note,) = billing_notes(server, coded(LOINC, "29252-4"))
-    assert note.startswith("The order's LOINC 29252-4 is billed as CPT 71250 (")
+    (note,) = billing_notes(server, coded(LOINC, "24628-0"))  # CT Chest W contrast IV
+    assert note.startswith("The order's LOINC 24628-0 is billed as CPT 71260 (")
     assert "(equivalent; by https://chest-imaging-terminology.org/fhir/ConceptMap/" in note
     assert "cpt-to-loinc-chest-imaging" in note and "modifier 26" in note
+
+
+def test_a_non_contrast_ct_order_may_be_diagnostic_or_screening(server: RunningServer) -> None:
+    # LOINC 29252-4 (CT Chest WO contrast) is wider than 71250 since issue 16: the screening
+    # low-dose CT 71271 is a non-contrast chest CT too.
+    (note,) = billing_notes(server, coded(LOINC, "29252-4"))
+    assert "CPT 71250" in note and "CPT 71271" in note and "narrower" in note
 
 
 def test_a_wider_order_term_lists_every_cpt_code_it_covers(server: RunningServer) -> None:

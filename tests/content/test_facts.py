@@ -44,7 +44,7 @@ CURRENT = (
     "71555",
 )
 CPT_MODIFIERS = ("26", "52", "53", "59", "76", "77")
-HCPCS_MODIFIERS = ("TC", "FX", "FY", "XE", "XP", "XS", "XU")
+HCPCS_MODIFIERS = ("TC", "FX", "FY", "XE", "XP", "XS", "XU", "CT")
 ICD_79 = (
     "R91.1",
     "R91.8",
@@ -254,6 +254,9 @@ def test_ldct_qualifying_diagnoses() -> None:
         "F17.218",
         "F17.219",
     ]
+    # F17.211 is "in remission": the codes are not all "current smoker" (issue 16).
+    assert "current cigarette smoker" not in vs["description"]
+    assert "F17.211 (in remission)" in vs["description"]
 
 
 def _targets(map_id: str, code: str) -> dict[str, str]:
@@ -268,17 +271,120 @@ def _targets(map_id: str, code: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    ("map_id", "system", "target"),
+    ("map_id", "system", "target", "equivalence"),
     [
-        ("cpt-to-loinc-chest-imaging", LOINC, "29252-4"),
-        ("cpt-to-snomed-chest-imaging", SNOMED, "395081000119108"),
-        ("cpt-to-radlex-chest-imaging", RADLEX, "RPID16"),
+        # The non-contrast LOINC term and SNOMED CT concept also cover screening LDCT (71271).
+        ("cpt-to-loinc-chest-imaging", LOINC, "29252-4", "wider"),
+        ("cpt-to-snomed-chest-imaging", SNOMED, "395081000119108", "wider"),
+        ("cpt-to-radlex-chest-imaging", RADLEX, "RPID16", "equivalent"),
     ],
 )
-def test_71250_maps_to_its_equivalents(map_id: str, system: str, target: str) -> None:
+def test_71250_maps(map_id: str, system: str, target: str, equivalence: str) -> None:
     cm = load(f"ConceptMap-{map_id}.json")
     assert {g["target"] for g in cm["group"]} == {system}
-    assert _targets(map_id, "71250")[target] == "equivalent"
+    assert _targets(map_id, "71250")[target] == equivalence
+
+
+def test_audited_equivalences() -> None:
+    loinc = "cpt-to-loinc-chest-imaging"
+    radlex = "cpt-to-radlex-chest-imaging"
+    snomed = "cpt-to-snomed-chest-imaging"
+    # 71275 is with contrast, non-contrast images included: wider than either LOINC term and
+    # than the without-and-with Playbook item, as 71555 -> RPID459.
+    assert _targets(loinc, "71275") == {
+        "36266-5": "narrower",
+        "30804-9": "narrower",
+        "36147-7": "narrower",
+    }
+    assert _targets(radlex, "71275")["RPID6"] == "narrower"
+    assert _targets(radlex, "71555")["RPID459"] == "narrower"
+    # Rib series with a chest view only overlap "XR Ribs Views".
+    assert _targets(loinc, "71101") == {"24899-7": "inexact"}
+    assert _targets(loinc, "71111") == {"24899-7": "inexact", "26151-1": "inexact"}
+    assert _targets(loinc, "71271") == {"29252-4": "wider"}
+    assert _targets(snomed, "71271") == {
+        "16334891000119106": "wider",
+        "395081000119108": "wider",
+    }
+
+
+def test_ribs_sternum_and_sc_joints_map_to_snomed_ct() -> None:
+    snomed = "cpt-to-snomed-chest-imaging"
+    assert _targets(snomed, "71100") == {"1251531008": "wider"}
+    assert _targets(snomed, "71101") == {"1251531008": "inexact"}
+    assert _targets(snomed, "71110") == {"1251531008": "wider"}
+    assert _targets(snomed, "71111") == {"1251531008": "inexact"}
+    assert _targets(snomed, "71120") == {"1295209004": "wider"}
+    assert _targets(snomed, "71130") == {"1290587001": "wider"}
+    assert _targets("cpt-to-loinc-chest-imaging", "71130") == {}  # no LOINC term found
+
+
+def test_every_current_code_has_a_radlex_entry() -> None:
+    cm = load("ConceptMap-cpt-to-radlex-chest-imaging.json")
+    mapped = {e["code"] for g in cm["group"] for e in g["element"]}
+    assert set(CURRENT) <= mapped
+    assert _targets("cpt-to-radlex-chest-imaging", "71101") == {"RPID6049": "inexact"}
+    assert _targets("cpt-to-radlex-chest-imaging", "71111") == {"RPID6059": "equivalent"}
+    assert _targets("cpt-to-radlex-chest-imaging", "71023") == {"RPID6075": "equivalent"}
+    assert _targets("cpt-to-radlex-chest-imaging", "71034") == {"RPID6076": "equivalent"}
+
+
+THORAX = {"system": SNOMED, "code": "51185008", "display": "Thoracic structure"}
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_every_chest_procedure_has_the_thorax_as_body_region(year: int) -> None:
+    for code, c in cpt(year).items():
+        expected = [] if code in CPT_MODIFIERS else [THORAX]
+        assert props(c, "bodyRegion") == expected, (code, year)
+    for code, c in hcpcs(year).items():
+        assert props(c, "bodyRegion") == ([THORAX] if code == "G0297" else []), (code, year)
+
+
+def test_pctc_indicator_is_1_and_flagged_except_71045() -> None:
+    for year in YEARS:
+        for code, c in cpt(year).items():
+            if code in CPT_MODIFIERS:
+                assert props(c, "pctcIndicator") == []
+                continue
+            (entry,) = [p for p in c["property"] if p["code"] == "pctcIndicator"]
+            assert entry["valueCode"] == "1"
+            assert bool(ext(entry, EXT_UNVERIFIED)) is (code != "71045"), code
+
+
+def test_modifier_kind_is_flagged() -> None:
+    for code in CPT_MODIFIERS:
+        (kind,) = [p for p in cpt(2026)[code]["property"] if p["code"] == "kind"]
+        assert kind["valueCode"] == "general"
+        assert "were not seen" in ext(kind, EXT_UNVERIFIED)
+
+
+def test_synonyms_are_designations_with_the_synonym_use() -> None:
+    codes = cpt(2026)
+    for code in CURRENT:
+        designations = codes[code]["designation"]
+        assert designations, code
+        for d in designations:
+            assert d["language"] == "en"
+            assert d["use"] == {
+                "system": SNOMED,
+                "code": "900000000000013009",
+                "display": "Synonym",
+            }
+    values = {code: " ".join(d["value"] for d in codes[code]["designation"]) for code in CURRENT}
+    assert "X-ray" in values["71046"] and "CXR" in values["71046"] and "xray" in values["71046"]
+    assert "CAT scan" in values["71250"] and "CTA" in values["71275"]
+    assert "LDCT" in values["71271"] and "MRI chest" in values["71550"]
+
+
+def test_billing_hcpcs_codes() -> None:
+    for year in YEARS:
+        codes = hcpcs(year)
+        assert props(codes["CT"], "modifier") == [True]
+        assert props(codes["CT"], "effectiveDate") == ["2016-01-01"]
+        for code in ("Q9965", "Q9966", "Q9967"):
+            assert props(codes[code], "modifier") == [False]
+            assert ext(codes[code], EXT_UNVERIFIED), code
 
 
 def test_our_own_alignments_are_flagged_unverified() -> None:
@@ -313,13 +419,14 @@ def test_value_set_memberships() -> None:
             inc["system"]: {c["code"] for c in inc["concept"]} for inc in vs["compose"]["include"]
         }
 
+    # 16334891000119106 is low-dose chest CT for any purpose, so not a screening member.
     ldct = members("lung-cancer-screening-ldct")
-    assert ldct == {
+    assert ldct == {CPT: {"71271"}, HCPCS: {"G0297"}, RADLEX: {"RPID6002"}}
+    assert members("lung-cancer-screening-services") == {
         CPT: {"71271"},
-        HCPCS: {"G0297"},
-        SNOMED: {"16334891000119106"},
-        RADLEX: {"RPID6002"},
+        HCPCS: {"G0297", "G0296"},
     }
+    assert members("chest-imaging-contrast-supplies") == {HCPCS: {"Q9965", "Q9966", "Q9967"}}
     ct = members("chest-ct-procedures")
     assert ct[CPT] == {"71250", "71260", "71270", "71271", "71275"}
     assert ct[HCPCS] == {"G0297"}
@@ -337,9 +444,15 @@ def test_value_set_memberships() -> None:
         "71120",
         "71130",
     }
-    assert xr[SNOMED] == {"399208008"}
+    assert xr[SNOMED] == {"399208008", "1251531008", "1295209004", "1290587001"}
     everything = members("chest-imaging-procedures")
     assert everything[CPT] == set(CURRENT + DELETED_2018)
+    assert everything[HCPCS] == {"G0297"}  # imaging only: orders are bound to it
+    claim_services = members("chest-imaging-claim-services")
+    for system, codes in members("lung-cancer-screening-services").items():
+        assert codes <= claim_services[system], system
+    assert claim_services[CPT] == everything[CPT]
+    assert claim_services[HCPCS] == {"G0297", "G0296", "Q9965", "Q9966", "Q9967"}
     for vs_id in (
         "chest-radiograph-procedures",
         "chest-ct-procedures",

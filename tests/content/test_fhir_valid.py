@@ -127,6 +127,7 @@ def test_code_system_conventions(name: str) -> None:
         "string": "valueString",
         "boolean": "valueBoolean",
         "dateTime": "valueDateTime",
+        "Coding": "valueCoding",
     }
     used = set()
     for c in walk(cs["concept"]):
