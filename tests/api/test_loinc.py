@@ -115,11 +115,11 @@ def test_the_summaries_say_what_each_load_changed(
     loaded: tuple[RunningServer, Path, list[str]],
 ) -> None:
     first, second, radlex = loaded[2]
-    assert f"loaded {LOINC}|2.84: 29 concepts" in first
-    assert f"loaded {LOINC}|2.85: 30 concepts" in second
+    assert f"loaded {LOINC}|2.84: 31 concepts" in first
+    assert f"loaded {LOINC}|2.85: 32 concepts" in second
     assert "against version 2.84: 1 added, 0 changed" in second
     assert "1 retired (removed or made inactive)" in second
-    assert f"loaded {RADLEX}|2.6: 22 concepts" in radlex
+    assert f"loaded {RADLEX}|2.6: 26 concepts" in radlex
 
 
 def test_lookup_shows_the_parts_and_playbook_attributes(server: RunningServer) -> None:

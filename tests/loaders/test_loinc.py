@@ -43,7 +43,7 @@ def by_code(path: Path = FIRST) -> dict[str, Any]:
 def test_a_release_reads_its_version_terms_and_playbook() -> None:
     release = loinc.read_release(SECOND)
     assert release.version == "2.85"  # the newest VersionLastChanged
-    assert release.counts == {"terms": 30, "playbook terms": 29, "playbook rows": 96}
+    assert release.counts == {"terms": 32, "playbook terms": 31, "playbook rows": 106}
     assert release.notes == []
     assert loinc.read_release(FIRST, version="2.84.1").version == "2.84.1"
     header, records = loinc.code_system(release, Provenance(release_date="2026-08-01"))
@@ -58,7 +58,7 @@ def test_a_release_reads_its_version_terms_and_playbook() -> None:
         "http://loinc.org/property/rad-anatomic-location-region-imaged"
     )
     # The store takes them: flat, each code once.
-    assert len(number_subtrees(records, "loinc", total=30).rows) == 30
+    assert len(number_subtrees(records, "loinc", total=32).rows) == 32
 
 
 def test_parts_and_playbook_attributes_are_properties() -> None:
@@ -148,7 +148,7 @@ def test_the_playbook_may_be_named_or_missing(tmp_path: Path) -> None:
         / "LoincRsnaRadiologyPlaybook"
         / "LoincRsnaRadiologyPlaybook.csv",
     )
-    assert len(named.parts) == 28
+    assert len(named.parts) == 30
     with pytest.raises(TerminologyError, match="nowhere.csv: no such file"):
         loinc.read_release(table, playbook=tmp_path / "nowhere.csv")
 
@@ -194,7 +194,7 @@ def test_the_radlex_playbook_reads_rpids_names_and_attributes() -> None:
     header, records = radlex_playbook.code_system(release, Provenance(release_date="2026-06-01"))
     assert header["url"] == "http://radlex.org" and header["version"] == "2.6"
     found = {r.code: r for r in records}
-    assert len(found) == 22
+    assert len(found) == 26
     for rpid, name, modality, contrast in radlex_fragment.PLAYBOOK:
         p = props(found[rpid].extra)
         assert found[rpid].display == name
