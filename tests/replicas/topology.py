@@ -163,7 +163,9 @@ def topology(
             started.append(start_server(tmp, "--workers", str(workers), env=env))
         port = port or free_port()
         main = render_nginx(
-            tmp / "nginx", port, [int(s.base.split(":")[2].split("/")[0]) for s in started],
+            tmp / "nginx",
+            port,
+            [int(s.base.split(":")[2].split("/")[0]) for s in started],
             cache=cache,
         )
         log = tmp / "nginx" / "stderr.log"
@@ -207,7 +209,9 @@ def main() -> int:
     parser.add_argument("--no-cache", action="store_true", help="empty the operation cache include")
     parser.add_argument(
         "--database-url",
-        default=os.environ.get("TERMINOLOGY_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
+        default=os.environ.get(
+            "TERMINOLOGY_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
+        ),
     )
     args = parser.parse_args()
     with (
