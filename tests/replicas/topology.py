@@ -159,8 +159,17 @@ def topology(
     started: list[RunningServer] = []
     nginx: subprocess.Popen[bytes] | None = None
     try:
-        for _ in range(replicas):
-            started.append(start_server(tmp, "--workers", str(workers), env=env))
+        for index in range(replicas):
+            # A data directory of its own, as each container has: replicas on one host share
+            # a file that signals writes at once (terminology.app.write_signal), which would
+            # hide the reload interval that bounds propagation between hosts.
+            home = tmp / f"replica-{index + 1}"
+            home.mkdir(exist_ok=True)
+            started.append(
+                start_server(
+                    tmp, "--workers", str(workers), env={**env, "XDG_DATA_HOME": str(home)}
+                )
+            )
         port = port or free_port()
         main = render_nginx(
             tmp / "nginx",
