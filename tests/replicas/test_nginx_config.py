@@ -3,13 +3,14 @@ accepted by ``nginx -t``; and docker/compose.yaml names the replicas and files i
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.conftest import ROOT
-from tests.replicas.topology import CACHE_INCLUDE, check_config, render_nginx
+from tests.replicas.topology import CACHE_INCLUDE, cache_summary, check_config, render_nginx
 
 COMPOSE = ROOT / "docker" / "compose.yaml"
 
@@ -65,3 +66,14 @@ def test_the_image_runs_as_a_user_with_a_healthcheck() -> None:
     users = [line.split()[1] for line in lines if line.startswith("USER ")]
     assert users and users[-1] not in {"root", "0"}
     assert any(line.startswith("HEALTHCHECK ") for line in lines)
+
+
+def test_the_cache_summary_counts_hits_among_looked_up_requests() -> None:
+    lines = [
+        json.dumps({"cache": status})
+        for status in ["HIT", "HIT", "HIT", "MISS", "EXPIRED", "", "", "BYPASS"]
+    ]
+    summary = cache_summary(lines)
+    assert "- 2, BYPASS 1, EXPIRED 1, HIT 3, MISS 1" in summary
+    assert summary.endswith("hit ratio 0.600")
+    assert cache_summary([]).endswith("hit ratio n/a")

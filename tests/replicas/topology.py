@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import os
 import shutil
 import signal
@@ -241,7 +242,21 @@ def main() -> int:
                 time.sleep(3600)
         except KeyboardInterrupt:
             pass
+        print(cache_summary(running.access_log()), flush=True)
     return 0
+
+
+def cache_summary(access_log: list[str]) -> str:
+    """nginx's cache statuses over a run, and the hit ratio of the requests it looked up."""
+    counts: dict[str, int] = {}
+    for line in access_log:
+        status = json.loads(line)["cache"] or "-"
+        counts[status] = counts.get(status, 0) + 1
+    looked_up = sum(n for status, n in counts.items() if status not in ("-", "BYPASS"))
+    hits = counts.get("HIT", 0)
+    ratio = f"{hits / looked_up:.3f}" if looked_up else "n/a"
+    listed = ", ".join(f"{status} {n}" for status, n in sorted(counts.items()))
+    return f"nginx requests by cache status ('-': not cacheable): {listed}; hit ratio {ratio}"
 
 
 def _interrupt(signum: int, frame: object) -> None:
