@@ -69,15 +69,20 @@ def start_server(tmp: Path, *args: str, env: dict[str, str] | None = None) -> Ru
         )
     server = RunningServer(f"http://127.0.0.1:{port}/fhir", process, log_path)
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()}")
-        try:
-            if requests.get(f"{server.base}/metadata", timeout=1).status_code == 200:
-                return server
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()}")
+            try:
+                if requests.get(f"{server.base}/metadata", timeout=1).status_code == 200:
+                    return server
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+    except BaseException:
+        # Interrupted while waiting (Ctrl-C): the caller never gets the server to stop.
+        stop_server(server)
+        raise
     stop_server(server)
     raise RuntimeError(f"server did not answer within 30 s:\n{server.log()}")
 

@@ -264,5 +264,6 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 if __name__ == "__main__":
+    # SIGTERM stops it as Ctrl-C does, with every process it started.
     signal.signal(signal.SIGTERM, _interrupt)
     raise SystemExit(main())
