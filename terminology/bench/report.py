@@ -20,7 +20,12 @@ def render(figures: dict[str, Any]) -> str:
         f"wrk -t{s['threads']} "
         f"-c{s['connections']}, {s['duration_s']:g}s per row and side in "
         f"{s.get('rounds', 1)} alternating slices, {figures['machine']['cpus']} CPUs, "
-        f"response cache {'on' if s['response_cache'] else 'off'}",
+        # A target's response cache is its own setting, not the bench's.
+        + (
+            f"response cache {'on' if s['response_cache'] else 'off'}"
+            if not s.get("target")
+            else "the target's response cache as it is configured"
+        ),
         "",
         f"{'operation':<{width}}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
         f"{'ceil req/s':>12}{'ceil p99':>10}{'x req/s':>9}{'x p99':>8}{'1c p50':>9}"
