@@ -92,6 +92,7 @@ def _serve_with_metrics(args: argparse.Namespace) -> int:
         # granian's are off; TERMINOLOGY_ACCESS_LOG reaches the workers through the environment.
         access_log=False,
         log_config=logs.config(logs.log_format()),
+        threads=settings.threads,
     )
     return 0
 

@@ -56,7 +56,9 @@ def terminology_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "terminology.cli"]
 
 
-def start_server(tmp: Path, *args: str, env: dict[str, str] | None = None) -> RunningServer:
+def start_server(
+    tmp: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 30
+) -> RunningServer:
     port = free_port()
     log_path = tmp / f"server-{port}.log"
     with log_path.open("wb") as log:
@@ -68,7 +70,7 @@ def start_server(tmp: Path, *args: str, env: dict[str, str] | None = None) -> Ru
             start_new_session=True,
         )
     server = RunningServer(f"http://127.0.0.1:{port}/fhir", process, log_path)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -84,7 +86,7 @@ def start_server(tmp: Path, *args: str, env: dict[str, str] | None = None) -> Ru
         stop_server(server)
         raise
     stop_server(server)
-    raise RuntimeError(f"server did not answer within 30 s:\n{server.log()}")
+    raise RuntimeError(f"server did not answer within {timeout:g} s:\n{server.log()}")
 
 
 def stop_server(server: RunningServer) -> None:

@@ -46,6 +46,15 @@ def test_compose_runs_two_replicas_on_postgresql_behind_this_nginx() -> None:
         assert f"server {name}:{env['TERMINOLOGY_PORT']} " in nginx_conf
         assert service["build"]["dockerfile"] == "docker/Dockerfile"
         assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
+    # Every request thread keeps a PostgreSQL connection, and so do each worker's start-up
+    # thread and each replica's master: together within PostgreSQL's default 100.
+    connections = sum(
+        int(services[n]["environment"]["TERMINOLOGY_WORKERS"])
+        * (int(services[n]["environment"]["TERMINOLOGY_THREADS"]) + 1)
+        + 1
+        for n in replicas
+    )
+    assert connections < 100
     nginx = services["nginx"]
     mounts = {m.split(":")[1]: m.split(":")[0] for m in nginx["volumes"]}
     assert mounts["/etc/nginx/nginx.conf"] == "./nginx/nginx.conf"
