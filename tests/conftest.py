@@ -57,7 +57,7 @@ def terminology_command() -> list[str]:
 
 
 def start_server(
-    tmp: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 30
+    tmp: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120
 ) -> RunningServer:
     port = free_port()
     log_path = tmp / f"server-{port}.log"
@@ -70,6 +70,9 @@ def start_server(
             start_new_session=True,
         )
     server = RunningServer(f"http://127.0.0.1:{port}/fhir", process, log_path)
+    # A server that fails exits and is reported at once; the wait is long because seeding a
+    # fresh PostgreSQL schema (both ICD-10-CM years) on a shared 2-core machine whose database
+    # is busy with other runs has taken over 30 s.
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:

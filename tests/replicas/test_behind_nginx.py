@@ -243,7 +243,7 @@ def test_concurrent_writers_on_both_replicas_lose_no_acknowledged_write(cluster:
                     acknowledged[rid] = f"t{n}.{i}"
                 else:
                     failures.append(f"{rid}: {r.status_code} {r.text[:200]}")
-            for _attempt in range(60):
+            for _attempt in range(300):
                 # Read from the replica written to: the store decides If-Match, whatever
                 # generation the reading replica serves.
                 read = session.get(f"{base}/ValueSet/counter", timeout=10)

@@ -167,14 +167,8 @@ def topology(
             home = tmp / f"replica-{index + 1}"
             home.mkdir(exist_ok=True)
             started.append(
-                # The first seeds an empty schema: on a busy 2-core machine that can take
-                # longer than a server's usual start.
                 start_server(
-                    tmp,
-                    "--workers",
-                    str(workers),
-                    env={**env, "XDG_DATA_HOME": str(home)},
-                    timeout=120,
+                    tmp, "--workers", str(workers), env={**env, "XDG_DATA_HOME": str(home)}
                 )
             )
         port = port or free_port()
