@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -25,6 +26,35 @@ STAMP = VENV / ".installed-pyproject-sha256"
 
 def _run(*cmd: str | Path) -> None:
     subprocess.run([str(c) for c in cmd], cwd=ROOT, check=True)
+
+
+def _nginx_found() -> bool:
+    return shutil.which("nginx") is not None or any(
+        Path(p).exists() for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx")
+    )
+
+
+def ensure_nginx() -> None:
+    """tests/replicas/ run nginx in front of the replicas: install Debian's package when the
+    binary is missing and apt-get can (as root); else the tests say what is missing."""
+    apt = shutil.which("apt-get")
+    if _nginx_found() or apt is None or os.geteuid() != 0:
+        return
+    print("installing nginx (for tests/replicas) with apt-get", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+
+    def apt_get(*args: str) -> int:
+        return subprocess.run([apt, *args], stdout=subprocess.DEVNULL, env=env).returncode
+
+    # nginx-light is enough (Debian 12); later releases have only nginx.
+    for package in ("nginx-light", "nginx"):
+        install = ["install", "-y", "-q", "--no-install-recommends", package]
+        if apt_get(*install) == 0:
+            return
+        # A fresh machine may have no package lists yet.
+        apt_get("update", "-q")
+        if apt_get(*install) == 0:
+            return
 
 
 def ensure_environment() -> None:
@@ -42,6 +72,11 @@ def ensure_environment() -> None:
     STAMP.write_text(wanted)
 
 
+def ensure_test_environment() -> None:
+    ensure_environment()
+    ensure_nginx()
+
+
 def serve(args: list[str]) -> int:
     ensure_environment()
     os.execv(BIN / "terminology", [str(BIN / "terminology"), "serve", *args])
@@ -49,10 +84,11 @@ def serve(args: list[str]) -> int:
 
 
 def test(args: list[str]) -> int:
-    ensure_environment()
+    ensure_test_environment()
     steps = [
         [BIN / "ruff", "check", "terminology", "tests", "dev.py"],
         [BIN / "lint-imports"],
+        [BIN / "hadolint", "docker/Dockerfile"],
         [BIN / "mypy"],
         [BIN / "python", "-m", "pytest", *args],
     ]

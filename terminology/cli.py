@@ -98,6 +98,7 @@ def _serve_with_metrics(args: argparse.Namespace) -> int:
         # granian's are off; TERMINOLOGY_ACCESS_LOG reaches the workers through the environment.
         access_log=False,
         log_config=logs.config(logs.log_format()),
+        threads=settings.threads,
     )
     return 0
 
@@ -290,6 +291,7 @@ def _bench(args: argparse.Namespace) -> int:
             workers=args.workers,
             response_cache=not args.no_response_cache,
             rounds=max(1, args.rounds),
+            target=args.target,
             only=tuple(args.only or ()),
         )
     except BenchError as exc:
@@ -476,6 +478,20 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--connections", type=int, default=16, help="open connections (default 16)")
     bench.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     bench.add_argument("--json", default=None, help="also write the figures to this JSON file")
+    bench.add_argument(
+        "--only",
+        action="append",
+        metavar="TEXT",
+        help="run only the rows whose names contain TEXT (repeatable)",
+    )
+    bench.add_argument(
+        "--target",
+        default=None,
+        metavar="URL",
+        help="measure the server already running at URL (on this machine: replicas behind "
+        "nginx, say) instead of starting one; the ceiling is still one bare-Flask server of "
+        "--workers workers",
+    )
     bench.add_argument(
         "--no-response-cache",
         action="store_true",

@@ -52,6 +52,12 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 2
+    #: Python threads per worker that run requests (granian's blocking threads); 0 leaves
+    #: granian's default (hundreds). Each thread that reads a PostgreSQL store keeps its own
+    #: connection, so this caps a worker's connections at threads + 1 (its start-up thread):
+    #: replicas x (workers x (threads + 1) + 1) must stay below the server's max_connections.
+    #: Requests beyond it wait for a free thread.
+    threads: int = 0
     content_dir: Path = field(default_factory=default_content_dir)
     #: The SQLite content store; None for ``default_store_path(content_dir)``.
     store: Path | None = None
@@ -133,6 +139,8 @@ class Settings:
             from terminology.delegation.routes import parse_routes
 
             parse_routes(self.upstreams)
+        if self.threads < 0:
+            raise ValueError(f"TERMINOLOGY_THREADS={self.threads}: must be 0 (the default) or more")
         if not 1 <= self.gzip_level <= 9:
             raise ValueError(f"TERMINOLOGY_GZIP_LEVEL={self.gzip_level}: must be 1 to 9")
 
@@ -145,6 +153,7 @@ class Settings:
             "host": str,
             "port": int,
             "workers": int,
+            "threads": int,
             "content_dir": Path,
             "store": Path,
             "database_url": str,

@@ -86,6 +86,7 @@ def serve_wsgi(
     workers: int,
     access_log: bool,
     log_config: dict[str, Any] | None = None,
+    threads: int = 0,
 ) -> None:
     """Serve the WSGI app at ``target`` (``module:attribute``) with granian until stopped.
 
@@ -106,4 +107,5 @@ def serve_wsgi(
         log_dictconfig=log_config,
         websockets=False,
         workers_kill_timeout=SHUTDOWN_GRACE_SECONDS,
+        blocking_threads=threads or None,
     ).serve()

@@ -10,11 +10,22 @@ from terminology.bench.verdict import render_verdicts
 def render(figures: dict[str, Any]) -> str:
     s = figures["settings"]
     width = max([len("operation"), *(len(r["name"]) for r in figures["rows"])]) + 2
+    measured = (
+        f"target {s['target']} against a ceiling of"
+        if s.get("target")
+        else "the server and the ceiling each with"
+    )
     lines = [
-        f"terminology bench: {s['workers']} workers under {s['wsgi_server']}, wrk -t{s['threads']} "
+        f"terminology bench: {measured} {s['workers']} workers under {s['wsgi_server']}, "
+        f"wrk -t{s['threads']} "
         f"-c{s['connections']}, {s['duration_s']:g}s per row and side in "
         f"{s.get('rounds', 1)} alternating slices, {figures['machine']['cpus']} CPUs, "
-        f"response cache {'on' if s['response_cache'] else 'off'}",
+        # A target's response cache is its own setting, not the bench's.
+        + (
+            f"response cache {'on' if s['response_cache'] else 'off'}"
+            if not s.get("target")
+            else "the target's response cache as it is configured"
+        ),
         "",
         f"{'operation':<{width}}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
         f"{'ceil req/s':>12}{'ceil p99':>10}{'x req/s':>9}{'x p99':>8}{'1c p50':>9}"
@@ -60,14 +71,14 @@ def render(figures: dict[str, Any]) -> str:
             f"{with_rules:,.0f} with them, {without:,.0f} without "
             f"({with_rules / without:.2f}x; {1e6 / with_rules - 1e6 / without:.0f} us a claim)"
         )
-    memory = figures["server_memory_bytes"] / (1024 * 1024)
-    lines += [
-        "",
-        *render_verdicts(figures["rows"]),
-        "",
-        f"server memory after the run: {memory:.1f} MiB "
-        f"({figures['server_memory_kind']}, summed over all server processes)",
-    ]
+    lines += ["", *render_verdicts(figures["rows"])]
+    if figures["server_memory_kind"]:
+        memory = figures["server_memory_bytes"] / (1024 * 1024)
+        lines += [
+            "",
+            f"server memory after the run: {memory:.1f} MiB "
+            f"({figures['server_memory_kind']}, summed over all server processes)",
+        ]
     start_up = figures.get("start_up")
     if start_up:
         lines.append(

@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ import requests
 from terminology.bench.resources import measured_payer_rule_cost, measured_stage_costs
 from terminology.bench.rotation import check_answer, spread
 from terminology.bench.rows import Row, Target, rows
+from terminology.bench.target import target_base
 from terminology.bench.verdict import verdict
 from terminology.bench.wrk import BenchError, Load, find_wrk, run_wrk
 from terminology.codec.fhir_xml_read import parse_xml
@@ -174,14 +175,14 @@ def bench(
     threads: int = 2,
     response_cache: bool = True,
     rounds: int = 3,
+    target: str | None = None,
     only: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Run every row (or those whose name contains one of ``only``) against the server and
-    the ceiling; the figures as a plain dict."""
+    """Run every row against the server (or the running ``target``) and the ceiling; the
+    figures as a plain dict."""
+    target = target_base(target) if target is not None else None
     wrk = find_wrk()
-    table = rows(Settings.from_env().content_dir)
-    if only:
-        table = [row for row in table if any(part in row.name for part in only)]
+    table = select(rows(Settings.from_env().content_dir), only)
     server_port, ceiling_port = free_port(), free_port()
     server_cmd = [
         *terminology_command(),
@@ -202,20 +203,25 @@ def bench(
         "--workers",
         str(workers),
     ]
-    server_base = f"http://127.0.0.1:{server_port}"
+    server_base = target or f"http://127.0.0.1:{server_port}"
     ceiling_base = f"http://127.0.0.1:{ceiling_port}"
     results: list[RowResult] = []
     server_env = {} if response_cache else {"TERMINOLOGY_RESPONSE_CACHE_ENTRIES": "0"}
-    with tempfile.TemporaryDirectory(prefix="bench-store-") as scratch:
-        # A new store is seeded (the built-in content and every shipped ICD-10-CM year) before
-        # the first answer; a second start finds it built.
-        fresh_env = {**server_env, "TERMINOLOGY_STORE": str(Path(scratch) / "store.sqlite")}
-        start_up = {
-            "new_store_s": start_up_seconds(server_cmd, server_port, fresh_env),
-            "built_store_s": start_up_seconds(server_cmd, server_port, fresh_env),
-        }
+    start_up: dict[str, float] | None = None
+    if target is None:
+        with tempfile.TemporaryDirectory(prefix="bench-store-") as scratch:
+            # A new store is seeded (the built-in content and every shipped ICD-10-CM year)
+            # before the first answer; a second start finds it built.
+            fresh_env = {**server_env, "TERMINOLOGY_STORE": str(Path(scratch) / "store.sqlite")}
+            start_up = {
+                "new_store_s": start_up_seconds(server_cmd, server_port, fresh_env),
+                "built_store_s": start_up_seconds(server_cmd, server_port, fresh_env),
+            }
+    served: AbstractContextManager[subprocess.Popen[bytes] | None] = (
+        nullcontext() if target else running(server_cmd, server_port, server_env)
+    )
     with (
-        running(server_cmd, server_port, server_env) as server,
+        served as server,
         running(ceiling_cmd, ceiling_port),
     ):
         for row in table:
@@ -268,7 +274,9 @@ def bench(
                     per_worker,
                 )
             )
-        memory, memory_kind = memory_of(server.pid)
+        # A target's processes are not ours to find; its memory is not reported.
+        memory, memory_kind = memory_of(server.pid) if server is not None else (0, "")
+    validating = any(row.path.endswith("/$validate") for row in table)
     return {
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
         "settings": {
@@ -279,14 +287,27 @@ def bench(
             "rounds": rounds,
             "wsgi_server": "granian",
             "response_cache": response_cache,
+            "target": target,
         },
         "rows": [_with_verdict(asdict(r)) for r in results],
         "server_memory_bytes": memory,
         "server_memory_kind": memory_kind,
         "start_up": start_up,
-        "validate_stages_us": measured_stage_costs(),
-        "payer_rules": measured_payer_rule_cost(),
+        # In-process costs of $validate's stages: measured only when $validate rows ran.
+        "validate_stages_us": measured_stage_costs() if validating else None,
+        "payer_rules": measured_payer_rule_cost() if validating else None,
     }
+
+
+def select(table: list[Row], only: tuple[str, ...]) -> list[Row]:
+    """The rows whose names contain one of ``only`` (all when it is empty)."""
+    if not only:
+        return table
+    chosen = [row for row in table if any(text in row.name for text in only)]
+    if not chosen:
+        names = "; ".join(row.name for row in table)
+        raise BenchError(f"--only {' '.join(only)!r} names no row; the rows are: {names}")
+    return chosen
 
 
 def paired(
