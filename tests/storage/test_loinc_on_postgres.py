@@ -32,7 +32,7 @@ def test_loinc_filters_on_postgresql(
         env={**os.environ, **env},
     )
     assert loaded.returncode == 0, loaded.stderr
-    assert f"loaded {LOINC}|2.84: 29 concepts" in loaded.stdout
+    assert f"loaded {LOINC}|2.84: 31 concepts" in loaded.stdout
     server = start_server(tmp_path, env=env)
     try:
         assert "(store postgresql://" in server.log()
