@@ -33,15 +33,12 @@ from terminology.authoring.common import cpt_copyright
 from terminology.authoring.fhir import PROPERTY_DEFS, prop
 from terminology.loaders.cpt_files import CptRelease, Deletion
 from terminology.loaders.load import LOADED
-from terminology.loaders.sources import Provenance
+from terminology.loaders.sources import Provenance, calendar_year_header
 from terminology.storage.records import ConceptRecord
 from terminology.storage.store import ContentStore
 from terminology.uris import (
     CPT,
-    EXT_EFFECTIVE_PERIOD,
-    EXT_VERSION_ALGORITHM,
     SNOMED,
-    VERSION_ALGORITHM_SYSTEM,
 )
 
 #: Designation use of the medium and short descriptors: SNOMED CT "Synonym", as the HCPCS loader
@@ -210,28 +207,14 @@ def _header(
 ) -> dict[str, Any]:
     year = release.year
     used = {p["code"] for r in records if r.extra for p in r.extra.get("property", ())}
-    header: dict[str, Any] = {
-        "resourceType": "CodeSystem",
-        "id": f"cpt-{year}",
-        "extension": [
-            {
-                "url": EXT_EFFECTIVE_PERIOD,
-                "valuePeriod": {"start": f"{year}-01-01", "end": f"{year}-12-31"},
-            },
-            {
-                "url": EXT_VERSION_ALGORITHM,
-                "valueCoding": {"system": VERSION_ALGORITHM_SYSTEM, "code": "integer"},
-            },
-        ],
-        "url": CPT,
-        "version": year,
-        "name": f"CPT{year}",
-        "title": f"CPT {year} (AMA data files)",
-        "status": "active",
-        "experimental": False,
-    }
-    if provenance.release_date:
-        header["date"] = provenance.release_date
+    header = calendar_year_header(
+        id_=f"cpt-{year}",
+        url=CPT,
+        year=year,
+        name=f"CPT{year}",
+        title=f"CPT {year} (AMA data files)",
+        provenance=provenance,
+    )
     files = ", ".join(release.files[part] for part in release.files)
     header |= {
         "publisher": "American Medical Association",

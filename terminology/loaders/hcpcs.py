@@ -26,15 +26,12 @@ from typing import Any
 from terminology.authoring.common import HCPCS_COPYRIGHT
 from terminology.authoring.fhir import PROPERTY_DEFS, prop
 from terminology.errors import TerminologyError
-from terminology.loaders.sources import Provenance, open_text, source_name
+from terminology.loaders.sources import Provenance, calendar_year_header, open_text, source_name
 from terminology.storage.records import ConceptRecord
 from terminology.uris import (
     CPT,
-    EXT_EFFECTIVE_PERIOD,
-    EXT_VERSION_ALGORITHM,
     HCPCS,
     SNOMED,
-    VERSION_ALGORITHM_SYSTEM,
 )
 
 #: Where each field is, as 1-based inclusive (first, last) positions: CMS's record layout
@@ -257,28 +254,14 @@ def code_system(
     year = release.year
     records = [ConceptRecord(c.code, c.long_description, None, _extra(c)) for c in release.codes]
     used = {p["code"] for r in records if r.extra for p in r.extra["property"]}
-    header: dict[str, Any] = {
-        "resourceType": "CodeSystem",
-        "id": f"hcpcs-{year}",
-        "extension": [
-            {
-                "url": EXT_EFFECTIVE_PERIOD,
-                "valuePeriod": {"start": f"{year}-01-01", "end": f"{year}-12-31"},
-            },
-            {
-                "url": EXT_VERSION_ALGORITHM,
-                "valueCoding": {"system": VERSION_ALGORITHM_SYSTEM, "code": "integer"},
-            },
-        ],
-        "url": HCPCS,
-        "version": year,
-        "name": f"HCPCSLevelII{year}",
-        "title": f"HCPCS Level II {year}",
-        "status": "active",
-        "experimental": False,
-    }
-    if provenance.release_date:
-        header["date"] = provenance.release_date
+    header = calendar_year_header(
+        id_=f"hcpcs-{year}",
+        url=HCPCS,
+        year=year,
+        name=f"HCPCSLevelII{year}",
+        title=f"HCPCS Level II {year}",
+        provenance=provenance,
+    )
     header |= {
         "publisher": "Centers for Medicare & Medicaid Services (CMS)",
         "description": (

@@ -7,8 +7,10 @@ from __future__ import annotations
 import gzip
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from terminology.errors import TerminologyError
+from terminology.uris import EXT_EFFECTIVE_PERIOD, EXT_VERSION_ALGORITHM, VERSION_ALGORITHM_SYSTEM
 
 
 def open_text(path: Path) -> bytes:
@@ -46,3 +48,33 @@ class Provenance:
         if self.sha256:
             parts.append(f"sha256 {self.sha256}")
         return "; ".join(parts)
+
+
+def calendar_year_header(
+    *, id_: str, url: str, year: str, name: str, title: str, provenance: Provenance
+) -> dict[str, Any]:
+    """The start of the CodeSystem header of a code system versioned by calendar year (CPT,
+    HCPCS): in force January 1 to December 31, versions compared as integers."""
+    header: dict[str, Any] = {
+        "resourceType": "CodeSystem",
+        "id": id_,
+        "extension": [
+            {
+                "url": EXT_EFFECTIVE_PERIOD,
+                "valuePeriod": {"start": f"{year}-01-01", "end": f"{year}-12-31"},
+            },
+            {
+                "url": EXT_VERSION_ALGORITHM,
+                "valueCoding": {"system": VERSION_ALGORITHM_SYSTEM, "code": "integer"},
+            },
+        ],
+        "url": url,
+        "version": year,
+        "name": name,
+        "title": title,
+        "status": "active",
+        "experimental": False,
+    }
+    if provenance.release_date:
+        header["date"] = provenance.release_date
+    return header
