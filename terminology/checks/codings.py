@@ -83,7 +83,9 @@ class CodingChecks:
     def membership(self, value_set: str, coding: Coding, on: date | None) -> Membership:
         key = ("resource-check coding", value_set, coding, on)
         return self._services.derived_value(
-            key, lambda: self._value_sets.get(value_set).contains(coding, on=on)
+            key,
+            lambda: self._value_sets.get(value_set).contains(coding, on=on),
+            self._services.coded_answers,
         )
 
     def check(
