@@ -226,14 +226,17 @@ class PostgresStore:
                 conn.close()
 
     def _rows(self, query: LiteralString, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """Run one read; on a connection found broken, once more on a fresh one."""
+        """Run one read; when it fails on its connection, once more on a fresh one."""
         conn: Connection | None = None
         for attempt in (1, 2):
             try:
                 conn = self._reader()
                 return conn.execute(query, params).fetchall()
             except psycopg.OperationalError as exc:
-                if attempt == 1 and conn is not None and (conn.broken or conn.closed):
+                # A terminated backend is not always flagged broken when the error is raised, so
+                # any operational error is retried once: a read can be asked again, and a
+                # server that is really gone fails the second time too.
+                if attempt == 1 and conn is not None:
                     self._release(conn)
                     continue
                 raise TerminologyError(
