@@ -69,11 +69,8 @@ def validate_code_answer(q: Question, cs_id: str | None = None) -> dict[str, Any
 
 
 def _validate_code_request(q: Question, cs_id: str | None) -> ValidateCodeRequest:
-    return inputs.validate_code_request(
-        q.params,
-        value_set_mode=False,
-        instance=stored_instance("CodeSystem", cs_id),
-        accept_language=q.environ.get("HTTP_ACCEPT_LANGUAGE"),
+    return q.validate_code_request(
+        value_set_mode=False, instance=stored_instance("CodeSystem", cs_id)
     )
 
 

@@ -51,12 +51,7 @@ def validate_code_answer(q: Question, vs_id: str | None = None) -> dict[str, Any
 
 
 def _validate_code_request(q: Question, vs_id: str | None) -> ValidateCodeRequest:
-    return inputs.validate_code_request(
-        q.params,
-        value_set_mode=True,
-        instance=stored_instance("ValueSet", vs_id),
-        accept_language=q.environ.get("HTTP_ACCEPT_LANGUAGE"),
-    )
+    return q.validate_code_request(value_set_mode=True, instance=stored_instance("ValueSet", vs_id))
 
 
 # GET is routed here too only to be refused as a method (405 naming POST), not read as the

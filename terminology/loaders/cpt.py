@@ -33,7 +33,7 @@ from terminology.authoring.common import cpt_copyright
 from terminology.authoring.fhir import PROPERTY_DEFS, prop
 from terminology.loaders.cpt_files import CptRelease, Deletion
 from terminology.loaders.load import LOADED
-from terminology.loaders.sources import Provenance, calendar_year_header
+from terminology.loaders.sources import Provenance, calendar_year_header, property_declaration
 from terminology.storage.records import ConceptRecord
 from terminology.storage.store import ContentStore
 from terminology.uris import (
@@ -233,16 +233,6 @@ def _header(
         ),
         "caseSensitive": True,
         "content": "complete",
-        "property": [_declaration(d.code) for d in PROPERTY_DEFS if d.code in used],
+        "property": [property_declaration(d) for d in PROPERTY_DEFS if d.code in used],
     }
     return header
-
-
-def _declaration(code: str) -> dict[str, Any]:
-    (definition,) = [d for d in PROPERTY_DEFS if d.code == code]
-    out: dict[str, Any] = {"code": code}
-    if definition.uri:
-        out["uri"] = definition.uri
-    out["description"] = definition.description
-    out["type"] = definition.type
-    return out

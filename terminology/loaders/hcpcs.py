@@ -26,7 +26,13 @@ from typing import Any
 from terminology.authoring.common import HCPCS_COPYRIGHT
 from terminology.authoring.fhir import PROPERTY_DEFS, prop
 from terminology.errors import TerminologyError
-from terminology.loaders.sources import Provenance, calendar_year_header, open_text, source_name
+from terminology.loaders.sources import (
+    Provenance,
+    calendar_year_header,
+    open_text,
+    property_declaration,
+    source_name,
+)
 from terminology.storage.records import ConceptRecord
 from terminology.uris import (
     CPT,
@@ -274,19 +280,9 @@ def code_system(
         "copyright": HCPCS_COPYRIGHT,
         "caseSensitive": True,
         "content": "complete",
-        "property": [_declaration(d.code) for d in PROPERTY_DEFS if d.code in used],
+        "property": [property_declaration(d) for d in PROPERTY_DEFS if d.code in used],
     }
     return header, records
-
-
-def _declaration(code: str) -> dict[str, Any]:
-    (definition,) = [d for d in PROPERTY_DEFS if d.code == code]
-    out: dict[str, Any] = {"code": code}
-    if definition.uri:
-        out["uri"] = definition.uri
-    out["description"] = definition.description
-    out["type"] = definition.type
-    return out
 
 
 def _extra(c: HcpcsCode) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import gzip
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from terminology.errors import TerminologyError
 from terminology.uris import EXT_EFFECTIVE_PERIOD, EXT_VERSION_ALGORITHM, VERSION_ALGORITHM_SYSTEM
@@ -78,3 +78,24 @@ def calendar_year_header(
     if provenance.release_date:
         header["date"] = provenance.release_date
     return header
+
+
+class PropertyDefinition(Protocol):
+    @property
+    def code(self) -> str: ...
+    @property
+    def uri(self) -> str | None: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+
+
+def property_declaration(definition: PropertyDefinition) -> dict[str, Any]:
+    """The ``CodeSystem.property`` entry of a property the authoring tables define."""
+    out: dict[str, Any] = {"code": definition.code}
+    if definition.uri:
+        out["uri"] = definition.uri
+    out["description"] = definition.description
+    out["type"] = definition.type
+    return out
